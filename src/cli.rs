@@ -1,0 +1,109 @@
+//! Command-line definitions: the single source for `--help`, the man page and completions.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::Severity;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netvet",
+    version,
+    about = "Validate Linux network configuration: ifupdown, bonding, MTU and VLANs",
+    long_about = "netvet reads Debian ifupdown's /etc/network/interfaces (with source and \
+                  source-directory), /etc/modprobe.d and sysctl.d, and reports configurations \
+                  that look right and are not: bonds without link monitoring, slave MTUs the \
+                  bond resets, VLANs larger than their parent, contradictory 802.3ad settings.",
+    after_help = "Exit status: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error."
+)]
+pub struct Cli {
+    /// When to use colours: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// rustc-style text with the source line and a caret.
+    Human,
+    /// One JSON document (schema: docs/json-schema.md).
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    /// Always exit 0 unless netvet itself failed.
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check configuration files and report findings.
+    ///
+    /// With no PATH, checks the running system's /etc. A PATH that is a file is read as an
+    /// interfaces file (with what it sources); a directory is read as a root holding an
+    /// /etc-like tree (etc/network/interfaces, etc/modprobe.d, etc/sysctl.d ...).
+    Check(CheckArgs),
+    /// List every rule: code, severity, name and summary.
+    Rules {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print the documentation of a rule (`netvet explain NV101`).
+    Explain {
+        /// A rule code (NV101) or name (bond-no-link-monitoring).
+        rule: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Interfaces files, or directories holding an /etc-like tree.
+    #[arg(value_name = "PATH", conflicts_with = "root")]
+    pub paths: Vec<PathBuf>,
+
+    /// Check a mounted image or a checkout as if it were `/`.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Exit with status 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Run only these rules: codes, code prefixes (NV1) or names; comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+
+    /// Skip these rules: codes, code prefixes or names; comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+}

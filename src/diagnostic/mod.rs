@@ -1,0 +1,185 @@
+//! The finding type every rule produces, and one renderer per output format.
+
+mod human;
+mod json;
+
+pub use human::render_human;
+pub use json::{JSON_SCHEMA_VERSION, RunView, render_json};
+
+use serde::Serialize;
+
+use crate::source::{Location, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            _ => Err(format!("unknown severity `{s}` (expected error, warning or info)")),
+        }
+    }
+}
+
+/// How safe it is to apply a fix without a human looking at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Shown to the user, never applied automatically.
+    DisplayOnly,
+    /// Changes behaviour in a way the user must accept (`netvet fix --unsafe`).
+    Unsafe,
+    /// Keeps the meaning the user intended; applied by `netvet fix`.
+    Safe,
+}
+
+/// Replace the bytes at `location` with `replacement`. Insertions have an empty span.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub location: Location,
+    pub replacement: String,
+}
+
+impl Edit {
+    pub fn replace(location: Location, replacement: impl Into<String>) -> Self {
+        Edit {
+            location,
+            replacement: replacement.into(),
+        }
+    }
+
+    pub fn insert_at(location: Location, offset: u32, text: impl Into<String>) -> Self {
+        Edit {
+            location: Location {
+                file: location.file,
+                span: Span {
+                    start: offset,
+                    end: offset,
+                },
+            },
+            replacement: text.into(),
+        }
+    }
+}
+
+/// A proposed change to the configuration: what it does and the edits that do it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+}
+
+/// A secondary place that explains the finding ("slave MTU set here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub location: Location,
+    pub message: String,
+}
+
+/// Why a finding was silenced by an inline `# netvet: ignore` comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    pub location: Location,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Where the problem is; `None` for findings about the host as a whole.
+    pub location: Option<Location>,
+    /// The interface the finding is about, if any.
+    pub interface: Option<String>,
+    pub labels: Vec<Label>,
+    /// What to do about it, one sentence each.
+    pub help: Vec<String>,
+    /// Background: defaults applied, kernel behaviour.
+    pub notes: Vec<String>,
+    pub fix: Option<Fix>,
+    pub suppressed: Option<Suppression>,
+}
+
+impl Diagnostic {
+    /// A finding with the rule's default severity.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: crate::rules::registry::lookup(code).map_or(Severity::Error, |r| r.severity),
+            message: message.into(),
+            location: None,
+            interface: None,
+            labels: Vec::new(),
+            help: Vec::new(),
+            notes: Vec::new(),
+            fix: None,
+            suppressed: None,
+        }
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn at_opt(mut self, location: Option<Location>) -> Self {
+        self.location = location;
+        self
+    }
+
+    pub fn iface(mut self, name: impl Into<String>) -> Self {
+        self.interface = Some(name.into());
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn label(mut self, location: Option<Location>, message: impl Into<String>) -> Self {
+        if let Some(location) = location {
+            self.labels.push(Label {
+                location,
+                message: message.into(),
+            });
+        }
+        self
+    }
+
+    pub fn help(mut self, text: impl Into<String>) -> Self {
+        self.help.push(text.into());
+        self
+    }
+
+    pub fn note(mut self, text: impl Into<String>) -> Self {
+        self.notes.push(text.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+}

@@ -1,0 +1,29 @@
+//! netvet: validate and repair Linux network configuration.
+//!
+//! See `ARCHITECTURE.md` for the bird's-eye view and the code map.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod load;
+pub mod model;
+pub mod rules;
+pub mod source;
+pub mod syntax;
+pub mod report;
+
+use diagnostic::Diagnostic;
+
+/// One checked target: what was read and what was found.
+#[derive(Debug)]
+pub struct CheckRun {
+    pub host: load::Host,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CheckRun {
+    pub fn new(target: &load::Target, selection: &rules::Selection) -> Self {
+        let host = load::load(target);
+        let diagnostics = rules::check(&host, selection);
+        CheckRun { host, diagnostics }
+    }
+}

@@ -1,0 +1,317 @@
+//! Reading `/etc/network/interfaces` and following its `source` and `source-directory` lines the
+//! way ifupdown does.
+//!
+//! - Relative paths are relative to the directory of the file that has the `source` line.
+//! - The path is expanded like wordexp(3) without command substitution: quotes are removed, the
+//!   line may hold several words, and each word is a glob. A glob that matches nothing and a
+//!   missing file are skipped silently by ifupdown; netvet reports them (NV002).
+//! - `source-directory DIR` reads only the files in DIR whose names are made of letters, digits,
+//!   `_` and `-` (so `eth0.cfg` is ignored), in alphabetical order.
+//! - ifupdown reads a file at most once; a second `source` of it is skipped, which is also how it
+//!   survives an include cycle. netvet reports the cycle.
+
+use std::path::{Path, PathBuf};
+
+use super::{Host, ReadError, Root, read_file};
+use crate::source::{FileId, Location, Span};
+use crate::syntax::interfaces::{self, Item, SourceKind};
+
+/// What went wrong while following `source` lines. Each becomes an NV002 finding.
+#[derive(Debug)]
+pub struct IncludeProblem {
+    /// The `source`/`source-directory` line.
+    pub location: Location,
+    pub kind: IncludeProblemKind,
+}
+
+#[derive(Debug)]
+pub enum IncludeProblemKind {
+    /// Nothing matched the pattern (ifupdown skips it silently).
+    NothingMatched { pattern: String },
+    /// The file includes itself, directly or through others; `chain` lists the files in order.
+    Cycle { chain: Vec<String> },
+    /// `source-directory` skipped these files because of their names.
+    IgnoredNames { dir: String, names: Vec<String> },
+}
+
+/// The main interfaces file of a host tree.
+pub fn load_root(root: &Root, host: &mut Host) {
+    let main = root.resolve(Path::new("/etc/network/interfaces"));
+    if !main.exists() {
+        host.not_found.push("/etc/network/interfaces".to_string());
+        return;
+    }
+    Loader { root, host, stack: Vec::new() }.file(&main, None);
+}
+
+/// A single interfaces file given on the command line. Absolute `source` paths in it are read
+/// from the running system, as `ifquery -i FILE` does; use `--root` to check a whole tree.
+pub fn load_file(path: &Path, host: &mut Host) {
+    let root = Root::system();
+    Loader { root: &root, host, stack: Vec::new() }.file(path, None);
+}
+
+struct Loader<'a> {
+    root: &'a Root,
+    host: &'a mut Host,
+    /// Files being read, outermost first, to detect cycles.
+    stack: Vec<PathBuf>,
+}
+
+impl Loader<'_> {
+    fn file(&mut self, real: &Path, requested_by: Option<Location>) {
+        let canonical = real.canonicalize().unwrap_or_else(|_| real.to_path_buf());
+        if let Some(pos) = self.stack.iter().position(|p| *p == canonical) {
+            if let Some(location) = requested_by {
+                let mut chain: Vec<String> = self.stack[pos..]
+                    .iter()
+                    .map(|p| self.root.display(p))
+                    .collect();
+                chain.push(self.root.display(&canonical));
+                self.host.include_problems.push(IncludeProblem {
+                    location,
+                    kind: IncludeProblemKind::Cycle { chain },
+                });
+            }
+            return;
+        }
+        if self.host.sources.find(real).is_some() {
+            // Read already through another `source` line: ifupdown skips it too.
+            return;
+        }
+        let display = self.root.display(real);
+        let id = match read_file(&mut self.host.sources, real, display.clone()) {
+            Ok(id) => id,
+            Err(error) => {
+                self.host.read_errors.push(ReadError {
+                    path: display,
+                    error,
+                    requested_by,
+                });
+                return;
+            }
+        };
+        let parsed = interfaces::parse(&self.host.sources.get(id).text);
+        let sources: Vec<(SourceKind, String, Span)> = parsed
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Source { kind, pattern, .. } => {
+                    Some((*kind, pattern.text.clone(), pattern.span))
+                }
+                _ => None,
+            })
+            .collect();
+        self.host.interfaces.push((id, parsed));
+
+        self.stack.push(canonical);
+        let dir = real.parent().map(Path::to_path_buf).unwrap_or_default();
+        for (kind, pattern, span) in sources {
+            self.source(id, &dir, kind, &pattern, span);
+        }
+        self.stack.pop();
+    }
+
+    fn source(&mut self, from: FileId, dir: &Path, kind: SourceKind, pattern: &str, span: Span) {
+        let location = Location { file: from, span };
+        let mut matched_any = false;
+        for word in shell_words(pattern) {
+            let full = if word.starts_with('/') {
+                self.root.resolve(Path::new(&word))
+            } else {
+                dir.join(&word)
+            };
+            for path in expand_glob(&full) {
+                match kind {
+                    SourceKind::File => {
+                        if path.exists() {
+                            matched_any = true;
+                            self.file(&path, Some(location));
+                        }
+                    }
+                    SourceKind::Directory => {
+                        if path.is_dir() {
+                            matched_any = true;
+                            self.directory(&path, location);
+                        }
+                    }
+                }
+            }
+        }
+        if !matched_any {
+            self.host.include_problems.push(IncludeProblem {
+                location,
+                kind: IncludeProblemKind::NothingMatched {
+                    pattern: pattern.to_string(),
+                },
+            });
+        }
+    }
+
+    fn directory(&mut self, dir: &Path, location: Location) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let (valid, ignored): (Vec<String>, Vec<String>) = names
+            .into_iter()
+            .partition(|n| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
+        let ignored: Vec<String> = ignored.into_iter().filter(|n| !n.starts_with('.')).collect();
+        if !ignored.is_empty() {
+            self.host.include_problems.push(IncludeProblem {
+                location,
+                kind: IncludeProblemKind::IgnoredNames {
+                    dir: self.root.display(dir),
+                    names: ignored,
+                },
+            });
+        }
+        for name in valid {
+            let path = dir.join(name);
+            if path.is_file() {
+                self.file(&path, Some(location));
+            }
+        }
+    }
+}
+
+/// Split a `source` argument into words as wordexp(3) does for the cases seen in practice:
+/// white space separates words, single and double quotes group and are removed, a backslash
+/// escapes the next character. Variables are left as they are.
+fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                if let Some(next) = chars.next() {
+                    current.push(next);
+                }
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut current));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                current.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(current);
+    }
+    words
+}
+
+/// Expand a glob as glob(3) does for wordexp: sorted matches, or the pattern itself when it has
+/// no wildcard or matches nothing.
+fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
+    let text = pattern.to_string_lossy();
+    if !text.contains(['*', '?', '[']) {
+        return vec![pattern.to_path_buf()];
+    }
+    let Ok(paths) = glob::glob(&text) else {
+        return vec![pattern.to_path_buf()];
+    };
+    let mut found: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
+    found.sort();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    fn displays(host: &Host) -> Vec<String> {
+        host.interfaces
+            .iter()
+            .map(|(id, _)| host.sources.get(*id).display.clone())
+            .collect()
+    }
+
+    #[test]
+    fn follows_source_and_source_directory() {
+        let dir = tree(&[
+            (
+                "etc/network/interfaces",
+                "source /etc/network/interfaces.d/*\nsource-directory interfaces.e\n",
+            ),
+            ("etc/network/interfaces.d/b", "iface b inet manual\n"),
+            ("etc/network/interfaces.d/a.cfg", "iface a inet manual\n"),
+            ("etc/network/interfaces.e/c", "iface c inet manual\n"),
+            ("etc/network/interfaces.e/d.cfg", "iface d inet manual\n"),
+        ]);
+        let mut host = Host::default();
+        load_root(&Root::new(dir.path()), &mut host);
+        assert_eq!(
+            displays(&host),
+            [
+                "/etc/network/interfaces",
+                "/etc/network/interfaces.d/a.cfg",
+                "/etc/network/interfaces.d/b",
+                "/etc/network/interfaces.e/c",
+            ]
+        );
+        assert!(matches!(
+            &host.include_problems[0].kind,
+            IncludeProblemKind::IgnoredNames { names, .. } if names == &["d.cfg"]
+        ));
+    }
+
+    #[test]
+    fn reports_missing_and_cycles() {
+        let dir = tree(&[
+            ("etc/network/interfaces", "source a\nsource missing\n"),
+            ("etc/network/a", "source interfaces\n"),
+        ]);
+        let mut host = Host::default();
+        load_root(&Root::new(dir.path()), &mut host);
+        assert_eq!(host.interfaces.len(), 2);
+        let kinds: Vec<_> = host.include_problems.iter().map(|p| &p.kind).collect();
+        assert!(matches!(kinds[0], IncludeProblemKind::Cycle { chain } if chain.len() == 3));
+        assert!(matches!(kinds[1], IncludeProblemKind::NothingMatched { pattern } if pattern == "missing"));
+    }
+
+    #[test]
+    fn missing_main_file_is_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut host = Host::default();
+        load_root(&Root::new(dir.path()), &mut host);
+        assert_eq!(host.not_found, ["/etc/network/interfaces"]);
+        assert!(host.read_errors.is_empty());
+    }
+
+    #[test]
+    fn shell_words_handles_quotes() {
+        assert_eq!(shell_words("\"/a b/*\" c 'd e'"), ["/a b/*", "c", "d e"]);
+        assert_eq!(shell_words("a\\ b"), ["a b"]);
+    }
+}

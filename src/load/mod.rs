@@ -1,0 +1,114 @@
+//! Reading configuration files from a host tree.
+//!
+//! Architecture invariant: this module and `main.rs` are the only places that read the file
+//! system for configuration. Everything downstream (model, rules) works on what was loaded here.
+//! A file that does not exist is not an error: it is recorded in [`Host::not_found`] so the user
+//! is told what netvet looked for.
+
+pub mod interfaces;
+pub mod modprobe;
+pub mod sysctl;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::source::{FileId, SourceFile, SourceMap};
+use crate::syntax;
+
+/// The file system tree netvet reads, `/` on a live host or a mounted image / checkout.
+#[derive(Clone, Debug)]
+pub struct Root {
+    dir: PathBuf,
+}
+
+impl Root {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Root { dir: dir.into() }
+    }
+
+    pub fn system() -> Self {
+        Root::new("/")
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The real path of an absolute in-host path such as `/etc/network/interfaces`.
+    pub fn resolve(&self, host_path: &Path) -> PathBuf {
+        match host_path.strip_prefix("/") {
+            Ok(rel) => self.dir.join(rel),
+            Err(_) => self.dir.join(host_path),
+        }
+    }
+
+    /// How to show a real path to the user: as the host path (`/etc/...`) under a root, as
+    /// given otherwise.
+    pub fn display(&self, real: &Path) -> String {
+        if self.dir == Path::new("/") {
+            return real.display().to_string();
+        }
+        match real.strip_prefix(&self.dir) {
+            Ok(rel) => Path::new("/").join(rel).display().to_string(),
+            Err(_) => real.display().to_string(),
+        }
+    }
+}
+
+/// A configuration file that could not be read for a reason other than its absence.
+#[derive(Debug)]
+pub struct ReadError {
+    pub path: String,
+    pub error: io::Error,
+    /// The file that asked for this one (a `source` line), if any.
+    pub requested_by: Option<crate::source::Location>,
+}
+
+/// Everything read from one host.
+#[derive(Debug, Default)]
+pub struct Host {
+    pub sources: SourceMap,
+    /// Interfaces files in the order ifupdown reads them, `source` lines expanded.
+    pub interfaces: Vec<(FileId, syntax::interfaces::InterfacesFile)>,
+    /// Problems found while following `source`/`source-directory`.
+    pub include_problems: Vec<interfaces::IncludeProblem>,
+    /// modprobe.d files in the order kmod applies them.
+    pub modprobe: Vec<(FileId, syntax::modprobe::ModprobeFile)>,
+    /// sysctl files in the order systemd-sysctl applies them.
+    pub sysctl: Vec<(FileId, syntax::sysctl::SysctlFile)>,
+    /// Paths netvet looked for and did not find (host paths).
+    pub not_found: Vec<String>,
+    pub read_errors: Vec<ReadError>,
+}
+
+/// Read a file into the source map. `display` is the name shown to the user.
+pub fn read_file(sources: &mut SourceMap, real: &Path, display: String) -> io::Result<FileId> {
+    if let Some(id) = sources.find(real) {
+        return Ok(id);
+    }
+    let bytes = std::fs::read(real)?;
+    Ok(sources.add(SourceFile::new(display, real.to_path_buf(), bytes)))
+}
+
+/// What to read.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// A whole host tree: `/etc/network/interfaces`, `/etc/modprobe.d`, sysctl.d ...
+    Root(Root),
+    /// A single interfaces file (and what it sources).
+    InterfacesFile(PathBuf),
+}
+
+/// Load every configuration netvet understands from a target.
+pub fn load(target: &Target) -> Host {
+    let mut host = Host::default();
+    match target {
+        Target::Root(root) => {
+            interfaces::load_root(root, &mut host);
+            modprobe::load(root, &mut host);
+            sysctl::load(root, &mut host);
+        }
+        Target::InterfacesFile(path) => interfaces::load_file(path, &mut host),
+    }
+    host
+}

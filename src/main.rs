@@ -1,0 +1,93 @@
+//! The binary's edge: the only place that turns errors into text and exit codes.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use netvet::cli::{CheckArgs, Cli, ColorChoice, Command, Format};
+use netvet::diagnostic::Severity;
+use netvet::rules::{Selection, registry};
+use netvet::{CheckRun, load, report};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.color {
+        ColorChoice::Auto => {}
+        ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
+        ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
+    }
+    let result = match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Rules { format } => print(&report::rules_table(format == Format::Json)).map(|()| 0),
+        Command::Explain { rule } => match registry::lookup(&rule) {
+            Some(meta) => print(meta.doc).map(|()| 0),
+            None => Err(format!(
+                "no rule `{rule}`; `netvet rules` lists them all"
+            )),
+        },
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            let _ = writeln!(anstream::stderr(), "netvet: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Write to stdout; a closed pipe (`netvet ... | head`) is not an error.
+fn print(text: &str) -> Result<(), String> {
+    let mut out = anstream::stdout();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("writing output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<u8, String> {
+    let selection = Selection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    if let Some(unknown) = selection.unknown_patterns().first() {
+        return Err(format!(
+            "`{unknown}` matches no rule code or name; `netvet rules` lists them"
+        ));
+    }
+    let targets = if let Some(root) = &args.root {
+        if !root.is_dir() {
+            return Err(format!("--root {}: not a directory", root.display()));
+        }
+        vec![load::Target::Root(load::Root::new(root))]
+    } else if args.paths.is_empty() {
+        vec![load::Target::Root(load::Root::system())]
+    } else {
+        args.paths
+            .iter()
+            .map(|p| {
+                if p.is_dir() {
+                    Ok(load::Target::Root(load::Root::new(p)))
+                } else if p.is_file() {
+                    Ok(load::Target::InterfacesFile(p.clone()))
+                } else {
+                    Err(format!("{}: no such file or directory", p.display()))
+                }
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let runs: Vec<CheckRun> = targets
+        .iter()
+        .map(|t| CheckRun::new(t, &selection))
+        .collect();
+    let text = match args.format {
+        Format::Human => report::human(&runs, true),
+        Format::Json => report::json(&runs),
+    };
+    print(&text)?;
+    let failed = args.fail_on.threshold().is_some_and(|threshold: Severity| {
+        runs.iter()
+            .flat_map(|r| &r.diagnostics)
+            .any(|d| d.suppressed.is_none() && d.severity >= threshold)
+    });
+    Ok(u8::from(failed))
+}

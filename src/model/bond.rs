@@ -1,0 +1,262 @@
+//! Bond options: where each effective value comes from and what the kernel does by default.
+//!
+//! A bond's option is, in order of precedence: its `bond-*` option in interfaces (ifenslave
+//! writes it to sysfs after the module is loaded), the `options bonding` module parameter from
+//! modprobe.d (the default for every bond the driver creates), or the kernel's own default.
+
+use std::collections::BTreeMap;
+
+use super::Interface;
+use crate::source::Location;
+
+/// The bonding driver's options as sysfs and module parameters name them, with the kernel's
+/// default where one applies (Documentation/networking/bonding.rst).
+pub const OPTIONS: &[(&str, Option<&str>)] = &[
+    ("mode", Some("balance-rr")),
+    ("miimon", Some("0")),
+    ("updelay", Some("0")),
+    ("downdelay", Some("0")),
+    ("peer_notif_delay", Some("0")),
+    ("use_carrier", Some("1")),
+    ("arp_interval", Some("0")),
+    ("arp_ip_target", None),
+    ("ns_ip6_target", None),
+    ("arp_validate", Some("none")),
+    ("arp_all_targets", Some("any")),
+    ("arp_missed_max", Some("2")),
+    ("primary", None),
+    ("primary_reselect", Some("always")),
+    ("fail_over_mac", Some("none")),
+    ("xmit_hash_policy", Some("layer2")),
+    ("resend_igmp", Some("1")),
+    ("num_grat_arp", Some("1")),
+    ("num_unsol_na", Some("1")),
+    ("lacp_rate", Some("slow")),
+    ("lacp_active", Some("on")),
+    ("ad_select", Some("stable")),
+    ("ad_actor_sys_prio", Some("65535")),
+    ("ad_actor_system", None),
+    ("ad_user_port_key", Some("0")),
+    ("min_links", Some("0")),
+    ("all_slaves_active", Some("0")),
+    ("packets_per_slave", Some("1")),
+    ("tlb_dynamic_lb", Some("1")),
+    ("lp_interval", Some("1")),
+    ("coupled_control", Some("1")),
+];
+
+/// `bond-miimon`, `bond_miimon`, `bond-lacp_rate` ... to the driver's name (`miimon`).
+/// `bond-slaves` and `bond-master` are not driver options.
+pub fn option_key(option_name: &str) -> Option<&'static str> {
+    let lower = option_name.to_ascii_lowercase().replace('-', "_");
+    let rest = lower.strip_prefix("bond_")?;
+    OPTIONS.iter().map(|(k, _)| *k).find(|k| *k == rest)
+}
+
+pub fn kernel_default(key: &str) -> Option<&'static str> {
+    OPTIONS.iter().find(|(k, _)| *k == key).and_then(|(_, d)| *d)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BondMode {
+    BalanceRr,
+    ActiveBackup,
+    BalanceXor,
+    Broadcast,
+    Ieee8023ad,
+    BalanceTlb,
+    BalanceAlb,
+}
+
+impl BondMode {
+    pub const ALL: [BondMode; 7] = [
+        BondMode::BalanceRr,
+        BondMode::ActiveBackup,
+        BondMode::BalanceXor,
+        BondMode::Broadcast,
+        BondMode::Ieee8023ad,
+        BondMode::BalanceTlb,
+        BondMode::BalanceAlb,
+    ];
+
+    /// A mode by name or number, as the driver accepts it (`4`, `802.3ad`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        BondMode::ALL
+            .into_iter()
+            .enumerate()
+            .find(|(i, m)| m.name() == text || i.to_string() == text)
+            .map(|(_, m)| m)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BondMode::BalanceRr => "balance-rr",
+            BondMode::ActiveBackup => "active-backup",
+            BondMode::BalanceXor => "balance-xor",
+            BondMode::Broadcast => "broadcast",
+            BondMode::Ieee8023ad => "802.3ad",
+            BondMode::BalanceTlb => "balance-tlb",
+            BondMode::BalanceAlb => "balance-alb",
+        }
+    }
+
+    /// Modes in which the kernel turns on MII monitoring at 100 ms by itself when neither
+    /// miimon nor arp_interval was given (bond_check_params, and bond_newlink over netlink).
+    pub fn forces_miimon(self) -> bool {
+        matches!(
+            self,
+            BondMode::Ieee8023ad | BondMode::BalanceTlb | BondMode::BalanceAlb
+        )
+    }
+}
+
+/// One `options bonding NAME=VALUE` module parameter from modprobe.d.
+#[derive(Clone, Debug)]
+pub struct ModuleParam {
+    pub name: String,
+    pub value: String,
+    pub location: Location,
+}
+
+/// Where an effective bond option comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A `bond-*` option in an interfaces file (the value's location).
+    Interfaces(Location),
+    /// `options bonding ...` in modprobe.d (the parameter's location).
+    Modprobe(Location),
+}
+
+impl Origin {
+    pub fn location(self) -> Location {
+        match self {
+            Origin::Interfaces(l) | Origin::Modprobe(l) => l,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct BondOption {
+    pub value: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Default)]
+pub struct Bond {
+    /// Slave names, from the bond's list and from slaves' `bond-master`, in interface order.
+    pub slaves: Vec<String>,
+    /// Options given somewhere (interfaces or modprobe.d), by driver name.
+    pub options: BTreeMap<&'static str, BondOption>,
+}
+
+impl Bond {
+    /// The configured value, if any.
+    pub fn get(&self, key: &str) -> Option<&BondOption> {
+        self.options.get(key)
+    }
+
+    /// A numeric option (`miimon`, `updelay`, ...) when it is set and is a number.
+    pub fn number(&self, key: &str) -> Option<(u64, &BondOption)> {
+        let opt = self.get(key)?;
+        Some((opt.value.trim().parse().ok()?, opt))
+    }
+
+    /// The configured mode, or the kernel default balance-rr; `None` if the value is invalid.
+    pub fn mode(&self) -> Option<BondMode> {
+        match self.get("mode") {
+            Some(opt) => BondMode::parse(&opt.value),
+            None => Some(BondMode::BalanceRr),
+        }
+    }
+
+    /// miimon as the kernel will run it, and whether the kernel chose it.
+    pub fn effective_miimon(&self) -> (u64, bool) {
+        match self.number("miimon") {
+            Some((value, _)) => (value, false),
+            None => {
+                let arp = self.number("arp_interval").map_or(0, |(v, _)| v);
+                if arp == 0 && self.mode().is_some_and(BondMode::forces_miimon) {
+                    (100, true)
+                } else {
+                    (0, false)
+                }
+            }
+        }
+    }
+
+    /// `arp_ip_target` values: a comma-separated list in interfaces or modprobe.d, or several
+    /// words.
+    pub fn arp_targets(&self) -> Vec<&str> {
+        self.get("arp_ip_target")
+            .map(|o| {
+                o.value
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Merge a bond's options from its stanzas and the module parameters.
+pub fn collect_options(
+    iface: &Interface<'_>,
+    module: &[ModuleParam],
+) -> BTreeMap<&'static str, BondOption> {
+    let mut options = BTreeMap::new();
+    for param in module {
+        if let Some(key) = OPTIONS.iter().map(|(k, _)| *k).find(|k| *k == param.name) {
+            options.insert(
+                key,
+                BondOption {
+                    value: param.value.clone(),
+                    origin: Origin::Modprobe(param.location),
+                },
+            );
+        }
+    }
+    // Interfaces options override module defaults; the first stanza that sets one wins.
+    let mut seen = Vec::new();
+    for opt in iface.options() {
+        if let Some(key) = option_key(&opt.opt.name.text) {
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            options.insert(
+                key,
+                BondOption {
+                    value: opt.value().trim().to_string(),
+                    origin: Origin::Interfaces(opt.value_location()),
+                },
+            );
+        }
+    }
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_names_accept_both_spellings() {
+        assert_eq!(option_key("bond-miimon"), Some("miimon"));
+        assert_eq!(option_key("bond_xmit_hash_policy"), Some("xmit_hash_policy"));
+        assert_eq!(option_key("bond-xmit-hash-policy"), Some("xmit_hash_policy"));
+        assert_eq!(option_key("bond-lacp_rate"), Some("lacp_rate"));
+        assert_eq!(option_key("bond-slaves"), None);
+        assert_eq!(option_key("bond-master"), None);
+        assert_eq!(option_key("miimon"), None);
+    }
+
+    #[test]
+    fn modes_by_name_and_number() {
+        assert_eq!(BondMode::parse("4"), Some(BondMode::Ieee8023ad));
+        assert_eq!(BondMode::parse("802.3ad"), Some(BondMode::Ieee8023ad));
+        assert_eq!(BondMode::parse("active-backup"), Some(BondMode::ActiveBackup));
+        assert_eq!(BondMode::parse("7"), None);
+        assert_eq!(BondMode::parse("lacp"), None);
+    }
+}

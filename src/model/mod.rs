@@ -1,0 +1,483 @@
+//! The effective configuration: every interface with its kind, MTU, bond, VLAN and bridge
+//! settings, merged from all interfaces files, modprobe.d and the kernel's defaults, each value
+//! with the place it came from.
+//!
+//! Architecture invariant: the model does no I/O and never fails. It borrows the parsed files
+//! from [`Host`] and adds meaning; anything it cannot make sense of is left for the rules to
+//! report.
+
+pub mod bond;
+
+use std::collections::HashMap;
+
+use crate::load::Host;
+use crate::source::{FileId, Location};
+use crate::syntax::interfaces::{Item, Opt, Stanza};
+
+pub use bond::{Bond, BondMode, BondOption, ModuleParam, Origin};
+
+/// A stanza and the file it is in.
+#[derive(Clone, Copy, Debug)]
+pub struct StanzaRef<'h> {
+    pub file: FileId,
+    pub stanza: &'h Stanza,
+}
+
+impl<'h> StanzaRef<'h> {
+    pub fn header(&self) -> Location {
+        Location {
+            file: self.file,
+            span: self.stanza.header,
+        }
+    }
+
+    pub fn loc(&self, opt: &Opt) -> Location {
+        Location {
+            file: self.file,
+            span: opt.span,
+        }
+    }
+}
+
+/// An option found in some stanza of an interface.
+#[derive(Clone, Copy, Debug)]
+pub struct OptRef<'h> {
+    pub stanza: StanzaRef<'h>,
+    pub opt: &'h Opt,
+}
+
+impl<'h> OptRef<'h> {
+    pub fn value(&self) -> &'h str {
+        &self.opt.value.text
+    }
+
+    /// The whole option line.
+    pub fn location(&self) -> Location {
+        self.stanza.loc(self.opt)
+    }
+
+    /// Just the value.
+    pub fn value_location(&self) -> Location {
+        Location {
+            file: self.stanza.file,
+            span: self.opt.value.span,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Loopback,
+    /// A NIC (or anything netvet cannot tell is virtual).
+    Physical,
+    Bond,
+    Vlan,
+    Bridge,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Loopback => "loopback",
+            Kind::Physical => "physical",
+            Kind::Bond => "bond",
+            Kind::Vlan => "VLAN",
+            Kind::Bridge => "bridge",
+        }
+    }
+}
+
+/// How a VLAN's parent and id were given.
+#[derive(Clone, Debug)]
+pub struct Vlan {
+    pub parent: String,
+    /// Where the parent was named: the `vlan-raw-device` option, or `None` for a dotted name.
+    pub parent_origin: Option<Location>,
+    /// The id as written (`0201` in `eth0.0201`), and where.
+    pub id_text: String,
+    pub id_origin: Location,
+}
+
+impl Vlan {
+    pub fn id(&self) -> Option<u32> {
+        self.id_text.parse().ok()
+    }
+}
+
+/// A bond this interface is enslaved to, and how that was said.
+#[derive(Clone, Debug)]
+pub struct Membership {
+    pub bond: String,
+    pub location: Location,
+    pub via: MembershipVia,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembershipVia {
+    /// The bond's `bond-slaves`/`slaves` list.
+    BondSlaves,
+    /// The slave's own `bond-master`.
+    BondMaster,
+}
+
+#[derive(Debug)]
+pub struct Interface<'h> {
+    pub name: String,
+    /// Every `iface` stanza with this name, in reading order. Empty for an interface only named
+    /// by others (a NIC in a `bond-slaves` list).
+    pub stanzas: Vec<StanzaRef<'h>>,
+    pub kind: Kind,
+    pub bond: Option<Bond>,
+    pub vlan: Option<Vlan>,
+    /// Bonds that claim this interface as a slave.
+    pub memberships: Vec<Membership>,
+    /// Bridges that list this interface in `bridge-ports`.
+    pub bridges: Vec<(String, Location)>,
+    pub bridge_ports: Vec<(String, Location)>,
+}
+
+/// Option names as ifupdown hands them to scripts: `bond_miimon` and `bond-miimon` both become
+/// `IF_BOND_MIIMON`, so netvet treats `_` and `-` alike.
+pub fn normalize_option(name: &str) -> String {
+    name.replace('_', "-").to_ascii_lowercase()
+}
+
+impl<'h> Interface<'h> {
+    fn new(name: &str) -> Self {
+        Interface {
+            name: name.to_string(),
+            stanzas: Vec::new(),
+            kind: Kind::Physical,
+            bond: None,
+            vlan: None,
+            memberships: Vec::new(),
+            bridges: Vec::new(),
+            bridge_ports: Vec::new(),
+        }
+    }
+
+    /// Every option (normalised name) across all stanzas, in order.
+    pub fn options(&self) -> impl Iterator<Item = OptRef<'h>> + '_ {
+        self.stanzas.iter().flat_map(|s| {
+            s.stanza.options.iter().map(move |opt| OptRef {
+                stanza: *s,
+                opt,
+            })
+        })
+    }
+
+    /// The first option with any of these names (normalised: give them with `-`).
+    pub fn option(&self, names: &[&str]) -> Option<OptRef<'h>> {
+        self.options()
+            .find(|o| names.contains(&normalize_option(&o.opt.name.text).as_str()))
+    }
+
+    /// The configured MTU: the `mtu` option, as a number when it is one.
+    pub fn mtu(&self) -> Option<(u32, OptRef<'h>)> {
+        let opt = self.option(&["mtu"])?;
+        Some((opt.value().trim().parse().ok()?, opt))
+    }
+
+    /// The MTU the interface will have: configured, or the kernel default of 1500 for Ethernet
+    /// devices, bonds, VLANs and bridges.
+    pub fn effective_mtu(&self) -> u32 {
+        self.mtu().map_or(1500, |(mtu, _)| mtu)
+    }
+
+    pub fn has_stanza(&self) -> bool {
+        !self.stanzas.is_empty()
+    }
+
+    pub fn first_header(&self) -> Option<Location> {
+        self.stanzas.first().map(StanzaRef::header)
+    }
+
+    /// True when some stanza is IPv6 (`inet6`).
+    pub fn has_inet6(&self) -> bool {
+        self.stanzas
+            .iter()
+            .any(|s| s.stanza.family_str() == Some("inet6"))
+    }
+
+    /// The bond this interface is a slave of, preferring the bond's own list.
+    pub fn master(&self) -> Option<&Membership> {
+        self.memberships.first()
+    }
+
+    /// Open vSwitch ports are configured by ovs scripts, not as kernel VLANs or bonds.
+    pub fn is_ovs(&self) -> bool {
+        self.option(&["ovs-type"]).is_some()
+    }
+}
+
+/// One `auto` / `allow-CLASS` entry.
+#[derive(Debug)]
+pub struct AllowEntry {
+    pub class: String,
+    pub name: String,
+    pub location: Location,
+}
+
+#[derive(Debug)]
+pub struct Model<'h> {
+    pub host: &'h Host,
+    pub interfaces: Vec<Interface<'h>>,
+    index: HashMap<String, usize>,
+    pub allows: Vec<AllowEntry>,
+    /// `options bonding ...` from modprobe.d, in the order the kernel applies them.
+    pub bonding_module: Vec<ModuleParam>,
+}
+
+impl<'h> Model<'h> {
+    pub fn get(&self, name: &str) -> Option<&Interface<'h>> {
+        self.index.get(name).map(|&i| &self.interfaces[i])
+    }
+
+    /// The effective value of a bonding module parameter (the last one given).
+    pub fn module_param(&self, name: &str) -> Option<&ModuleParam> {
+        self.bonding_module.iter().rev().find(|p| p.name == name)
+    }
+
+    pub fn build(host: &'h Host) -> Self {
+        let mut model = Model {
+            host,
+            interfaces: Vec::new(),
+            index: HashMap::new(),
+            allows: Vec::new(),
+            bonding_module: bonding_params(host),
+        };
+        for (file, parsed) in &host.interfaces {
+            for item in &parsed.items {
+                match item {
+                    Item::Iface(stanza) if !stanza.name.text.is_empty() => {
+                        let i = model.intern(&stanza.name.text);
+                        model.interfaces[i].stanzas.push(StanzaRef {
+                            file: *file,
+                            stanza,
+                        });
+                    }
+                    Item::Allow { class, names, .. } => {
+                        for name in names {
+                            model.allows.push(AllowEntry {
+                                class: class.clone(),
+                                name: name.text.clone(),
+                                location: Location {
+                                    file: *file,
+                                    span: name.span,
+                                },
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        model.link_bonds();
+        model.link_bridges();
+        model.classify();
+        model
+    }
+
+    fn intern(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        self.interfaces.push(Interface::new(name));
+        self.index.insert(name.to_string(), self.interfaces.len() - 1);
+        self.interfaces.len() - 1
+    }
+
+    /// Record who is enslaved to whom, from both directions.
+    fn link_bonds(&mut self) {
+        let mut claims: Vec<(String, Membership)> = Vec::new();
+        for iface in &self.interfaces {
+            if let Some(list) = iface.option(&["bond-slaves", "slaves"]) {
+                for (name, span) in split_list(list) {
+                    if name == "none" {
+                        continue;
+                    }
+                    claims.push((
+                        name,
+                        Membership {
+                            bond: iface.name.clone(),
+                            location: Location {
+                                file: list.stanza.file,
+                                span,
+                            },
+                            via: MembershipVia::BondSlaves,
+                        },
+                    ));
+                }
+            }
+            if let Some(master) = iface.option(&["bond-master"]) {
+                let bond = master.value().trim();
+                if !bond.is_empty() && bond != "none" {
+                    claims.push((
+                        iface.name.clone(),
+                        Membership {
+                            bond: bond.to_string(),
+                            location: master.value_location(),
+                            via: MembershipVia::BondMaster,
+                        },
+                    ));
+                }
+            }
+        }
+        for (slave, membership) in claims {
+            let bond = self.intern(&membership.bond);
+            if self.interfaces[bond].bond.is_none() {
+                self.interfaces[bond].bond = Some(Bond::default());
+            }
+            let i = self.intern(&slave);
+            let memberships = &mut self.interfaces[i].memberships;
+            // The same bond named from both sides is one membership; keep the bond's own list
+            // first so that messages point at it.
+            match memberships.iter().position(|m| m.bond == membership.bond) {
+                Some(_) if membership.via == MembershipVia::BondMaster => {}
+                Some(pos) => memberships[pos] = membership,
+                None => memberships.push(membership),
+            }
+        }
+    }
+
+    fn link_bridges(&mut self) {
+        let mut ports: Vec<(String, String, Location)> = Vec::new();
+        for iface in &self.interfaces {
+            if let Some(list) = iface.option(&["bridge-ports"]) {
+                for (name, span) in split_list(list) {
+                    if name == "none" || name == "all" || name.starts_with("regex") {
+                        continue;
+                    }
+                    let location = Location {
+                        file: list.stanza.file,
+                        span,
+                    };
+                    ports.push((iface.name.clone(), name, location));
+                }
+            }
+        }
+        for (bridge, port, location) in ports {
+            let b = self.intern(&bridge);
+            self.interfaces[b].bridge_ports.push((port.clone(), location));
+            let p = self.intern(&port);
+            self.interfaces[p].bridges.push((bridge, location));
+        }
+    }
+
+    fn classify(&mut self) {
+        for iface in &mut self.interfaces {
+            iface.vlan = vlan_of(iface);
+            let is_bond_by_options = iface.memberships.is_empty()
+                && iface
+                    .options()
+                    .any(|o| bond::option_key(&o.opt.name.text).is_some());
+            if is_bond_by_options && iface.bond.is_none() {
+                iface.bond = Some(Bond::default());
+            }
+            iface.kind = if iface.name == "lo"
+                || iface
+                    .stanzas
+                    .iter()
+                    .any(|s| s.stanza.method_str() == Some("loopback"))
+            {
+                Kind::Loopback
+            } else if iface.bond.is_some() {
+                Kind::Bond
+            } else if iface.vlan.is_some() {
+                Kind::Vlan
+            } else if !iface.bridge_ports.is_empty() || iface.option(&["bridge-ports"]).is_some()
+            {
+                Kind::Bridge
+            } else {
+                Kind::Physical
+            };
+        }
+        // Bond options need the whole picture: slaves from both directions, module defaults.
+        for i in 0..self.interfaces.len() {
+            if self.interfaces[i].kind != Kind::Bond {
+                continue;
+            }
+            let name = self.interfaces[i].name.clone();
+            let slaves = self
+                .interfaces
+                .iter()
+                .filter(|s| s.memberships.iter().any(|m| m.bond == name))
+                .map(|s| s.name.clone())
+                .collect();
+            let options = bond::collect_options(&self.interfaces[i], &self.bonding_module);
+            if let Some(b) = self.interfaces[i].bond.as_mut() {
+                b.slaves = slaves;
+                b.options = options;
+            }
+        }
+    }
+}
+
+/// The bonding driver's module parameters from modprobe.d, in the order the kernel applies them.
+fn bonding_params(_host: &Host) -> Vec<ModuleParam> {
+    Vec::new()
+}
+
+/// Split a list option (`bond-slaves eno1 eno2`) into names with their spans.
+pub fn split_list(opt: OptRef<'_>) -> Vec<(String, crate::source::Span)> {
+    let value = &opt.opt.value;
+    let text = value.text.as_str();
+    let base = value.span.start as usize;
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for word in text.split(|c: char| c.is_whitespace()) {
+        if !word.is_empty() {
+            let start = text[offset..].find(word).map_or(offset, |i| offset + i);
+            // Spans are exact unless the value was joined from continuation lines.
+            let span = if value.span.end as usize - base == text.len() {
+                crate::source::Span::new(base + start, base + start + word.len())
+            } else {
+                value.span
+            };
+            out.push((word.to_string(), span));
+            offset = start + word.len();
+        }
+    }
+    out
+}
+
+fn vlan_of(iface: &Interface<'_>) -> Option<Vlan> {
+    if iface.is_ovs() || !iface.has_stanza() && iface.name.contains(':') {
+        return None;
+    }
+    let header = iface.first_header()?;
+    let raw = iface.option(&["vlan-raw-device"]);
+    let id_opt = iface.option(&["vlan-id"]);
+    let dotted = iface
+        .name
+        .rsplit_once('.')
+        .filter(|(parent, id)| {
+            !parent.is_empty() && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
+        });
+    let vlan_n = iface
+        .name
+        .strip_prefix("vlan")
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+
+    let (id_text, id_origin) = match (id_opt, dotted, vlan_n) {
+        (Some(opt), _, _) => (opt.value().trim().to_string(), opt.value_location()),
+        (None, Some((_, id)), _) | (None, None, Some(id)) => (id.to_string(), header),
+        (None, None, None) => {
+            // `vlan-raw-device` on an arbitrary name gives no id: still a VLAN.
+            let raw = raw?;
+            (String::new(), raw.value_location())
+        }
+    };
+    let (parent, parent_origin) = match (raw, dotted) {
+        (Some(opt), _) => (opt.value().trim().to_string(), Some(opt.value_location())),
+        (None, Some((parent, _))) => (parent.to_string(), None),
+        // `vlan10` without vlan-raw-device has no parent: the VLAN script cannot create it.
+        (None, None) => (String::new(), None),
+    };
+    Some(Vlan {
+        parent,
+        parent_origin,
+        id_text,
+        id_origin,
+    })
+}

@@ -1,0 +1,66 @@
+//! The rule code table: one line per rule. Codes are part of the interface and never reused.
+
+use crate::diagnostic::Severity;
+
+/// A rule's identity and documentation. The doc is `rules/CODE.md`, embedded in the binary.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! rule {
+    ($code:literal, $name:literal, $severity:ident, $summary:literal) => {
+        RuleMeta {
+            code: $code,
+            name: $name,
+            severity: Severity::$severity,
+            summary: $summary,
+            doc: include_str!(concat!("../../rules/", $code, ".md")),
+        }
+    };
+}
+
+#[rustfmt::skip]
+pub static RULES: &[RuleMeta] = &[
+    rule!("NV001", "syntax-error", Error, "Syntax error or unreadable file"),
+    rule!("NV002", "source-unresolved", Warning, "`source`/`source-directory` target missing, or an include cycle"),
+    rule!("NV003", "duplicate-stanza", Warning, "The same interface and address family is defined twice"),
+    rule!("NV004", "invalid-value", Error, "An option has a value the kernel or ifupdown will reject"),
+    rule!("NV005", "auto-without-iface", Error, "`auto`/`allow-*` names an interface with no `iface` stanza"),
+    rule!("NV101", "bond-no-link-monitoring", Error, "Bond without link monitoring (no miimon, no arp_interval)"),
+    rule!("NV102", "arp-interval-without-target", Error, "`arp_interval` set without any `arp_ip_target`"),
+    rule!("NV103", "miimon-and-arp-interval", Warning, "Both `miimon` and `arp_interval` are set"),
+    rule!("NV104", "delay-not-multiple-of-miimon", Warning, "`updelay`/`downdelay` is not a multiple of `miimon`"),
+    rule!("NV105", "arp-monitor-unsupported-mode", Error, "ARP monitoring in a mode that does not support it"),
+    rule!("NV110", "lacp-rate-implicit", Info, "802.3ad bond without an explicit `lacp_rate`"),
+    rule!("NV111", "lacp-hash-not-compliant", Info, "802.3ad with a `layer3+4`/`encap3+4` transmit hash"),
+    rule!("NV112", "min-links-unreachable", Error, "`min_links` is greater than the number of slaves"),
+    rule!("NV113", "option-ignored-by-mode", Warning, "A bond option that the bond's mode ignores"),
+    rule!("NV120", "slave-in-two-bonds", Error, "An interface is enslaved to two bonds"),
+    rule!("NV121", "slave-has-address", Warning, "A bond slave has its own address configuration"),
+    rule!("NV122", "slave-not-physical", Error, "`bond-slaves` names a virtual interface or one that belongs elsewhere"),
+    rule!("NV123", "bond-master-mismatch", Error, "`bond-master` on a slave disagrees with the bond's `bond-slaves`"),
+    rule!("NV130", "modprobe-contradicts-interfaces", Warning, "modprobe.d `options bonding` contradicts a bond's options"),
+    rule!("NV131", "bond-options-only-in-interfaces", Info, "Bond options only in interfaces while the module loads with none"),
+    rule!("NV201", "slave-mtu-differs", Warning, "A bond slave's MTU differs from the bond's MTU"),
+    rule!("NV202", "vlan-mtu-exceeds-parent", Error, "A VLAN's MTU is greater than its parent's MTU"),
+    rule!("NV203", "bridge-mtu-exceeds-port", Warning, "A bridge's MTU is greater than a port's MTU"),
+    rule!("NV204", "hook-mtu-conflict", Warning, "An `ip link set ... mtu` hook contradicts or repeats `mtu`"),
+    rule!("NV205", "ipv6-mtu-too-small", Error, "IPv6 configured on an interface with MTU below 1280"),
+    rule!("NV301", "vlan-id-out-of-range", Error, "VLAN id outside 1..4094"),
+    rule!("NV302", "vlan-parent-undefined", Error, "A VLAN's parent interface is not defined"),
+    rule!("NV303", "vlan-name-mismatch", Error, "Dotted VLAN name and `vlan-raw-device` disagree"),
+    rule!("NV304", "duplicate-vlan-id", Error, "The same VLAN id twice on one parent"),
+    rule!("NV305", "vlan-on-bond-slave", Error, "A VLAN on a bond slave instead of on the bond"),
+];
+
+/// The rule with this code, or with this name.
+pub fn lookup(code_or_name: &str) -> Option<&'static RuleMeta> {
+    RULES
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}

@@ -1,0 +1,400 @@
+//! NV001-NV005: files that do not parse, includes that go nowhere, stanzas defined twice,
+//! values the kernel or ifupdown will reject, `auto` lines for interfaces that do not exist.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::Context;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::interfaces::IncludeProblemKind;
+use crate::model::{self, BondMode, Interface, StanzaRef};
+use crate::source::Location;
+use crate::syntax::SyntaxError;
+use crate::syntax::interfaces::Item;
+
+pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    syntax_errors(ctx, out);
+    include_problems(ctx, out);
+    for iface in &ctx.model.interfaces {
+        duplicate_stanzas(iface, out);
+        invalid_values(iface, out);
+    }
+    invalid_module_params(ctx, out);
+    auto_without_iface(ctx, out);
+}
+
+fn syntax_error(file: crate::source::FileId, err: &SyntaxError) -> Diagnostic {
+    let mut d = Diagnostic::new("NV001", err.message.clone()).at(Location {
+        file,
+        span: err.span,
+    });
+    if let Some(help) = &err.help {
+        d = d.help(help.clone());
+    }
+    d
+}
+
+/// NV001.
+fn syntax_errors(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let host = ctx.host;
+    for (file, parsed) in &host.interfaces {
+        out.extend(parsed.errors.iter().map(|e| syntax_error(*file, e)));
+    }
+    for (file, parsed) in &host.modprobe {
+        out.extend(parsed.errors.iter().map(|e| syntax_error(*file, e)));
+    }
+    for (file, parsed) in &host.sysctl {
+        out.extend(parsed.errors.iter().map(|e| syntax_error(*file, e)));
+    }
+    for err in &host.read_errors {
+        out.push(
+            Diagnostic::new("NV001", format!("cannot read {}: {}", err.path, err.error))
+                .at_opt(err.requested_by)
+                .help("check the file's permissions; netvet needs to read every file ifupdown reads"),
+        );
+    }
+}
+
+/// NV002.
+fn include_problems(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    for problem in &ctx.host.include_problems {
+        let d = match &problem.kind {
+            IncludeProblemKind::NothingMatched { pattern } => Diagnostic::new(
+                "NV002",
+                format!("`{pattern}` matches no file or directory"),
+            )
+            .help("ifupdown skips it without a word: fix the path, or delete the line"),
+            IncludeProblemKind::Cycle { chain } => Diagnostic::new(
+                "NV002",
+                format!("include cycle: {}", chain.join(" -> ")),
+            )
+            .severity(Severity::Error)
+            .help("remove the `source` line that includes a file already being read")
+            .note("ifupdown reads each file once and skips the repeat, so the cycle hides which definitions win"),
+            IncludeProblemKind::IgnoredNames { dir, names } => Diagnostic::new(
+                "NV002",
+                format!(
+                    "`source-directory {dir}` ignores {}",
+                    names
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .help("ifupdown reads only names made of letters, digits, `_` and `-`: rename the file (drop the extension), or use `source DIR/*` instead"),
+        };
+        out.push(d.at(problem.location));
+    }
+}
+
+/// NV003: several stanzas for one interface and family whose methods or options disagree.
+/// Repeating `iface eth0 inet static` to add addresses is ifupdown's documented way and is fine.
+fn duplicate_stanzas(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+    for (i, first) in iface.stanzas.iter().enumerate() {
+        let family = first.stanza.family_str();
+        let Some(second) = iface.stanzas[i + 1..]
+            .iter()
+            .find(|s| s.stanza.family_str() == family && family.is_some())
+        else {
+            continue;
+        };
+        // Report each pair once: only when `first` is the earliest stanza of its family.
+        if iface.stanzas[..i]
+            .iter()
+            .any(|s| s.stanza.family_str() == family)
+        {
+            continue;
+        }
+        let family = family.unwrap_or_default();
+        let m1 = first.stanza.method_str().unwrap_or("?");
+        let m2 = second.stanza.method_str().unwrap_or("?");
+        let conflict = if m1 != m2 {
+            Some(format!(
+                "methods `{m1}` and `{m2}` both run: ifupdown processes every stanza in order"
+            ))
+        } else {
+            conflicting_option(first, second)
+        };
+        if let Some(why) = conflict {
+            out.push(
+                Diagnostic::new(
+                    "NV003",
+                    format!("`iface {} {family}` is defined more than once: {why}", iface.name),
+                )
+                .at(second.header())
+                .iface(&iface.name)
+                .label(Some(first.header()), "first defined here")
+                .help("merge the two stanzas into one"),
+            );
+        }
+    }
+}
+
+/// A single-valued option that two stanzas set to different values.
+fn conflicting_option(a: &StanzaRef<'_>, b: &StanzaRef<'_>) -> Option<String> {
+    const MULTI: &[&str] = &[
+        "address", "up", "down", "pre-up", "post-up", "pre-down", "post-down", "dns-nameservers",
+        "dns-search",
+    ];
+    for oa in &a.stanza.options {
+        let name = model::normalize_option(&oa.name.text);
+        if MULTI.contains(&name.as_str()) {
+            continue;
+        }
+        if let Some(ob) = b
+            .stanza
+            .options
+            .iter()
+            .find(|o| model::normalize_option(&o.name.text) == name)
+        {
+            if oa.value.text.trim() != ob.value.text.trim() {
+                return Some(format!(
+                    "`{name}` is `{}` in one and `{}` in the other",
+                    oa.value.text.trim(),
+                    ob.value.text.trim()
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Why a value is invalid, or `None` when it is fine. Shared by interfaces options and
+/// modprobe.d module parameters (keys are the driver's names for bond options).
+pub(super) fn check_bond_value(key: &str, value: &str) -> Option<String> {
+    let value = value.trim();
+    let one_of = |allowed: &[&str]| {
+        let numeric = value
+            .parse::<usize>()
+            .is_ok_and(|n| n < allowed.len());
+        if allowed.contains(&value) || numeric {
+            None
+        } else {
+            Some(format!("expected one of {}", allowed.join(", ")))
+        }
+    };
+    match key {
+        "mode" => BondMode::parse(value)
+            .is_none()
+            .then(|| {
+                "expected balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb (or 0-6)".to_string()
+            }),
+        "miimon" | "updelay" | "downdelay" | "arp_interval" | "min_links" | "peer_notif_delay"
+        | "resend_igmp" | "num_grat_arp" | "num_unsol_na" | "packets_per_slave"
+        | "lp_interval" | "ad_actor_sys_prio" | "ad_user_port_key" | "arp_missed_max" => {
+            value
+                .parse::<u32>()
+                .is_err()
+                .then(|| "expected a non-negative whole number".to_string())
+        }
+        "xmit_hash_policy" => one_of(&[
+            "layer2",
+            "layer3+4",
+            "layer2+3",
+            "encap2+3",
+            "encap3+4",
+            "vlan+srcmac",
+        ]),
+        "lacp_rate" => one_of(&["slow", "fast"]),
+        "ad_select" => one_of(&["stable", "bandwidth", "count"]),
+        "arp_validate" => one_of(&["none", "active", "backup", "all", "filter", "filter_active", "filter_backup"]),
+        "arp_all_targets" => one_of(&["any", "all"]),
+        "primary_reselect" => one_of(&["always", "better", "failure"]),
+        "fail_over_mac" => one_of(&["none", "active", "follow"]),
+        "use_carrier" | "all_slaves_active" | "tlb_dynamic_lb" | "coupled_control" => {
+            one_of(&["0", "1"])
+        }
+        "arp_ip_target" => value
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|t| !t.is_empty())
+            .find(|t| t.parse::<Ipv4Addr>().is_err())
+            .map(|t| format!("`{t}` is not an IPv4 address")),
+        _ => None,
+    }
+}
+
+fn check_prefix(text: &str, max: u8) -> Result<(), String> {
+    match text.parse::<u8>() {
+        Ok(p) if p <= max => Ok(()),
+        _ => Err(format!("prefix length `{text}` is not 0..{max}")),
+    }
+}
+
+fn check_address(family: Option<&str>, value: &str) -> Option<String> {
+    let (addr, prefix) = match value.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (value, None),
+    };
+    let result = match family {
+        Some("inet") => addr
+            .parse::<Ipv4Addr>()
+            .map_err(|_| format!("`{addr}` is not an IPv4 address"))
+            .and_then(|_| prefix.map_or(Ok(()), |p| check_prefix(p, 32))),
+        Some("inet6") => addr
+            .parse::<Ipv6Addr>()
+            .map_err(|_| format!("`{addr}` is not an IPv6 address"))
+            .and_then(|_| prefix.map_or(Ok(()), |p| check_prefix(p, 128))),
+        _ => Ok(()),
+    };
+    result.err()
+}
+
+fn check_netmask(family: Option<&str>, value: &str) -> Option<String> {
+    match family {
+        Some("inet") => {
+            if value.parse::<u8>().is_ok() {
+                return check_prefix(value, 32).err();
+            }
+            match value.parse::<Ipv4Addr>() {
+                Ok(mask) => {
+                    let bits = u32::from(mask);
+                    (bits.leading_ones() + bits.trailing_zeros() != 32)
+                        .then(|| format!("`{value}` is not a contiguous netmask"))
+                }
+                Err(_) => Some(format!("`{value}` is not a netmask")),
+            }
+        }
+        Some("inet6") => check_prefix(value, 128).err(),
+        _ => None,
+    }
+}
+
+fn check_mac(value: &str) -> Option<String> {
+    let mac = value.strip_prefix("ether").map_or(value, str::trim);
+    if mac == "random" || mac == "preserve" {
+        return None;
+    }
+    let parts: Vec<&str> = mac.split(':').collect();
+    let ok = parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
+    (!ok).then(|| format!("`{mac}` is not a MAC address (xx:xx:xx:xx:xx:xx)"))
+}
+
+/// NV004 for interfaces options.
+fn invalid_values(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+    if iface.name.len() > 15 && iface.has_stanza() {
+        out.push(
+            Diagnostic::new(
+                "NV004",
+                format!(
+                    "interface name `{}` is {} characters; the kernel allows 15",
+                    iface.name,
+                    iface.name.len()
+                ),
+            )
+            .at_opt(iface.first_header())
+            .iface(&iface.name)
+            .help("use a name of at most 15 characters (IFNAMSIZ - 1)"),
+        );
+    }
+    for opt in iface.options() {
+        let family = opt.stanza.stanza.family_str();
+        let name = model::normalize_option(&opt.opt.name.text);
+        let value = opt.value().trim();
+        let problem = match name.as_str() {
+            "address" => check_address(family, value),
+            "gateway" => check_address(family, value).filter(|_| !value.contains('/')),
+            "netmask" => check_netmask(family, value),
+            "mtu" => match value.parse::<u32>() {
+                Ok(mtu) if (68..=65535).contains(&mtu) => None,
+                Ok(_) => Some("the kernel accepts MTUs from 68 to 65535".to_string()),
+                Err(_) => Some("expected a whole number".to_string()),
+            },
+            "hwaddress" => check_mac(value),
+            "vlan-id" => value
+                .parse::<u32>()
+                .is_err()
+                .then(|| "expected a VLAN id (a number)".to_string()),
+            other => crate::model::bond::option_key(other)
+                .and_then(|key| check_bond_value(key, value)),
+        };
+        if let Some(problem) = problem {
+            out.push(
+                Diagnostic::new(
+                    "NV004",
+                    format!("invalid `{}` value `{value}`: {problem}", opt.opt.name.text),
+                )
+                .at(opt.value_location())
+                .iface(&iface.name)
+                .help("correct the value; ifup fails (or the kernel refuses it) as written"),
+            );
+        }
+    }
+}
+
+/// NV004 for `options bonding` in modprobe.d.
+fn invalid_module_params(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    for param in &ctx.model.bonding_module {
+        if let Some(problem) = check_bond_value(&param.name, &param.value) {
+            out.push(
+                Diagnostic::new(
+                    "NV004",
+                    format!(
+                        "invalid bonding module parameter `{}={}`: {problem}",
+                        param.name, param.value
+                    ),
+                )
+                .at(param.location)
+                .help("the module refuses to load with an invalid parameter: correct it"),
+            );
+        }
+    }
+}
+
+/// NV005.
+fn auto_without_iface(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let mapping_patterns: Vec<&str> = ctx
+        .host
+        .interfaces
+        .iter()
+        .flat_map(|(_, f)| f.items.iter())
+        .filter_map(|item| match item {
+            Item::Mapping(m) => Some(m.patterns.iter().map(|p| p.text.as_str())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    for entry in &ctx.model.allows {
+        let name = entry.name.as_str();
+        // `lo` is implicit; `/eth*/=foo` and `mac/...` are pattern forms.
+        if name == "lo" || name.contains(['/', '=']) {
+            continue;
+        }
+        if ctx.model.get(name).is_some_and(Interface::has_stanza) {
+            continue;
+        }
+        if mapping_patterns
+            .iter()
+            .any(|p| glob::Pattern::new(p).is_ok_and(|p| p.matches(name)))
+        {
+            continue;
+        }
+        let (keyword, severity, consequence) = if entry.class == "auto" {
+            (
+                "auto".to_string(),
+                Severity::Error,
+                "`ifup -a` fails on it (\"unknown interface\") at boot",
+            )
+        } else {
+            (
+                format!("allow-{}", entry.class),
+                Severity::Warning,
+                "ifup fails on it when the device appears",
+            )
+        };
+        out.push(
+            Diagnostic::new(
+                "NV005",
+                format!("`{keyword} {name}` has no `iface {name}` stanza"),
+            )
+            .severity(severity)
+            .at(entry.location)
+            .iface(name)
+            .help(format!(
+                "add `iface {name} inet manual` (or the method you need), or remove `{name}` from the `{keyword}` line; {consequence}"
+            )),
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Source text, byte spans and line/column lookup.
+//!
+//! Every parsed file is kept whole in a [`SourceMap`], byte for byte (comments, blank lines,
+//! indentation, CRLF), so that diagnostics can quote it and fixes can be expressed as edits over
+//! [`Span`]s instead of reprinting the file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A half-open byte range `start..end` inside one source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        debug_assert!(start <= end);
+        Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+        }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The smallest span covering both.
+    pub fn cover(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// Index of a file inside a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A place in a source file: which file and which bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// One file's text with a line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user should see it (relative to `--root` when one was given).
+    pub display: String,
+    /// Where the file was actually read from.
+    pub path: PathBuf,
+    pub text: String,
+    /// False when the file was not valid UTF-8 and `text` holds a lossy conversion.
+    pub utf8: bool,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(display: String, path: PathBuf, bytes: Vec<u8>) -> Self {
+        let (text, utf8) = match String::from_utf8(bytes) {
+            Ok(text) => (text, true),
+            Err(err) => (String::from_utf8_lossy(err.as_bytes()).into_owned(), false),
+        };
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
+        SourceFile {
+            display,
+            path,
+            text,
+            utf8,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line] as usize;
+        let offset = (offset as usize).min(self.text.len());
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        LineCol {
+            line: line + 1,
+            column: column + 1,
+        }
+    }
+
+    /// Byte range of the 1-based line `line`, without its line terminator.
+    pub fn line_span(&self, line: usize) -> Span {
+        let start = self.line_starts[line - 1] as usize;
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&next| next as usize - 1);
+        let end = if self.text[start..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        Span::new(start, end)
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for LineCol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// All files read for one check.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(u32::try_from(self.files.len() - 1).expect("fewer than 4 billion files"))
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// `file:line:col` of a location, for messages.
+    pub fn describe(&self, loc: Location) -> String {
+        let file = self.get(loc.file);
+        format!("{}:{}", file.display, file.line_col(loc.span.start))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_and_handles_crlf() {
+        let f = SourceFile::new(
+            "x".into(),
+            "x".into(),
+            b"auto lo\r\n# \xc3\xa9t\xc3\xa9\niface".to_vec(),
+        );
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(9), LineCol { line: 2, column: 1 });
+        // After "# été" (5 chars, 7 bytes) comes the newline.
+        assert_eq!(f.line_col(16), LineCol { line: 2, column: 6 });
+        assert_eq!(f.line_col(17), LineCol { line: 3, column: 1 });
+        assert_eq!(f.slice(f.line_span(1)), "auto lo");
+        assert_eq!(f.slice(f.line_span(3)), "iface");
+    }
+
+    #[test]
+    fn invalid_utf8_is_kept_lossily() {
+        let f = SourceFile::new("x".into(), "x".into(), b"a\xffb".to_vec());
+        assert!(!f.utf8);
+        assert_eq!(f.text, "a\u{fffd}b");
+    }
+}

@@ -1,0 +1,1 @@
+//! Shell commands in `up`/`post-up` options that netvet understands. (Being written.)

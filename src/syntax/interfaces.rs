@@ -1,0 +1,782 @@
+//! `/etc/network/interfaces` exactly as Debian's ifupdown 0.8 reads it (interfaces(5), and
+//! `config.c` where the man page is silent or wrong).
+//!
+//! What ifupdown does, and so what this parser does:
+//! - A physical line has its leading white space removed; if it then starts with `#` it is a
+//!   comment. `#` anywhere else is literal text (end-of-line comments end up in the value).
+//! - A line ending in `\` (tested before trailing white space is trimmed, so `\ ` and `\` + CR do
+//!   not continue) is joined with the next physical line, which is taken as is: its leading white
+//!   space is kept and a `#` there is not a comment.
+//! - Trailing white space is trimmed, then the line is split into words at white space.
+//! - `iface`, `mapping`, `auto`, `allow-CLASS`, `source`, `source-dir*` (a prefix match, so
+//!   `source-directory` and `source-dir` both work), `no-auto-down`, `no-scripts` and `rename` are
+//!   keywords. `auto`, `allow-*`, `no-auto-down` and `no-scripts` with no argument inside a stanza
+//!   apply to that stanza and keep it open; with arguments, and every other keyword, they end it.
+//! - Any other first word is an option of the open `iface` stanza, or `script`/`map` of an open
+//!   `mapping`; elsewhere ifupdown stops with "misplaced option".
+//!
+//! ifupdown stops at the first fatal error; this parser records it and goes on, so that one run
+//! shows every problem. Each error says whether ifupdown would reject the file.
+
+use nom::IResult;
+use nom::Parser;
+use nom::bytes::complete::{take_till1, take_while};
+
+use super::{SyntaxError, Word};
+use crate::source::Span;
+
+/// ifupdown's address families and their methods on Linux (`*.defn` in ifupdown 0.8.41).
+pub const FAMILIES: &[(&str, &[&str])] = &[
+    (
+        "inet",
+        &[
+            "loopback", "static", "manual", "dhcp", "bootp", "tunnel", "ppp", "wvdial", "ipv4ll",
+        ],
+    ),
+    (
+        "inet6",
+        &[
+            "auto", "loopback", "static", "manual", "dhcp", "tunnel", "v4tunnel", "6to4",
+        ],
+    ),
+    ("ipx", &["static", "dynamic"]),
+    ("can", &["static"]),
+    ("meta", &["none"]),
+];
+
+#[derive(Debug, Default)]
+pub struct InterfacesFile {
+    pub items: Vec<Item>,
+    pub errors: Vec<SyntaxError>,
+    /// `# netvet: ignore ...` comments, with the range of text each one covers.
+    pub suppressions: Vec<SuppressionComment>,
+}
+
+#[derive(Debug)]
+pub enum Item {
+    Iface(Stanza),
+    Mapping(Mapping),
+    /// `auto NAME...` (class `auto`) or `allow-CLASS NAME...`.
+    Allow {
+        keyword: Word,
+        class: String,
+        names: Vec<Word>,
+    },
+    Source {
+        keyword: Word,
+        kind: SourceKind,
+        /// The rest of the line: a path or glob, expanded like wordexp(3) without commands.
+        pattern: Word,
+    },
+    /// `no-auto-down`, `no-scripts` or `rename` with their words.
+    Other { keyword: Word, args: Vec<Word> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    File,
+    Directory,
+}
+
+/// `iface NAME FAMILY METHOD [inherits OTHER]` and its options.
+#[derive(Debug)]
+pub struct Stanza {
+    pub keyword: Word,
+    pub name: Word,
+    pub family: Option<Word>,
+    pub method: Option<Word>,
+    pub inherits: Option<Word>,
+    pub options: Vec<Opt>,
+    /// Bare `auto`, `allow-CLASS`, `no-auto-down` or `no-scripts` lines inside the stanza.
+    pub flags: Vec<Word>,
+    /// The header line.
+    pub header: Span,
+    /// From the header to the end of the last line that belongs to the stanza.
+    pub span: Span,
+}
+
+impl Stanza {
+    /// Options with this name, in file order. `bond-foo` and `bond_foo` are different options
+    /// to ifupdown; callers that accept both spellings ask for each.
+    pub fn options_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Opt> + 'a {
+        self.options.iter().filter(move |o| o.name.text == name)
+    }
+
+    pub fn family_str(&self) -> Option<&str> {
+        self.family.as_ref().map(|w| w.text.as_str())
+    }
+
+    pub fn method_str(&self) -> Option<&str> {
+        self.method.as_ref().map(|w| w.text.as_str())
+    }
+}
+
+#[derive(Debug)]
+pub struct Opt {
+    pub name: Word,
+    /// Everything after the name, white space inside kept, trimmed at both ends.
+    pub value: Word,
+    /// The whole logical line.
+    pub span: Span,
+}
+
+impl Opt {
+    /// The name as ifupdown stores it: `post-up` is an `up` hook, `pre-down` a `down` hook.
+    pub fn canonical_name(&self) -> &str {
+        match self.name.text.as_str() {
+            "post-up" => "up",
+            "pre-down" => "down",
+            other => other,
+        }
+    }
+
+    pub fn is_hook(&self) -> bool {
+        matches!(
+            self.canonical_name(),
+            "pre-up" | "up" | "down" | "post-down"
+        )
+    }
+}
+
+#[derive(Debug)]
+pub struct Mapping {
+    pub keyword: Word,
+    pub patterns: Vec<Word>,
+    pub script: Option<Word>,
+    pub maps: Vec<Word>,
+    pub span: Span,
+}
+
+/// `# netvet: ignore NV110 NV111 -- reason` or `# netvet: ignore-file NV110 -- reason`.
+#[derive(Debug, Clone)]
+pub struct SuppressionComment {
+    pub codes: Vec<String>,
+    pub reason: Option<String>,
+    /// The comment itself.
+    pub span: Span,
+    /// What it silences: the next line (the whole stanza when that line opens one), or the file.
+    pub covers: Span,
+}
+
+/// One logical line: the text ifupdown sees, and where each piece of it is in the file.
+struct LogicalLine {
+    text: String,
+    /// `(offset in text, offset in file)` at the start of each physical piece.
+    pieces: Vec<(usize, usize)>,
+    /// The whole logical line in the file, from the first to the last byte (no line ending).
+    span: Span,
+}
+
+impl LogicalLine {
+    fn file_offset(&self, text_offset: usize) -> usize {
+        let i = self
+            .pieces
+            .partition_point(|&(t, _)| t <= text_offset)
+            .saturating_sub(1);
+        let (t, f) = self.pieces[i];
+        f + (text_offset - t)
+    }
+
+    fn span_of(&self, start: usize, end: usize) -> Span {
+        if start == end {
+            let at = self.file_offset(start);
+            return Span::new(at, at);
+        }
+        Span::new(self.file_offset(start), self.file_offset(end - 1) + 1)
+    }
+
+    fn word(&self, start: usize, end: usize) -> Word {
+        Word::new(&self.text[start..end], self.span_of(start, end))
+    }
+}
+
+/// C's `isspace` in the C locale.
+fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
+/// Split a file into logical lines the way `get_line` does, handing comments to `on_comment`.
+fn logical_lines(text: &str, mut on_comment: impl FnMut(&str, Span)) -> Vec<LogicalLine> {
+    let mut physical = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        physical.push((start, end));
+        start = end + 1;
+    }
+
+    let mut lines = Vec::new();
+    let mut i = 0;
+    while i < physical.len() {
+        let (s, e) = physical[i];
+        i += 1;
+        let raw = &text[s..e];
+        let trimmed = raw.trim_start_matches(is_c_space);
+        let lead = raw.len() - trimmed.len();
+        if trimmed.starts_with('#') {
+            on_comment(trimmed, Span::new(s + lead, e));
+            continue;
+        }
+        let mut line = LogicalLine {
+            text: String::new(),
+            pieces: vec![(0, s + lead)],
+            span: Span::new(s + lead, e),
+        };
+        line.text.push_str(trimmed);
+        let mut last_end = e;
+        while line.text.ends_with('\\') && i < physical.len() {
+            line.text.pop();
+            let (s2, e2) = physical[i];
+            i += 1;
+            line.pieces.push((line.text.len(), s2));
+            line.text.push_str(&text[s2..e2]);
+            last_end = e2;
+        }
+        if line.text.ends_with('\\') {
+            // A continuation at the end of the file joins nothing.
+            line.text.pop();
+        }
+        let kept = line.text.trim_end_matches(is_c_space).len();
+        line.text.truncate(kept);
+        line.span = Span::new(line.span.start as usize, last_end);
+        lines.push(line);
+    }
+    lines
+}
+
+/// One word: a run of non-space characters.
+fn word(input: &str) -> IResult<&str, &str> {
+    take_till1(is_c_space).parse(input)
+}
+
+fn spaces(input: &str) -> IResult<&str, &str> {
+    take_while(is_c_space).parse(input)
+}
+
+/// The words of a logical line, with their byte ranges inside `line.text`.
+fn split_words(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    loop {
+        let Ok((after_space, _)) = spaces(rest) else {
+            break;
+        };
+        let Ok((after_word, w)) = word(after_space) else {
+            break;
+        };
+        let start = text.len() - after_space.len();
+        out.push((start, start + w.len()));
+        rest = after_word;
+    }
+    out
+}
+
+fn is_known_family(name: &str) -> bool {
+    FAMILIES.iter().any(|(f, _)| *f == name)
+}
+
+fn is_known_method(family: &str, method: &str) -> bool {
+    FAMILIES
+        .iter()
+        .any(|(f, methods)| *f == family && methods.contains(&method))
+}
+
+enum Open {
+    None,
+    Iface(usize),
+    Mapping(usize),
+}
+
+pub fn parse(text: &str) -> InterfacesFile {
+    let mut file = InterfacesFile::default();
+    let mut comments = Vec::new();
+    let lines = logical_lines(text, |comment, span| {
+        if let Some(directive) = parse_suppression(comment, span) {
+            comments.push(directive);
+        }
+    });
+
+    let mut open = Open::None;
+    for line in &lines {
+        let words = split_words(&line.text);
+        let Some(&(fs, fe)) = words.first() else {
+            continue;
+        };
+        let first = line.word(fs, fe);
+        let args: Vec<Word> = words[1..].iter().map(|&(s, e)| line.word(s, e)).collect();
+        // The rest of the line after the first word, as ifupdown's `rest`.
+        let rest = words.get(1).map(|&(s, _)| (s, line.text.len()));
+
+        let keyword = first.text.as_str();
+        match keyword {
+            "iface" => {
+                let stanza = parse_iface_header(first, &args, line.span, &mut file.errors);
+                file.items.push(Item::Iface(stanza));
+                open = Open::Iface(file.items.len() - 1);
+            }
+            "mapping" => {
+                if args.is_empty() {
+                    file.errors.push(
+                        SyntaxError::new(line.span, "`mapping` needs at least one interface pattern")
+                            .with_help("write `mapping eth0` followed by `script` and `map` lines"),
+                    );
+                }
+                file.items.push(Item::Mapping(Mapping {
+                    keyword: first,
+                    patterns: args,
+                    script: None,
+                    maps: Vec::new(),
+                    span: line.span,
+                }));
+                open = Open::Mapping(file.items.len() - 1);
+            }
+            "source" => {
+                open = Open::None;
+                push_source(&mut file, first, SourceKind::File, rest, line);
+            }
+            k if k.starts_with("source-dir") => {
+                open = Open::None;
+                push_source(&mut file, first, SourceKind::Directory, rest, line);
+            }
+            k if (k == "auto" || (k.starts_with("allow-") && k.len() > 6))
+                || k == "no-auto-down"
+                || k == "no-scripts" =>
+            {
+                if args.is_empty() {
+                    // Inside a stanza, a bare flag applies to the stanza and keeps it open.
+                    if let Open::Iface(i) = open {
+                        if let Item::Iface(stanza) = &mut file.items[i] {
+                            stanza.span = stanza.span.cover(line.span);
+                            stanza.flags.push(first);
+                        }
+                    }
+                    continue;
+                }
+                open = Open::None;
+                if k == "auto" || k.starts_with("allow-") {
+                    let class = k.strip_prefix("allow-").unwrap_or("auto").to_string();
+                    file.items.push(Item::Allow {
+                        keyword: first,
+                        class,
+                        names: args,
+                    });
+                } else {
+                    file.items.push(Item::Other {
+                        keyword: first,
+                        args,
+                    });
+                }
+            }
+            "rename" => {
+                open = Open::None;
+                file.items.push(Item::Other {
+                    keyword: first,
+                    args,
+                });
+            }
+            _ => match open {
+                Open::Iface(i) => {
+                    let Item::Iface(stanza) = &mut file.items[i] else {
+                        unreachable!("Open::Iface always points at an iface item")
+                    };
+                    stanza.span = stanza.span.cover(line.span);
+                    match rest {
+                        Some((s, e)) => stanza.options.push(Opt {
+                            name: first,
+                            value: line.word(s, e),
+                            span: line.span,
+                        }),
+                        None => file.errors.push(
+                            SyntaxError::new(
+                                line.span,
+                                format!("option `{keyword}` has an empty value"),
+                            )
+                            .with_help(
+                                "ifupdown rejects the whole file (\"option with empty value\"): \
+                                 give the option a value or delete the line",
+                            ),
+                        ),
+                    }
+                }
+                Open::Mapping(i) => {
+                    let Item::Mapping(mapping) = &mut file.items[i] else {
+                        unreachable!("Open::Mapping always points at a mapping item")
+                    };
+                    mapping.span = mapping.span.cover(line.span);
+                    let value = rest.map(|(s, e)| line.word(s, e));
+                    match (keyword, value) {
+                        ("script", Some(value)) if mapping.script.is_none() => {
+                            mapping.script = Some(value);
+                        }
+                        ("script", Some(_)) => file.errors.push(
+                            SyntaxError::new(line.span, "duplicate `script` in mapping")
+                                .with_help("a mapping runs exactly one script; delete one of them"),
+                        ),
+                        ("map", Some(value)) => mapping.maps.push(value),
+                        _ => file.errors.push(
+                            SyntaxError::new(
+                                first.span,
+                                format!("`{keyword}` is not allowed in a mapping stanza"),
+                            )
+                            .with_help(
+                                "only `script` and `map` lines may follow `mapping`; ifupdown \
+                                 rejects the file (\"misplaced option\")",
+                            ),
+                        ),
+                    }
+                }
+                Open::None => file.errors.push(misplaced(&first, &file.items)),
+            },
+        }
+    }
+
+    file.suppressions = resolve_suppressions(comments, &file.items, &lines, text.len());
+    file
+}
+
+fn misplaced(first: &Word, items: &[Item]) -> SyntaxError {
+    let err = SyntaxError::new(
+        first.span,
+        format!("`{}` is outside any `iface` stanza", first.text),
+    );
+    if items.is_empty() {
+        err.with_help(
+            "ifupdown rejects the file (\"misplaced option\"); comment out text that is not \
+             configuration with `#`",
+        )
+    } else {
+        err.with_help(
+            "ifupdown rejects the file (\"misplaced option\"); options must follow an `iface` line, \
+             and a keyword line (`auto`, `source`, ...) ends the stanza before it",
+        )
+    }
+}
+
+fn push_source(
+    file: &mut InterfacesFile,
+    keyword: Word,
+    kind: SourceKind,
+    rest: Option<(usize, usize)>,
+    line: &LogicalLine,
+) {
+    match rest {
+        Some((s, e)) => file.items.push(Item::Source {
+            keyword,
+            kind,
+            pattern: line.word(s, e),
+        }),
+        None => file.errors.push(
+            SyntaxError::new(line.span, format!("`{}` needs a path", keyword.text))
+                .with_help("ifupdown would try to read the including file's directory itself"),
+        ),
+    }
+}
+
+fn parse_iface_header(
+    keyword: Word,
+    args: &[Word],
+    header: Span,
+    errors: &mut Vec<SyntaxError>,
+) -> Stanza {
+    let mut stanza = Stanza {
+        keyword,
+        name: Word::new("", header),
+        family: None,
+        method: None,
+        inherits: None,
+        options: Vec::new(),
+        flags: Vec::new(),
+        header,
+        span: header,
+    };
+    let mut args = args.iter();
+    let Some(name) = args.next() else {
+        errors.push(
+            SyntaxError::new(header, "`iface` needs an interface name, a family and a method")
+                .with_help("for example `iface eth0 inet dhcp`; ifupdown rejects the file"),
+        );
+        return stanza;
+    };
+    stanza.name = name.clone();
+
+    let family = args.next();
+    let mut inherits_keyword = false;
+    match family {
+        None => errors.push(
+            SyntaxError::new(
+                name.span,
+                format!("`iface {}` has no address family and method", name.text),
+            )
+            .with_help(
+                "typeless `iface NAME` stanzas are the ifupdown2 / ifupdown-ng dialect; Debian's \
+                 ifupdown rejects the file (\"unknown or no address type\"): write `iface NAME \
+                 inet manual` (or inet static/dhcp)",
+            ),
+        ),
+        Some(f) if f.text == "inherits" => inherits_keyword = true,
+        Some(f) if !is_known_family(&f.text) => errors.push(
+            SyntaxError::new(f.span, format!("unknown address family `{}`", f.text)).with_help(
+                "use inet, inet6, can, ipx or meta; ifupdown rejects the file \
+                 (\"unknown or no address type\")",
+            ),
+        ),
+        Some(f) => {
+            stanza.family = Some(f.clone());
+            match args.next() {
+                None => errors.push(
+                    SyntaxError::new(
+                        f.span,
+                        format!("`iface {} {}` has no method", name.text, f.text),
+                    )
+                    .with_help(format!(
+                        "add a method such as `manual`, `static` or `dhcp`: `iface {} {} manual`",
+                        name.text, f.text
+                    )),
+                ),
+                Some(m) if m.text == "inherits" => inherits_keyword = true,
+                Some(m) if !is_known_method(&f.text, &m.text) => {
+                    let methods = FAMILIES
+                        .iter()
+                        .find(|(fam, _)| *fam == f.text)
+                        .map(|(_, ms)| ms.join(", "))
+                        .unwrap_or_default();
+                    errors.push(
+                        SyntaxError::new(
+                            m.span,
+                            format!("unknown method `{}` for family {}", m.text, f.text),
+                        )
+                        .with_help(format!("{} methods are: {methods}", f.text)),
+                    );
+                }
+                Some(m) => stanza.method = Some(m.clone()),
+            }
+        }
+    }
+    if !inherits_keyword && stanza.method.is_some() {
+        if let Some(extra) = args.next() {
+            if extra.text == "inherits" {
+                inherits_keyword = true;
+            } else {
+                errors.push(
+                    SyntaxError::new(
+                        extra.span,
+                        format!("extra word `{}` on the iface line is ignored", extra.text),
+                    )
+                    .with_help("ifupdown warns and ignores it; delete it"),
+                );
+            }
+        }
+    }
+    if inherits_keyword {
+        match args.next() {
+            Some(parent) => stanza.inherits = Some(parent.clone()),
+            None => errors.push(
+                SyntaxError::new(header, "`inherits` is missing the interface to inherit from")
+                    .with_help("write `iface NAME inet manual inherits OTHER`"),
+            ),
+        }
+    }
+    stanza
+}
+
+/// Recognise `netvet: ignore CODES [-- reason]` or `netvet: ignore-file ...` in a comment.
+fn parse_suppression(comment: &str, span: Span) -> Option<(Vec<String>, Option<String>, Span, bool)> {
+    let body = comment.trim_start_matches('#').trim();
+    let directive = body.strip_prefix("netvet:")?.trim_start();
+    let (whole_file, rest) = if let Some(rest) = directive.strip_prefix("ignore-file") {
+        (true, rest)
+    } else {
+        (false, directive.strip_prefix("ignore")?)
+    };
+    let (codes, reason) = match rest.split_once("--") {
+        Some((codes, reason)) => (codes, Some(reason.trim().to_string())),
+        None => (rest, None),
+    };
+    let codes: Vec<String> = codes
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|c| !c.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect();
+    Some((codes, reason.filter(|r| !r.is_empty()), span, whole_file))
+}
+
+fn resolve_suppressions(
+    comments: Vec<(Vec<String>, Option<String>, Span, bool)>,
+    items: &[Item],
+    lines: &[LogicalLine],
+    text_len: usize,
+) -> Vec<SuppressionComment> {
+    comments
+        .into_iter()
+        .map(|(codes, reason, span, whole_file)| {
+            let covers = if whole_file {
+                Span::new(0, text_len)
+            } else {
+                let next = lines.iter().find(|l| l.span.start > span.end);
+                match next {
+                    None => Span::new(span.end as usize, span.end as usize),
+                    Some(next) => items
+                        .iter()
+                        .find_map(|item| match item {
+                            Item::Iface(s) if s.header == next.span => Some(s.span),
+                            Item::Mapping(m) if m.keyword.span.start == next.span.start => {
+                                Some(m.span)
+                            }
+                            _ => None,
+                        })
+                        .unwrap_or(next.span),
+                }
+            };
+            SuppressionComment {
+                codes,
+                reason,
+                span,
+                covers,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stanzas(f: &InterfacesFile) -> Vec<&Stanza> {
+        f.items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Iface(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn basic_stanza_with_options_and_spans() {
+        let text = "auto bond0\niface bond0 inet static\n    address 198.18.0.1/24\n\tbond-slaves eno1 eno2\n";
+        let f = parse(text);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        let s = stanzas(&f)[0];
+        assert_eq!(s.name.text, "bond0");
+        assert_eq!(s.family_str(), Some("inet"));
+        assert_eq!(s.method_str(), Some("static"));
+        assert_eq!(s.options.len(), 2);
+        assert_eq!(s.options[1].value.text, "eno1 eno2");
+        assert_eq!(&text[s.options[1].value.span.range()], "eno1 eno2");
+        assert_eq!(&text[s.options[0].name.span.range()], "address");
+        assert_eq!(&text[s.span.range()], &text[11..text.len() - 1]);
+    }
+
+    #[test]
+    fn continuation_follows_ifupdown() {
+        // `\` + space does not continue; the continued line keeps its indentation and a `#`
+        // there is text, not a comment.
+        let text = "iface eth0 inet manual\n  up echo a \\\n# b \\\n  c \\ \n  mtu 1500\n";
+        let f = parse(text);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        let s = stanzas(&f)[0];
+        assert_eq!(s.options[0].value.text, "echo a # b   c \\");
+        assert_eq!(s.options[1].name.text, "mtu");
+        let v = &s.options[0].value;
+        assert_eq!(&text[v.span.range()], "echo a \\\n# b \\\n  c \\");
+    }
+
+    #[test]
+    fn crlf_is_not_a_continuation_but_is_trimmed() {
+        let f = parse("iface eth0 inet manual\r\n  mtu 9000 \\\r\n  hwaddress 02:00:00:00:00:01\r\n");
+        let s = stanzas(&f)[0];
+        assert_eq!(s.options.len(), 2);
+        assert_eq!(s.options[0].value.text, "9000 \\");
+    }
+
+    #[test]
+    fn comments_only_at_line_start() {
+        let f = parse("   # indented comment\niface eth0 inet static\n  address 192.0.2.1/24 # not a comment\n");
+        assert!(f.errors.is_empty());
+        assert_eq!(
+            stanzas(&f)[0].options[0].value.text,
+            "192.0.2.1/24 # not a comment"
+        );
+    }
+
+    #[test]
+    fn misplaced_option_and_typeless_iface() {
+        let f = parse("address 1.2.3.4\niface swp1\n  mtu 9000\n");
+        assert_eq!(f.errors.len(), 2);
+        assert!(f.errors[0].message.contains("outside any `iface` stanza"));
+        assert!(f.errors[1].help.as_deref().unwrap().contains("ifupdown2"));
+    }
+
+    #[test]
+    fn bare_auto_inside_stanza_keeps_it_open() {
+        let f = parse("iface eth0 inet manual\n  auto\n  mtu 1500\nauto eth1\n  mtu 9000\n");
+        let s = stanzas(&f)[0];
+        assert_eq!(s.flags[0].text, "auto");
+        assert_eq!(s.options.len(), 1);
+        assert_eq!(f.errors.len(), 1, "mtu after `auto eth1` is misplaced");
+    }
+
+    #[test]
+    fn source_directory_prefix_and_rest_of_line() {
+        let f = parse("source-dir /etc/network/interfaces.d\nsource \"/etc/x y/*\"\n");
+        match &f.items[0] {
+            Item::Source { kind, pattern, .. } => {
+                assert_eq!(*kind, SourceKind::Directory);
+                assert_eq!(pattern.text, "/etc/network/interfaces.d");
+            }
+            other => panic!("{other:?}"),
+        }
+        match &f.items[1] {
+            Item::Source { pattern, .. } => assert_eq!(pattern.text, "\"/etc/x y/*\""),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn mapping_accepts_only_script_and_map() {
+        let f = parse("mapping eth0\n  script /x\n  map a b\n  script /y\n  mtu 1\n");
+        assert_eq!(f.errors.len(), 2);
+        match &f.items[0] {
+            Item::Mapping(m) => {
+                assert_eq!(m.script.as_ref().unwrap().text, "/x");
+                assert_eq!(m.maps[0].text, "a b");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn iface_header_errors() {
+        for (text, needle) in [
+            ("iface\n", "needs an interface name"),
+            ("iface eth0 inet\n", "has no method"),
+            ("iface eth0 inet foo\n", "unknown method"),
+            ("iface eth0 link none\n", "unknown address family"),
+            ("iface eth0 inet manual wrong\n", "extra word"),
+            ("iface eth0 inet manual inherits\n", "missing the interface"),
+        ] {
+            let f = parse(text);
+            assert_eq!(f.errors.len(), 1, "{text}");
+            assert!(f.errors[0].message.contains(needle), "{text}: {:?}", f.errors);
+        }
+        let f = parse("iface eth0 inherits eth1\n");
+        assert_eq!(stanzas(&f)[0].inherits.as_ref().unwrap().text, "eth1");
+    }
+
+    #[test]
+    fn suppression_covers_next_stanza() {
+        let text = "# netvet: ignore NV110, nv111 -- switch is slow-only\niface bond0 inet manual\n  bond-mode 802.3ad\n\niface eth0 inet manual\n";
+        let f = parse(text);
+        let s = &f.suppressions[0];
+        assert_eq!(s.codes, ["NV110", "NV111"]);
+        assert_eq!(s.reason.as_deref(), Some("switch is slow-only"));
+        assert_eq!(&text[s.covers.range()], "iface bond0 inet manual\n  bond-mode 802.3ad");
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for text in ["\\", "\\\n", "iface \\", "\u{0}\u{ffff}", "#\\\niface", "mapping", "source", "  \t \r\n"] {
+            let _ = parse(text);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Parsers for every configuration dialect netvet reads.
+//!
+//! Architecture invariant: parsing never fails and never panics. Each parser takes the whole text
+//! of one file and returns a tree of the parts it understood (every part with its [`Span`]) plus
+//! a list of [`SyntaxError`]s. The text itself stays in the [`crate::source::SourceMap`], so
+//! nothing here needs to keep comments or whitespace: the spans point at them.
+
+pub mod hooks;
+pub mod interfaces;
+pub mod modprobe;
+pub mod sysctl;
+
+use crate::source::Span;
+
+/// A piece of text with the span it came from. For text joined across continuation lines the
+/// span covers the whole run, and `text` is the joined value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub span: Span,
+}
+
+impl Word {
+    pub fn new(text: impl Into<String>, span: Span) -> Self {
+        Word {
+            text: text.into(),
+            span,
+        }
+    }
+}
+
+/// Something the parser could not make sense of. Becomes an NV001 finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub message: String,
+    /// What to do about it, when there is something useful to say.
+    pub help: Option<String>,
+}
+
+impl SyntaxError {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        SyntaxError {
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
