@@ -6,10 +6,10 @@ pub mod cli;
 pub mod diagnostic;
 pub mod load;
 pub mod model;
+pub mod report;
 pub mod rules;
 pub mod source;
 pub mod syntax;
-pub mod report;
 
 use diagnostic::Diagnostic;
 

@@ -18,12 +18,12 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Check(args) => check(&args),
-        Command::Rules { format } => print(&report::rules_table(format == Format::Json)).map(|()| 0),
+        Command::Rules { format } => {
+            print(&report::rules_table(format == Format::Json)).map(|()| 0)
+        }
         Command::Explain { rule } => match registry::lookup(&rule) {
             Some(meta) => print(meta.doc).map(|()| 0),
-            None => Err(format!(
-                "no rule `{rule}`; `netvet rules` lists them all"
-            )),
+            None => Err(format!("no rule `{rule}`; `netvet rules` lists them all")),
         },
     };
     match result {

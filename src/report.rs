@@ -1,8 +1,8 @@
 //! Putting findings together for output: one report over every checked target.
 
+use crate::CheckRun;
 use crate::diagnostic::{RunView, Severity, render_human, render_json};
 use crate::rules::registry::RULES;
-use crate::CheckRun;
 
 fn view(run: &CheckRun) -> RunView<'_> {
     RunView {
@@ -22,8 +22,11 @@ pub fn human(runs: &[CheckRun], styled: bool) -> String {
     let mut out = String::new();
     let (mut errors, mut warnings, mut infos, mut suppressed, mut files) = (0, 0, 0, 0, 0);
     for run in runs {
-        let (active, quiet): (Vec<_>, Vec<_>) =
-            run.diagnostics.iter().cloned().partition(|d| d.suppressed.is_none());
+        let (active, quiet): (Vec<_>, Vec<_>) = run
+            .diagnostics
+            .iter()
+            .cloned()
+            .partition(|d| d.suppressed.is_none());
         out.push_str(&render_human(&run.host.sources, &active, styled));
         for d in &quiet {
             let s = d.suppressed.as_ref().expect("partitioned on suppressed");
@@ -32,7 +35,10 @@ pub fn human(runs: &[CheckRun], styled: bool) -> String {
                 d.code,
                 d.message,
                 run.host.sources.describe(s.location),
-                s.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+                s.reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
             ));
         }
         for path in &run.host.not_found {

@@ -41,14 +41,24 @@ pub fn load_root(root: &Root, host: &mut Host) {
         host.not_found.push("/etc/network/interfaces".to_string());
         return;
     }
-    Loader { root, host, stack: Vec::new() }.file(&main, None);
+    Loader {
+        root,
+        host,
+        stack: Vec::new(),
+    }
+    .file(&main, None);
 }
 
 /// A single interfaces file given on the command line. Absolute `source` paths in it are read
 /// from the running system, as `ifquery -i FILE` does; use `--root` to check a whole tree.
 pub fn load_file(path: &Path, host: &mut Host) {
     let root = Root::system();
-    Loader { root: &root, host, stack: Vec::new() }.file(path, None);
+    Loader {
+        root: &root,
+        host,
+        stack: Vec::new(),
+    }
+    .file(path, None);
 }
 
 struct Loader<'a> {
@@ -121,6 +131,11 @@ impl Loader<'_> {
             } else {
                 dir.join(&word)
             };
+            // A glob in a directory that exists is fine even when it matches nothing: Debian's
+            // stock `source /etc/network/interfaces.d/*` over an empty directory.
+            if is_glob(&full) && glob_dir(&full).is_dir() {
+                matched_any = true;
+            }
             for path in expand_glob(&full) {
                 match kind {
                     SourceKind::File => {
@@ -157,10 +172,14 @@ impl Loader<'_> {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        let (valid, ignored): (Vec<String>, Vec<String>) = names
+        let (valid, ignored): (Vec<String>, Vec<String>) = names.into_iter().partition(|n| {
+            n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        });
+        let ignored: Vec<String> = ignored
             .into_iter()
-            .partition(|n| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
-        let ignored: Vec<String> = ignored.into_iter().filter(|n| !n.starts_with('.')).collect();
+            .filter(|n| !n.starts_with('.'))
+            .collect();
         if !ignored.is_empty() {
             self.host.include_problems.push(IncludeProblem {
                 location,
@@ -220,13 +239,26 @@ fn shell_words(text: &str) -> Vec<String> {
     words
 }
 
+fn is_glob(path: &Path) -> bool {
+    path.to_string_lossy().contains(['*', '?', '['])
+}
+
+/// The directory part of a glob before its first wildcard component.
+fn glob_dir(pattern: &Path) -> PathBuf {
+    pattern
+        .ancestors()
+        .find(|p| !is_glob(p))
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
 /// Expand a glob as glob(3) does for wordexp: sorted matches, or the pattern itself when it has
 /// no wildcard or matches nothing.
 fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
-    let text = pattern.to_string_lossy();
-    if !text.contains(['*', '?', '[']) {
+    if !is_glob(pattern) {
         return vec![pattern.to_path_buf()];
     }
+    let text = pattern.to_string_lossy();
     let Ok(paths) = glob::glob(&text) else {
         return vec![pattern.to_path_buf()];
     };
@@ -297,7 +329,25 @@ mod tests {
         assert_eq!(host.interfaces.len(), 2);
         let kinds: Vec<_> = host.include_problems.iter().map(|p| &p.kind).collect();
         assert!(matches!(kinds[0], IncludeProblemKind::Cycle { chain } if chain.len() == 3));
-        assert!(matches!(kinds[1], IncludeProblemKind::NothingMatched { pattern } if pattern == "missing"));
+        assert!(
+            matches!(kinds[1], IncludeProblemKind::NothingMatched { pattern } if pattern == "missing")
+        );
+    }
+
+    #[test]
+    fn empty_glob_in_existing_directory_is_fine() {
+        let dir = tree(&[(
+            "etc/network/interfaces",
+            "source /etc/network/interfaces.d/*\nsource /etc/network/nowhere/*\n",
+        )]);
+        fs::create_dir_all(dir.path().join("etc/network/interfaces.d")).unwrap();
+        let mut host = Host::default();
+        load_root(&Root::new(dir.path()), &mut host);
+        assert_eq!(host.include_problems.len(), 1);
+        assert!(matches!(
+            &host.include_problems[0].kind,
+            IncludeProblemKind::NothingMatched { pattern } if pattern == "/etc/network/nowhere/*"
+        ));
     }
 
     #[test]

@@ -54,7 +54,10 @@ pub fn option_key(option_name: &str) -> Option<&'static str> {
 }
 
 pub fn kernel_default(key: &str) -> Option<&'static str> {
-    OPTIONS.iter().find(|(k, _)| *k == key).and_then(|(_, d)| *d)
+    OPTIONS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, d)| *d)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,12 +129,16 @@ pub enum Origin {
     Interfaces(Location),
     /// `options bonding ...` in modprobe.d (the parameter's location).
     Modprobe(Location),
+    /// Nobody set it: the kernel's default.
+    KernelDefault,
 }
 
 impl Origin {
-    pub fn location(self) -> Location {
+    /// Where the value was written, if it was.
+    pub fn location(self) -> Option<Location> {
         match self {
-            Origin::Interfaces(l) | Origin::Modprobe(l) => l,
+            Origin::Interfaces(l) | Origin::Modprobe(l) => Some(l),
+            Origin::KernelDefault => None,
         }
     }
 }
@@ -154,6 +161,17 @@ impl Bond {
     /// The configured value, if any.
     pub fn get(&self, key: &str) -> Option<&BondOption> {
         self.options.get(key)
+    }
+
+    /// The value the driver will use: configured, or the kernel default (`None` for options
+    /// without one, like `primary`).
+    pub fn effective(&self, key: &str) -> Option<BondOption> {
+        self.get(key).cloned().or_else(|| {
+            kernel_default(key).map(|value| BondOption {
+                value: value.to_string(),
+                origin: Origin::KernelDefault,
+            })
+        })
     }
 
     /// A numeric option (`miimon`, `updelay`, ...) when it is set and is a number.
@@ -243,8 +261,14 @@ mod tests {
     #[test]
     fn option_names_accept_both_spellings() {
         assert_eq!(option_key("bond-miimon"), Some("miimon"));
-        assert_eq!(option_key("bond_xmit_hash_policy"), Some("xmit_hash_policy"));
-        assert_eq!(option_key("bond-xmit-hash-policy"), Some("xmit_hash_policy"));
+        assert_eq!(
+            option_key("bond_xmit_hash_policy"),
+            Some("xmit_hash_policy")
+        );
+        assert_eq!(
+            option_key("bond-xmit-hash-policy"),
+            Some("xmit_hash_policy")
+        );
         assert_eq!(option_key("bond-lacp_rate"), Some("lacp_rate"));
         assert_eq!(option_key("bond-slaves"), None);
         assert_eq!(option_key("bond-master"), None);
@@ -255,7 +279,10 @@ mod tests {
     fn modes_by_name_and_number() {
         assert_eq!(BondMode::parse("4"), Some(BondMode::Ieee8023ad));
         assert_eq!(BondMode::parse("802.3ad"), Some(BondMode::Ieee8023ad));
-        assert_eq!(BondMode::parse("active-backup"), Some(BondMode::ActiveBackup));
+        assert_eq!(
+            BondMode::parse("active-backup"),
+            Some(BondMode::ActiveBackup)
+        );
         assert_eq!(BondMode::parse("7"), None);
         assert_eq!(BondMode::parse("lacp"), None);
     }

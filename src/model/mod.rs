@@ -159,10 +159,10 @@ impl<'h> Interface<'h> {
     /// Every option (normalised name) across all stanzas, in order.
     pub fn options(&self) -> impl Iterator<Item = OptRef<'h>> + '_ {
         self.stanzas.iter().flat_map(|s| {
-            s.stanza.options.iter().map(move |opt| OptRef {
-                stanza: *s,
-                opt,
-            })
+            s.stanza
+                .options
+                .iter()
+                .map(move |opt| OptRef { stanza: *s, opt })
         })
     }
 
@@ -283,7 +283,8 @@ impl<'h> Model<'h> {
             return i;
         }
         self.interfaces.push(Interface::new(name));
-        self.index.insert(name.to_string(), self.interfaces.len() - 1);
+        self.index
+            .insert(name.to_string(), self.interfaces.len() - 1);
         self.interfaces.len() - 1
     }
 
@@ -358,7 +359,9 @@ impl<'h> Model<'h> {
         }
         for (bridge, port, location) in ports {
             let b = self.intern(&bridge);
-            self.interfaces[b].bridge_ports.push((port.clone(), location));
+            self.interfaces[b]
+                .bridge_ports
+                .push((port.clone(), location));
             let p = self.intern(&port);
             self.interfaces[p].bridges.push((bridge, location));
         }
@@ -385,8 +388,7 @@ impl<'h> Model<'h> {
                 Kind::Bond
             } else if iface.vlan.is_some() {
                 Kind::Vlan
-            } else if !iface.bridge_ports.is_empty() || iface.option(&["bridge-ports"]).is_some()
-            {
+            } else if !iface.bridge_ports.is_empty() || iface.option(&["bridge-ports"]).is_some() {
                 Kind::Bridge
             } else {
                 Kind::Physical
@@ -448,12 +450,9 @@ fn vlan_of(iface: &Interface<'_>) -> Option<Vlan> {
     let header = iface.first_header()?;
     let raw = iface.option(&["vlan-raw-device"]);
     let id_opt = iface.option(&["vlan-id"]);
-    let dotted = iface
-        .name
-        .rsplit_once('.')
-        .filter(|(parent, id)| {
-            !parent.is_empty() && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
-        });
+    let dotted = iface.name.rsplit_once('.').filter(|(parent, id)| {
+        !parent.is_empty() && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
+    });
     let vlan_n = iface
         .name
         .strip_prefix("vlan")

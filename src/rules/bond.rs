@@ -31,7 +31,7 @@ fn at_origin(d: Diagnostic, origin: Option<Origin>, iface: &Interface<'_>) -> Di
         Some(Origin::Modprobe(loc)) => d
             .at_opt(iface.first_header())
             .label(Some(loc), "set for every bond by the module parameter here"),
-        None => d.at_opt(iface.first_header()),
+        Some(Origin::KernelDefault) | None => d.at_opt(iface.first_header()),
     }
 }
 
@@ -58,7 +58,12 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut
         );
     }
 
-    if arp_on && matches!(mode, BondMode::Ieee8023ad | BondMode::BalanceTlb | BondMode::BalanceAlb) {
+    if arp_on
+        && matches!(
+            mode,
+            BondMode::Ieee8023ad | BondMode::BalanceTlb | BondMode::BalanceAlb
+        )
+    {
         let (_, opt) = arp.expect("arp_on implies a value");
         out.push(
             at_origin(
@@ -86,7 +91,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut
                 Some(aopt.origin),
                 iface,
             )
-            .label(Some(mopt.origin.location()), "miimon set here")
+            .label(mopt.origin.location(), "miimon set here")
             .help("choose one: MII monitoring (`bond-miimon`) or ARP monitoring (`bond-arp-interval` with `bond-arp-ip-target`)")
             .note("over netlink the kernel refuses the pair (\"ARP monitoring cannot be used with MII monitoring\"); through sysfs each write disables the other, so whichever is written last wins: ifenslave writes arp_interval after miimon, so ARP monitoring wins and miimon becomes 0"),
         );
@@ -122,6 +127,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut
             match opt.origin {
                 Origin::Interfaces(_) => "set in interfaces",
                 Origin::Modprobe(_) => "from the bonding module parameters",
+                Origin::KernelDefault => "the kernel default",
             }
         ),
         None => "neither miimon nor arp_interval is set".to_string(),
@@ -187,7 +193,11 @@ fn lacp(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Vec<Diagno
     if mode != BondMode::Ieee8023ad {
         return;
     }
-    if bond.get("lacp_rate").is_none() {
+    let rate = bond.effective("lacp_rate");
+    if rate
+        .as_ref()
+        .is_some_and(|r| r.origin == Origin::KernelDefault)
+    {
         out.push(
             at_origin(
                 Diagnostic::new(
@@ -289,7 +299,12 @@ fn ignored_options(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut
 }
 
 /// NV130: a module parameter and a bond's own option disagree.
-fn module_conflicts(ctx: &Context<'_, '_>, iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+fn module_conflicts(
+    ctx: &Context<'_, '_>,
+    iface: &Interface<'_>,
+    bond: &Bond,
+    out: &mut Vec<Diagnostic>,
+) {
     for (key, opt) in &bond.options {
         let Origin::Interfaces(loc) = opt.origin else {
             continue;
@@ -325,12 +340,14 @@ fn same_value(key: &str, a: &str, b: &str) -> bool {
     match key {
         "mode" => BondMode::parse(a) == BondMode::parse(b) && BondMode::parse(a).is_some(),
         "lacp_rate" => {
-            let norm = |v: &str| match v {
-                "0" => "slow",
-                "1" => "fast",
-                other => other,
-            }
-            .to_string();
+            let norm = |v: &str| {
+                match v {
+                    "0" => "slow",
+                    "1" => "fast",
+                    other => other,
+                }
+                .to_string()
+            };
             norm(a) == norm(b)
         }
         _ => false,
@@ -353,9 +370,11 @@ fn module_without_options(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|i| i.kind == Kind::Bond && i.has_stanza())
         .filter(|i| {
-            i.bond
-                .as_ref()
-                .is_some_and(|b| b.options.values().any(|o| matches!(o.origin, Origin::Interfaces(_))))
+            i.bond.as_ref().is_some_and(|b| {
+                b.options
+                    .values()
+                    .any(|o| matches!(o.origin, Origin::Interfaces(_)))
+            })
         })
         .collect();
     let Some(first) = bonds.first() else {
@@ -392,13 +411,21 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
         out.push(
             Diagnostic::new(
                 "NV120",
-                format!("{} is enslaved to both {} and {}", iface.name, m[0].bond, m[1].bond),
+                format!(
+                    "{} is enslaved to both {} and {}",
+                    iface.name, m[0].bond, m[1].bond
+                ),
             )
             .at(m[1].location)
             .iface(&iface.name)
-            .label(Some(m[0].location), format!("enslaved to {} here", m[0].bond))
+            .label(
+                Some(m[0].location),
+                format!("enslaved to {} here", m[0].bond),
+            )
             .help("an interface can belong to one bond only: remove it from one of them")
-            .note("whichever bond comes up second fails to enslave it (\"Device or resource busy\")"),
+            .note(
+                "whichever bond comes up second fails to enslave it (\"Device or resource busy\")",
+            ),
         );
         // NV123: the slave's own bond-master disagrees with a bond's list.
         if let (Some(list), Some(own)) = (
@@ -416,7 +443,10 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
                 .at(own.location)
                 .iface(&iface.name)
                 .label(Some(list.location), format!("listed by {} here", list.bond))
-                .help(format!("make `bond-master` name {} or remove the interface from {}'s list", list.bond, list.bond)),
+                .help(format!(
+                    "make `bond-master` name {} or remove the interface from {}'s list",
+                    list.bond, list.bond
+                )),
             );
         }
     }
@@ -426,11 +456,17 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
             out.push(
                 Diagnostic::new(
                     "NV123",
-                    format!("{} names `bond-master {}`, which has no stanza", iface.name, m.bond),
+                    format!(
+                        "{} names `bond-master {}`, which has no stanza",
+                        iface.name, m.bond
+                    ),
                 )
                 .at(m.location)
                 .iface(&iface.name)
-                .help(format!("add `iface {} inet manual` with its bond-* options, or fix the name", m.bond)),
+                .help(format!(
+                    "add `iface {} inet manual` with its bond-* options, or fix the name",
+                    m.bond
+                )),
             );
         }
     }
@@ -440,16 +476,29 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
     for s in &iface.stanzas {
         let method = s.stanza.method_str().unwrap_or("");
         let has_address = s.stanza.options.iter().any(|o| o.name.text == "address");
-        if matches!(method, "static" | "dhcp" | "auto" | "bootp" | "ipv4ll") && (method != "static" || has_address) {
+        if matches!(method, "static" | "dhcp" | "auto" | "bootp" | "ipv4ll")
+            && (method != "static" || has_address)
+        {
             out.push(
                 Diagnostic::new(
                     "NV121",
-                    format!("bond slave {} has its own `{}` configuration", iface.name, method),
+                    format!(
+                        "bond slave {} has its own `{}` configuration",
+                        iface.name, method
+                    ),
                 )
                 .at(s.header())
                 .iface(&iface.name)
-                .label(Some(master.location), format!("enslaved to {} here", master.bond))
-                .help(format!("use `iface {} {} manual` and put the address on {}", iface.name, s.stanza.family_str().unwrap_or("inet"), master.bond))
+                .label(
+                    Some(master.location),
+                    format!("enslaved to {} here", master.bond),
+                )
+                .help(format!(
+                    "use `iface {} {} manual` and put the address on {}",
+                    iface.name,
+                    s.stanza.family_str().unwrap_or("inet"),
+                    master.bond
+                ))
                 .note("an enslaved interface's addresses are not used for traffic; the bond's are"),
             );
         }

@@ -75,9 +75,7 @@ pub fn check(host: &Host, selection: &Selection) -> Vec<Diagnostic> {
 
     out.retain(|d| selection.enabled(d.code));
     apply_suppressions(host, &mut out);
-    out.sort_by(|a, b| {
-        (a.location, a.code, &a.message).cmp(&(b.location, b.code, &b.message))
-    });
+    out.sort_by(|a, b| (a.location, a.code, &a.message).cmp(&(b.location, b.code, &b.message)));
     out.dedup();
     out
 }

@@ -29,15 +29,25 @@ fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagno
     let Some(b) = &bond.bond else { return };
     let bond_mtu = bond.effective_mtu();
     for name in &b.slaves {
-        let Some(slave) = ctx.model.get(name) else { continue };
-        let Some((mtu, opt)) = slave.mtu() else { continue };
+        let Some(slave) = ctx.model.get(name) else {
+            continue;
+        };
+        let Some((mtu, opt)) = slave.mtu() else {
+            continue;
+        };
         if mtu == bond_mtu {
             continue;
         }
         let help = if bond.mtu().is_none() {
-            format!("set `mtu {mtu}` on {} (the bond's MTU is what its slaves get), and drop it from the slaves", bond.name)
+            format!(
+                "set `mtu {mtu}` on {} (the bond's MTU is what its slaves get), and drop it from the slaves",
+                bond.name
+            )
         } else {
-            format!("set the MTU once, on {}, and remove `mtu {mtu}` from {}", bond.name, slave.name)
+            format!(
+                "set the MTU once, on {}, and remove `mtu {mtu}` from {}",
+                bond.name, slave.name
+            )
         };
         out.push(
             Diagnostic::new(
@@ -64,7 +74,9 @@ fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagno
 /// NV202.
 fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
     let Some(vlan) = &vlan_iface.vlan else { return };
-    let Some((mtu, opt)) = vlan_iface.mtu() else { return };
+    let Some((mtu, opt)) = vlan_iface.mtu() else {
+        return;
+    };
     if vlan.parent.is_empty() {
         return;
     }
@@ -101,7 +113,9 @@ fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<
 
 /// NV203.
 fn bridge_ports(ctx: &Context<'_, '_>, bridge: &Interface<'_>, out: &mut Vec<Diagnostic>) {
-    let Some((mtu, opt)) = bridge.mtu() else { return };
+    let Some((mtu, opt)) = bridge.mtu() else {
+        return;
+    };
     for (port_name, port_loc) in &bridge.bridge_ports {
         let port = ctx.model.get(port_name);
         let port_mtu = port.map_or(1500, Interface::effective_mtu);

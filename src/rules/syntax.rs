@@ -49,7 +49,9 @@ fn syntax_errors(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new("NV001", format!("cannot read {}: {}", err.path, err.error))
                 .at_opt(err.requested_by)
-                .help("check the file's permissions; netvet needs to read every file ifupdown reads"),
+                .help(
+                    "check the file's permissions; netvet needs to read every file ifupdown reads",
+                ),
         );
     }
 }
@@ -119,7 +121,10 @@ fn duplicate_stanzas(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::new(
                     "NV003",
-                    format!("`iface {} {family}` is defined more than once: {why}", iface.name),
+                    format!(
+                        "`iface {} {family}` is defined more than once: {why}",
+                        iface.name
+                    ),
                 )
                 .at(second.header())
                 .iface(&iface.name)
@@ -133,7 +138,14 @@ fn duplicate_stanzas(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
 /// A single-valued option that two stanzas set to different values.
 fn conflicting_option(a: &StanzaRef<'_>, b: &StanzaRef<'_>) -> Option<String> {
     const MULTI: &[&str] = &[
-        "address", "up", "down", "pre-up", "post-up", "pre-down", "post-down", "dns-nameservers",
+        "address",
+        "up",
+        "down",
+        "pre-up",
+        "post-up",
+        "pre-down",
+        "post-down",
+        "dns-nameservers",
         "dns-search",
     ];
     for oa in &a.stanza.options {
@@ -164,9 +176,7 @@ fn conflicting_option(a: &StanzaRef<'_>, b: &StanzaRef<'_>) -> Option<String> {
 pub(super) fn check_bond_value(key: &str, value: &str) -> Option<String> {
     let value = value.trim();
     let one_of = |allowed: &[&str]| {
-        let numeric = value
-            .parse::<usize>()
-            .is_ok_and(|n| n < allowed.len());
+        let numeric = value.parse::<usize>().is_ok_and(|n| n < allowed.len());
         if allowed.contains(&value) || numeric {
             None
         } else {
@@ -226,10 +236,19 @@ fn check_address(family: Option<&str>, value: &str) -> Option<String> {
         None => (value, None),
     };
     let result = match family {
+        // `inet static` hands the address to `ip addr add` without `-4`, so an IPv6 address
+        // works there too; iproute2 also takes a dotted netmask after the slash.
+        Some("inet") if addr.parse::<Ipv6Addr>().is_ok() => {
+            prefix.map_or(Ok(()), |p| check_prefix(p, 128))
+        }
         Some("inet") => addr
             .parse::<Ipv4Addr>()
             .map_err(|_| format!("`{addr}` is not an IPv4 address"))
-            .and_then(|_| prefix.map_or(Ok(()), |p| check_prefix(p, 32))),
+            .and_then(|_| match prefix {
+                Some(p) if p.contains('.') => check_netmask(Some("inet"), p).map_or(Ok(()), Err),
+                Some(p) => check_prefix(p, 32),
+                None => Ok(()),
+            }),
         Some("inet6") => addr
             .parse::<Ipv6Addr>()
             .map_err(|_| format!("`{addr}` is not an IPv6 address"))
@@ -307,19 +326,24 @@ fn invalid_values(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
                 .parse::<u32>()
                 .is_err()
                 .then(|| "expected a VLAN id (a number)".to_string()),
-            other => crate::model::bond::option_key(other)
-                .and_then(|key| check_bond_value(key, value)),
+            other => {
+                crate::model::bond::option_key(other).and_then(|key| check_bond_value(key, value))
+            }
         };
         if let Some(problem) = problem {
-            out.push(
-                Diagnostic::new(
-                    "NV004",
-                    format!("invalid `{}` value `{value}`: {problem}", opt.opt.name.text),
-                )
-                .at(opt.value_location())
-                .iface(&iface.name)
-                .help("correct the value; ifup fails (or the kernel refuses it) as written"),
-            );
+            let mut d = Diagnostic::new(
+                "NV004",
+                format!("invalid `{}` value `{value}`: {problem}", opt.opt.name.text),
+            )
+            .at(opt.value_location())
+            .iface(&iface.name);
+            d = match value.find(" #").or_else(|| value.find("\t#")) {
+                Some(at) => d
+                    .help(format!("move the comment to a line of its own; the value is then `{}`", value[..at].trim()))
+                    .note("ifupdown has no end-of-line comments: `#` after a value is part of the value"),
+                None => d.help("correct the value; ifup fails (or the kernel refuses it) as written"),
+            };
+            out.push(d);
         }
     }
 }
@@ -356,10 +380,16 @@ fn auto_without_iface(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         })
         .flatten()
         .collect();
+    // ifupdown defines `lo` itself unless some stanza already uses the loopback method.
+    let implicit_lo = !ctx.model.interfaces.iter().any(|i| {
+        i.stanzas
+            .iter()
+            .any(|s| s.stanza.method_str() == Some("loopback"))
+    });
     for entry in &ctx.model.allows {
         let name = entry.name.as_str();
-        // `lo` is implicit; `/eth*/=foo` and `mac/...` are pattern forms.
-        if name == "lo" || name.contains(['/', '=']) {
+        // `/eth*/=foo` and `mac/...` are pattern forms.
+        if (name == "lo" && implicit_lo) || name.contains(['/', '=']) {
             continue;
         }
         if ctx.model.get(name).is_some_and(Interface::has_stanza) {

@@ -27,7 +27,10 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                     out.push(
                         Diagnostic::new(
                             "NV301",
-                            format!("{} has VLAN id {}, outside 1..4094", iface.name, vlan.id_text),
+                            format!(
+                                "{} has VLAN id {}, outside 1..4094",
+                                iface.name, vlan.id_text
+                            ),
                         )
                         .at(vlan.id_origin)
                         .iface(&iface.name)
@@ -81,12 +84,17 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        if let (Some((_, dot_id)), Some(id_opt)) = (dotted(&iface.name), iface.option(&["vlan-id"])) {
+        if let (Some((_, dot_id)), Some(id_opt)) = (dotted(&iface.name), iface.option(&["vlan-id"]))
+        {
             if dot_id.parse::<u32>().ok() != id_opt.value().trim().parse::<u32>().ok() {
                 out.push(
                     Diagnostic::new(
                         "NV303",
-                        format!("{} is named for VLAN {dot_id} but `vlan-id` says {}", iface.name, id_opt.value().trim()),
+                        format!(
+                            "{} is named for VLAN {dot_id} but `vlan-id` says {}",
+                            iface.name,
+                            id_opt.value().trim()
+                        ),
                     )
                     .at(id_opt.value_location())
                     .iface(&iface.name)
@@ -100,7 +108,10 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 Some(first) => out.push(
                     Diagnostic::new(
                         "NV304",
-                        format!("{} and {} are both VLAN {id} on {}", first.name, iface.name, vlan.parent),
+                        format!(
+                            "{} and {} are both VLAN {id} on {}",
+                            first.name, iface.name, vlan.parent
+                        ),
                     )
                     .at_opt(iface.first_header())
                     .iface(&iface.name)

@@ -1,0 +1,99 @@
+//! The rule catalog is consistent: registry, docs, rule book index and man page agree.
+
+use netvet::rules::registry::RULES;
+
+use crate::support::repo;
+
+#[test]
+fn codes_and_names_are_unique_and_sorted() {
+    for pair in RULES.windows(2) {
+        assert!(
+            pair[0].code < pair[1].code,
+            "{} before {}",
+            pair[0].code,
+            pair[1].code
+        );
+    }
+    let mut names: Vec<_> = RULES.iter().map(|r| r.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), RULES.len(), "rule names must be unique");
+}
+
+#[test]
+fn every_doc_matches_the_registry_and_has_its_sections() {
+    for rule in RULES {
+        let mut lines = rule.doc.lines();
+        assert_eq!(
+            lines.next(),
+            Some(format!("# {} {}: {}", rule.code, rule.name, rule.summary).as_str()),
+            "rules/{}.md first line",
+            rule.code
+        );
+        assert!(
+            rule.doc
+                .contains(&format!("\nSeverity: {}\n", rule.severity.as_str())),
+            "rules/{}.md must say `Severity: {}`",
+            rule.code,
+            rule.severity.as_str()
+        );
+        for section in [
+            "## What it checks",
+            "## Why it matters",
+            "## Example",
+            "## How to fix",
+        ] {
+            assert!(
+                rule.doc.contains(section),
+                "rules/{}.md lacks `{section}`",
+                rule.code
+            );
+        }
+    }
+}
+
+#[test]
+fn rule_book_index_lists_every_rule() {
+    let index = std::fs::read_to_string(repo().join("rules/README.md")).unwrap();
+    for rule in RULES {
+        let row = format!(
+            "| {} | {} | {} |",
+            rule.code,
+            rule.name,
+            rule.severity.as_str()
+        );
+        assert!(
+            index.contains(&row),
+            "rules/README.md lacks the row starting `{row}`"
+        );
+    }
+}
+
+/// The man page is generated from the clap definitions and committed; regenerate with
+/// `NETVET_REGENERATE=1 cargo test --test it man_page`.
+#[test]
+fn man_page_is_current() {
+    use clap::CommandFactory;
+    let cmd = netvet::cli::Cli::command();
+    let mut pages = vec![("netvet.1".to_string(), cmd.clone())];
+    for sub in cmd.get_subcommands() {
+        let name = format!("netvet-{}", sub.get_name());
+        let file = format!("{name}.1");
+        // clap names are `&'static str`; leaking a few bytes in a test is fine.
+        pages.push((file, sub.clone().name(&*Box::leak(name.into_boxed_str()))));
+    }
+    for (file, cmd) in pages {
+        let mut rendered = Vec::new();
+        clap_mangen::Man::new(cmd).render(&mut rendered).unwrap();
+        let path = repo().join("man").join(&file);
+        if std::env::var_os("NETVET_REGENERATE").is_some() {
+            std::fs::write(&path, &rendered).unwrap();
+            continue;
+        }
+        let committed = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            committed == rendered,
+            "man/{file} is stale: run NETVET_REGENERATE=1 cargo test --test it man_page"
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! The one integration test binary (matklad: one binary links once and runs in parallel).
+
+mod catalog;
+mod cli;
+mod rule_fixtures;
+mod support;

@@ -1,0 +1,123 @@
+//! Every rule against its fixtures: `fixtures/rules/NVxxx/fires-*` must produce the rule,
+//! `fixtures/rules/NVxxx/ok-*` must not. What a rule says on its `fires-` cases is snapshot
+//! tested (reviewed by hand when it changes).
+
+use std::path::Path;
+
+use netvet::CheckRun;
+use netvet::diagnostic::render_human;
+use netvet::load::{Root, Target};
+use netvet::rules::Selection;
+use netvet::rules::registry::RULES;
+
+use crate::support::repo;
+
+fn run(case: &Path) -> CheckRun {
+    CheckRun::new(&Target::Root(Root::new(case)), &Selection::default())
+}
+
+fn cases(code: &str) -> Vec<(String, std::path::PathBuf)> {
+    let dir = repo().join("fixtures/rules").join(code);
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    cases.sort();
+    cases
+}
+
+#[test]
+fn every_rule_has_a_firing_case_and_a_near_miss() {
+    for rule in RULES {
+        let cases = cases(rule.code);
+        assert!(
+            cases.iter().any(|(n, _)| n.starts_with("fires")),
+            "{} has no fixtures/rules/{}/fires-* case",
+            rule.code,
+            rule.code
+        );
+        assert!(
+            cases.iter().any(|(n, _)| n.starts_with("ok")),
+            "{} has no fixtures/rules/{}/ok-* near-miss",
+            rule.code,
+            rule.code
+        );
+        for (name, _) in &cases {
+            assert!(
+                name.starts_with("fires-") || name.starts_with("ok-"),
+                "fixtures/rules/{}/{name}: case names start with fires- or ok-",
+                rule.code
+            );
+        }
+    }
+}
+
+#[test]
+fn fixtures_fire_and_near_misses_stay_quiet() {
+    let mut failures = Vec::new();
+    for rule in RULES {
+        for (name, path) in cases(rule.code) {
+            let run = run(&path);
+            let mine: Vec<_> = run
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == rule.code && d.suppressed.is_none())
+                .cloned()
+                .collect();
+            if name.starts_with("ok-") {
+                if !mine.is_empty() {
+                    failures.push(format!(
+                        "{}/{name}: must not fire, got:\n{}",
+                        rule.code,
+                        render_human(&run.host.sources, &mine, false)
+                    ));
+                }
+                continue;
+            }
+            if mine.is_empty() {
+                let all: Vec<_> = run.diagnostics.iter().map(|d| d.code).collect();
+                failures.push(format!("{}/{name}: did not fire (got {all:?})", rule.code));
+                continue;
+            }
+            let text = render_human(&run.host.sources, &mine, false);
+            insta::assert_snapshot!(format!("{}__{}", rule.code, name), text);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn healthy_configs_have_no_warnings_or_errors() {
+    let dir = repo().join("fixtures/healthy");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let run = run(&path);
+        let loud: Vec<_> = run
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity > netvet::diagnostic::Severity::Info)
+            .cloned()
+            .collect();
+        assert!(
+            loud.is_empty(),
+            "{} must be clean:\n{}",
+            path.display(),
+            render_human(&run.host.sources, &loud, false)
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 4,
+        "expected at least 4 healthy configs, found {checked}"
+    );
+}
+
+#[test]
+fn demo_tree_snapshot() {
+    let run = run(&repo().join("fixtures/demo"));
+    let text = netvet::report::human(std::slice::from_ref(&run), false);
+    insta::assert_snapshot!("demo", text);
+}

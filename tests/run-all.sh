@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every test tier netvet has, from a fresh Debian 12 machine: installs what the tests need,
+# then lint, unit, integration, snapshot and differential tests.
+#
+#   NETVET_CORPUS   the shared corpus of real-world configs (default: ../shared/corpus)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Reference parsers for the differential tests: Debian's ifquery (ifupdown) and modprobe (kmod).
+need=()
+command -v ifquery >/dev/null 2>&1 || need+=(ifupdown)
+command -v modprobe >/dev/null 2>&1 || [ -x /usr/sbin/modprobe ] || need+=(kmod)
+if [ ${#need[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+export PATH="$PATH:/usr/sbin:/sbin"
+
+export NETVET_CORPUS="${NETVET_CORPUS:-$(cd .. && pwd)/shared/corpus}"
+if [ ! -d "$NETVET_CORPUS" ]; then
+    echo "run-all: corpus not found at $NETVET_CORPUS (set NETVET_CORPUS)" >&2
+    exit 2
+fi
+# Snapshots are reviewed, never accepted silently by a test run.
+export INSTA_UPDATE=no
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+echo "== tests"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --locked --no-fail-fast
+else
+    cargo test --locked --no-fail-fast
+fi
