@@ -69,6 +69,16 @@ pub enum Command {
     /// interfaces file (with what it sources); a directory is read as a root holding an
     /// /etc-like tree (etc/network/interfaces, etc/modprobe.d, etc/sysctl.d ...).
     Check(CheckArgs),
+    /// Show the running kernel's network state as netvet sees it (links, bonds, slaves,
+    /// VLANs, bridges, the IPv6 sysctls), read through netlink in the current network namespace.
+    Live {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Also write the raw netlink link dump (hex, one message a line) to FILE, for bug
+        /// reports and test fixtures.
+        #[arg(long, value_name = "FILE")]
+        save_netlink: Option<PathBuf>,
+    },
     /// List every rule: code, severity, name and summary.
     Rules {
         #[arg(long, value_enum, default_value_t = Format::Human)]

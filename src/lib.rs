@@ -27,3 +27,4 @@ impl CheckRun {
         CheckRun { host, diagnostics }
     }
 }
+pub mod live;

@@ -18,6 +18,10 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Check(args) => check(&args),
+        Command::Live {
+            format,
+            save_netlink,
+        } => live(format, save_netlink.as_deref()),
         Command::Rules { format } => {
             print(&report::rules_table(format == Format::Json)).map(|()| 0)
         }
@@ -90,4 +94,18 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             .any(|d| d.suppressed.is_none() && d.severity >= threshold)
     });
     Ok(u8::from(failed))
+}
+
+fn live(format: Format, save_netlink: Option<&std::path::Path>) -> Result<u8, String> {
+    let state = netvet::live::read().map_err(|e| e.to_string())?;
+    if let Some(path) = save_netlink {
+        let raw = netvet::live::read_links_raw().map_err(|e| e.to_string())?;
+        std::fs::write(path, raw).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let text = match format {
+        Format::Human => report::live_table(&state),
+        Format::Json => state.to_json(),
+    };
+    print(&text)?;
+    Ok(0)
 }

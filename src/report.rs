@@ -98,3 +98,72 @@ pub fn rules_table(json: bool) -> String {
     }
     out
 }
+
+/// `netvet live`: one line per link, then the bonds' settings and slaves.
+pub fn live_table(state: &crate::live::LiveState) -> String {
+    let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+    let mut out = format!(
+        "{:<16} {:<9} {:<5} {:<15} {:>6} {:<12} {:<10}\n",
+        "LINK", "KIND", "ADMIN", "OPER", "MTU", "MASTER", "SPEED"
+    );
+    for l in &state.links {
+        let speed = match (l.speed_mbps, &l.duplex) {
+            (Some(s), Some(d)) => format!("{s}Mb/s {d}"),
+            (Some(s), None) => format!("{s}Mb/s"),
+            _ => "-".to_string(),
+        };
+        out.push_str(&format!(
+            "{:<16} {:<9} {:<5} {:<15} {:>6} {:<12} {:<10}\n",
+            l.name,
+            l.kind,
+            if l.admin_up { "up" } else { "down" },
+            l.oper_state,
+            opt(l.mtu),
+            l.master.as_deref().unwrap_or("-"),
+            speed
+        ));
+    }
+    for l in &state.links {
+        if let Some(b) = &l.bond {
+            out.push_str(&format!(
+                "\nbond {}: mode {}, miimon {}, updelay {}, downdelay {}, arp_interval {}, lacp_rate {}, xmit_hash_policy {}, min_links {}\n",
+                l.name,
+                b.mode,
+                opt(b.miimon),
+                opt(b.updelay),
+                opt(b.downdelay),
+                opt(b.arp_interval),
+                b.lacp_rate.as_deref().unwrap_or("-"),
+                b.xmit_hash_policy.as_deref().unwrap_or("-"),
+                opt(b.min_links),
+            ));
+            for s in state
+                .links
+                .iter()
+                .filter(|s| s.master.as_deref() == Some(&l.name))
+            {
+                let slave = s.bond_slave.clone().unwrap_or_default();
+                out.push_str(&format!(
+                    "  slave {}: {} mii {} failures {} aggregator {}\n",
+                    s.name,
+                    slave.state.as_deref().unwrap_or("-"),
+                    slave.mii_status.as_deref().unwrap_or("-"),
+                    opt(slave.link_failure_count),
+                    slave
+                        .ad_aggregator_id
+                        .map_or("-".to_string(), |a| a.to_string()),
+                ));
+            }
+        }
+        if let Some(v) = &l.vlan {
+            out.push_str(&format!(
+                "\nvlan {}: id {} {} on {}\n",
+                l.name,
+                v.id,
+                v.protocol,
+                v.parent.as_deref().unwrap_or("?")
+            ));
+        }
+    }
+    out
+}

@@ -35,3 +35,8 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --locked --no-fail-fast
 fi
+
+# --- VM tier: kernel behaviour behind the rules, checked in a VM (see tests/vm/README.md) ---
+echo "== VM tier (Debian kernel under qemu)"
+tests/vm/run.sh
+# --- end of VM tier ---

@@ -151,7 +151,7 @@ fn ipv6_minimum(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
         let Ok(mtu) = opt.value().trim().parse::<u32>() else {
             continue;
         };
-        if mtu >= 1280 || mtu < 68 {
+        if !(68..1280).contains(&mtu) {
             continue;
         }
         out.push(

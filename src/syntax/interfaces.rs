@@ -21,6 +21,7 @@
 use nom::IResult;
 use nom::Parser;
 use nom::bytes::complete::{take_till1, take_while};
+use nom::sequence::preceded;
 
 use super::{SyntaxError, Word};
 use crate::source::Span;
@@ -69,7 +70,10 @@ pub enum Item {
         pattern: Word,
     },
     /// `no-auto-down`, `no-scripts` or `rename` with their words.
-    Other { keyword: Word, args: Vec<Word> },
+    Other {
+        keyword: Word,
+        args: Vec<Word>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,15 +261,9 @@ fn spaces(input: &str) -> IResult<&str, &str> {
 fn split_words(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut rest = text;
-    loop {
-        let Ok((after_space, _)) = spaces(rest) else {
-            break;
-        };
-        let Ok((after_word, w)) = word(after_space) else {
-            break;
-        };
-        let start = text.len() - after_space.len();
-        out.push((start, start + w.len()));
+    while let Ok((after_word, w)) = preceded(spaces, word).parse(rest) {
+        let end = text.len() - after_word.len();
+        out.push((end - w.len(), end));
         rest = after_word;
     }
     out
@@ -317,8 +315,11 @@ pub fn parse(text: &str) -> InterfacesFile {
             "mapping" => {
                 if args.is_empty() {
                     file.errors.push(
-                        SyntaxError::new(line.span, "`mapping` needs at least one interface pattern")
-                            .with_help("write `mapping eth0` followed by `script` and `map` lines"),
+                        SyntaxError::new(
+                            line.span,
+                            "`mapping` needs at least one interface pattern",
+                        )
+                        .with_help("write `mapping eth0` followed by `script` and `map` lines"),
                     );
                 }
                 file.items.push(Item::Mapping(Mapping {
@@ -492,8 +493,11 @@ fn parse_iface_header(
     let mut args = args.iter();
     let Some(name) = args.next() else {
         errors.push(
-            SyntaxError::new(header, "`iface` needs an interface name, a family and a method")
-                .with_help("for example `iface eth0 inet dhcp`; ifupdown rejects the file"),
+            SyntaxError::new(
+                header,
+                "`iface` needs an interface name, a family and a method",
+            )
+            .with_help("for example `iface eth0 inet dhcp`; ifupdown rejects the file"),
         );
         return stanza;
     };
@@ -571,8 +575,11 @@ fn parse_iface_header(
         match args.next() {
             Some(parent) => stanza.inherits = Some(parent.clone()),
             None => errors.push(
-                SyntaxError::new(header, "`inherits` is missing the interface to inherit from")
-                    .with_help("write `iface NAME inet manual inherits OTHER`"),
+                SyntaxError::new(
+                    header,
+                    "`inherits` is missing the interface to inherit from",
+                )
+                .with_help("write `iface NAME inet manual inherits OTHER`"),
             ),
         }
     }
@@ -580,7 +587,10 @@ fn parse_iface_header(
 }
 
 /// Recognise `netvet: ignore CODES [-- reason]` or `netvet: ignore-file ...` in a comment.
-fn parse_suppression(comment: &str, span: Span) -> Option<(Vec<String>, Option<String>, Span, bool)> {
+fn parse_suppression(
+    comment: &str,
+    span: Span,
+) -> Option<(Vec<String>, Option<String>, Span, bool)> {
     let body = comment.trim_start_matches('#').trim();
     let directive = body.strip_prefix("netvet:")?.trim_start();
     let (whole_file, rest) = if let Some(rest) = directive.strip_prefix("ignore-file") {
@@ -683,7 +693,8 @@ mod tests {
 
     #[test]
     fn crlf_is_not_a_continuation_but_is_trimmed() {
-        let f = parse("iface eth0 inet manual\r\n  mtu 9000 \\\r\n  hwaddress 02:00:00:00:00:01\r\n");
+        let f =
+            parse("iface eth0 inet manual\r\n  mtu 9000 \\\r\n  hwaddress 02:00:00:00:00:01\r\n");
         let s = stanzas(&f)[0];
         assert_eq!(s.options.len(), 2);
         assert_eq!(s.options[0].value.text, "9000 \\");
@@ -691,7 +702,9 @@ mod tests {
 
     #[test]
     fn comments_only_at_line_start() {
-        let f = parse("   # indented comment\niface eth0 inet static\n  address 192.0.2.1/24 # not a comment\n");
+        let f = parse(
+            "   # indented comment\niface eth0 inet static\n  address 192.0.2.1/24 # not a comment\n",
+        );
         assert!(f.errors.is_empty());
         assert_eq!(
             stanzas(&f)[0].options[0].value.text,
@@ -757,7 +770,11 @@ mod tests {
         ] {
             let f = parse(text);
             assert_eq!(f.errors.len(), 1, "{text}");
-            assert!(f.errors[0].message.contains(needle), "{text}: {:?}", f.errors);
+            assert!(
+                f.errors[0].message.contains(needle),
+                "{text}: {:?}",
+                f.errors
+            );
         }
         let f = parse("iface eth0 inherits eth1\n");
         assert_eq!(stanzas(&f)[0].inherits.as_ref().unwrap().text, "eth1");
@@ -770,12 +787,24 @@ mod tests {
         let s = &f.suppressions[0];
         assert_eq!(s.codes, ["NV110", "NV111"]);
         assert_eq!(s.reason.as_deref(), Some("switch is slow-only"));
-        assert_eq!(&text[s.covers.range()], "iface bond0 inet manual\n  bond-mode 802.3ad");
+        assert_eq!(
+            &text[s.covers.range()],
+            "iface bond0 inet manual\n  bond-mode 802.3ad"
+        );
     }
 
     #[test]
     fn never_panics_on_odd_input() {
-        for text in ["\\", "\\\n", "iface \\", "\u{0}\u{ffff}", "#\\\niface", "mapping", "source", "  \t \r\n"] {
+        for text in [
+            "\\",
+            "\\\n",
+            "iface \\",
+            "\u{0}\u{ffff}",
+            "#\\\niface",
+            "mapping",
+            "source",
+            "  \t \r\n",
+        ] {
             let _ = parse(text);
         }
     }

@@ -1,0 +1,259 @@
+//! The running kernel's network state, in netvet's own terms.
+//!
+//! [`LiveState`] is what `netvet live` prints and what the fleet audit will collect from each
+//! host: plain data that serialises to a documented, versioned JSON (`docs/live-schema.md`)
+//! and reads back with [`LiveState::from_json`].
+//!
+//! Architecture invariant: netlink types never leave [`netlink`]; everything else sees only the
+//! types here. Reading is synchronous for callers (one current-thread tokio runtime inside).
+
+mod netlink;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use netlink::{LiveError, decode_dump, read_links, read_links_raw};
+
+/// Version of the live-state JSON. Fields are only added within a version.
+pub const LIVE_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveState {
+    pub version: u32,
+    pub links: Vec<Link>,
+    /// `net.ipv6.bindv6only`, `net.ipv6.conf.IF.disable_ipv6` ...: the sysctls rules use, as
+    /// read from /proc/sys in the current network namespace. Missing keys were not readable.
+    pub sysctls: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    pub name: String,
+    pub index: u32,
+    /// `bond`, `vlan`, `bridge`, `veth`, `dummy` ... as the kernel names the link type;
+    /// `device` for a link with no kind (a physical NIC), `loopback` for lo.
+    pub kind: String,
+    pub admin_up: bool,
+    /// The kernel's operational state: `UP`, `DOWN`, `LOWERLAYERDOWN`, `UNKNOWN` ...
+    pub oper_state: String,
+    pub carrier: Option<bool>,
+    pub mtu: Option<u32>,
+    pub min_mtu: Option<u32>,
+    pub max_mtu: Option<u32>,
+    /// The bond or bridge this link is enslaved to.
+    pub master: Option<String>,
+    pub mac: Option<String>,
+    /// Mb/s, where the driver reports it (not for virtual devices).
+    pub speed_mbps: Option<u32>,
+    /// `full` or `half`, where the driver reports it.
+    pub duplex: Option<String>,
+    pub bond: Option<Bond>,
+    pub bond_slave: Option<BondSlave>,
+    pub vlan: Option<Vlan>,
+    /// For a bridge: its ports (names), in index order.
+    pub bridge_ports: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bond {
+    pub mode: String,
+    pub miimon: Option<u32>,
+    pub updelay: Option<u32>,
+    pub downdelay: Option<u32>,
+    pub use_carrier: Option<bool>,
+    pub arp_interval: Option<u32>,
+    pub arp_ip_target: Vec<String>,
+    pub arp_validate: Option<String>,
+    pub primary: Option<String>,
+    pub xmit_hash_policy: Option<String>,
+    pub lacp_rate: Option<String>,
+    pub ad_select: Option<String>,
+    pub min_links: Option<u32>,
+    pub all_slaves_active: Option<bool>,
+    /// 802.3ad aggregator state, in 802.3ad mode.
+    pub ad_info: Option<AdInfo>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdInfo {
+    pub aggregator_id: Option<u16>,
+    pub num_ports: Option<u16>,
+    pub actor_key: Option<u16>,
+    pub partner_key: Option<u16>,
+    pub partner_mac: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BondSlave {
+    /// `active` or `backup`.
+    pub state: Option<String>,
+    /// `up`, `going-down`, `down`, `going-back`.
+    pub mii_status: Option<String>,
+    pub link_failure_count: Option<u32>,
+    pub perm_hwaddr: Option<String>,
+    pub queue_id: Option<u16>,
+    pub ad_aggregator_id: Option<u16>,
+    /// LACP actor and partner port state bits (IEEE 802.1AX), in 802.3ad mode.
+    pub ad_actor_oper_port_state: Option<u8>,
+    pub ad_partner_oper_port_state: Option<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Vlan {
+    pub id: u16,
+    /// `802.1Q` or `802.1ad`.
+    pub protocol: String,
+    pub parent: Option<String>,
+}
+
+impl LiveState {
+    pub fn link(&self, name: &str) -> Option<&Link> {
+        self.links.iter().find(|l| l.name == name)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("plain data") + "\n"
+    }
+
+    /// Read a snapshot written by [`LiveState::to_json`] (here or on another host).
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let state: LiveState =
+            serde_json::from_str(text).map_err(|e| format!("not a netvet live snapshot: {e}"))?;
+        if state.version != LIVE_SCHEMA_VERSION {
+            return Err(format!(
+                "live snapshot version {} is not supported (this netvet reads version {LIVE_SCHEMA_VERSION})",
+                state.version
+            ));
+        }
+        Ok(state)
+    }
+}
+
+/// Read everything: links through netlink, speed and duplex from sysfs, sysctls from
+/// /proc/sys (all in the current network namespace).
+pub fn read() -> Result<LiveState, LiveError> {
+    let mut links = read_links()?;
+    for link in &mut links {
+        let (speed, duplex) = speed_duplex(Path::new("/sys/class/net"), &link.name);
+        link.speed_mbps = speed;
+        link.duplex = duplex;
+    }
+    let sysctls = read_sysctls(Path::new("/proc/sys"), &links);
+    Ok(LiveState {
+        version: LIVE_SCHEMA_VERSION,
+        links,
+        sysctls,
+    })
+}
+
+/// Speed and duplex from sysfs. Virtual devices and links that are down report errors or
+/// `-1`/`unknown` there: those become `None`.
+fn speed_duplex(sys_class_net: &Path, name: &str) -> (Option<u32>, Option<String>) {
+    let dir = sys_class_net.join(name);
+    let speed = std::fs::read_to_string(dir.join("speed"))
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .and_then(|s| u32::try_from(s).ok());
+    let duplex = std::fs::read_to_string(dir.join("duplex"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|d| d == "full" || d == "half");
+    (speed, duplex)
+}
+
+/// The sysctls netvet's rules read: global IPv6 settings and per-interface ones.
+fn read_sysctls(proc_sys: &Path, links: &[Link]) -> BTreeMap<String, String> {
+    let mut names = vec![
+        "net.ipv6.bindv6only".to_string(),
+        "net.ipv4.ip_forward".to_string(),
+    ];
+    let scopes = ["all", "default"]
+        .into_iter()
+        .map(str::to_string)
+        .chain(links.iter().map(|l| l.name.clone()));
+    for scope in scopes {
+        for key in ["disable_ipv6", "accept_ra", "autoconf", "forwarding"] {
+            names.push(format!("net.ipv6.conf.{scope}.{key}"));
+        }
+    }
+    names
+        .into_iter()
+        .filter_map(|name| {
+            // Interface names may contain dots (`bond0.10`): the path keeps them as they are.
+            let path = sysctl_path(proc_sys, &name);
+            let value = std::fs::read_to_string(path).ok()?;
+            Some((name, value.trim().to_string()))
+        })
+        .collect()
+}
+
+/// `/proc/sys` path of a dotted sysctl name whose interface part may itself contain dots.
+fn sysctl_path(proc_sys: &Path, name: &str) -> std::path::PathBuf {
+    if let Some(rest) = name.strip_prefix("net.ipv6.conf.") {
+        if let Some((iface, key)) = rest.rsplit_once('.') {
+            return proc_sys.join("net/ipv6/conf").join(iface).join(key);
+        }
+    }
+    proc_sys.join(name.replace('.', "/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sysctl_paths_keep_dotted_interface_names() {
+        let p = Path::new("/proc/sys");
+        assert_eq!(
+            sysctl_path(p, "net.ipv6.conf.bond0.10.disable_ipv6"),
+            Path::new("/proc/sys/net/ipv6/conf/bond0.10/disable_ipv6")
+        );
+        assert_eq!(
+            sysctl_path(p, "net.ipv6.bindv6only"),
+            Path::new("/proc/sys/net/ipv6/bindv6only")
+        );
+    }
+
+    #[test]
+    fn json_round_trips_and_checks_its_version() {
+        let state = LiveState {
+            version: LIVE_SCHEMA_VERSION,
+            links: vec![Link {
+                name: "bond0".into(),
+                index: 3,
+                kind: "bond".into(),
+                admin_up: true,
+                oper_state: "UP".into(),
+                carrier: Some(true),
+                mtu: Some(9000),
+                min_mtu: Some(68),
+                max_mtu: Some(65535),
+                master: None,
+                mac: Some("02:00:00:00:00:01".into()),
+                speed_mbps: None,
+                duplex: None,
+                bond: Some(Bond {
+                    mode: "802.3ad".into(),
+                    miimon: Some(100),
+                    ..Bond::default()
+                }),
+                bond_slave: None,
+                vlan: None,
+                bridge_ports: Vec::new(),
+            }],
+            sysctls: BTreeMap::from([("net.ipv6.bindv6only".into(), "0".into())]),
+        };
+        let back = LiveState::from_json(&state.to_json()).unwrap();
+        assert_eq!(back, state);
+        let future = state.to_json().replace("\"version\": 1", "\"version\": 99");
+        assert!(
+            LiveState::from_json(&future)
+                .unwrap_err()
+                .contains("version 99")
+        );
+        assert!(LiveState::from_json("{}").is_err());
+    }
+}

@@ -1,0 +1,307 @@
+//! The only module that speaks netlink. It asks the kernel for every link (RTM_GETLINK dump),
+//! converts each reply into [`super::Link`] in one place, and keeps the netlink crates' types
+//! inside (their APIs change between releases).
+//!
+//! Replies can also be kept as raw bytes (`netvet live --save-netlink FILE`) and decoded later
+//! with [`decode_dump`]: the tests parse dumps captured in a VM with bonds and VLANs, no root
+//! needed.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use futures_util::TryStreamExt;
+use netlink_packet_core::{Emitable, Parseable};
+use netlink_packet_route::link::{
+    BondAdInfo, InfoBond, InfoBondPort, InfoData, InfoKind, InfoPortData, InfoVlan, LinkAttribute,
+    LinkFlags, LinkInfo, LinkLayerType, LinkMessage,
+};
+
+use super::{AdInfo, Bond, BondSlave, Link, Vlan};
+
+#[derive(Debug)]
+pub enum LiveError {
+    /// The netlink socket could not be opened.
+    Socket(std::io::Error),
+    /// The kernel answered with an error or an unreadable message.
+    Netlink(String),
+    /// A saved dump could not be decoded.
+    Decode(String),
+}
+
+impl fmt::Display for LiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LiveError::Socket(e) => write!(f, "cannot open a netlink socket: {e}"),
+            LiveError::Netlink(e) => write!(f, "netlink: {e}"),
+            LiveError::Decode(e) => write!(f, "cannot decode the netlink dump: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for LiveError {}
+
+/// Dump every link of the current network namespace.
+async fn dump() -> Result<Vec<LinkMessage>, LiveError> {
+    let (connection, handle, _) = rtnetlink::new_connection().map_err(LiveError::Socket)?;
+    let task = tokio::spawn(connection);
+    let messages = handle
+        .link()
+        .get()
+        .execute()
+        .try_collect::<Vec<_>>()
+        .await
+        .map_err(|e| LiveError::Netlink(e.to_string()));
+    task.abort();
+    messages
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, LiveError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(LiveError::Socket)
+}
+
+/// Every link, converted. Speed and duplex are filled in by the caller (sysfs).
+pub fn read_links() -> Result<Vec<Link>, LiveError> {
+    let messages = runtime()?.block_on(dump())?;
+    Ok(convert(&messages))
+}
+
+/// The raw dump, one hex-encoded RTM_NEWLINK payload per line, for fixtures and bug reports.
+pub fn read_links_raw() -> Result<String, LiveError> {
+    let messages = runtime()?.block_on(dump())?;
+    let mut out = String::new();
+    for msg in &messages {
+        let mut buf = vec![0; msg.buffer_len()];
+        msg.emit(&mut buf);
+        out.extend(buf.iter().map(|b| format!("{b:02x}")));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Decode a dump written by [`read_links_raw`].
+pub fn decode_dump(text: &str) -> Result<Vec<Link>, LiveError> {
+    let mut messages = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let line = line.trim();
+        let bytes = (0..line.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(line.get(i..i + 2).unwrap_or("zz"), 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .map_err(|e| LiveError::Decode(format!("line {}: {e}", n + 1)))?;
+        let msg = LinkMessage::parse(&bytes.as_slice())
+            .map_err(|e| LiveError::Decode(format!("line {}: {e}", n + 1)))?;
+        messages.push(msg);
+    }
+    Ok(convert(&messages))
+}
+
+fn mac(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// What one message says, with links to other links still as indices.
+struct Raw {
+    link: Link,
+    master: Option<u32>,
+    parent: Option<u32>,
+    primary: Option<u32>,
+}
+
+fn convert(messages: &[LinkMessage]) -> Vec<Link> {
+    let raws: Vec<Raw> = messages.iter().map(convert_one).collect();
+    let names: HashMap<u32, String> = raws
+        .iter()
+        .map(|r| (r.link.index, r.link.name.clone()))
+        .collect();
+    let mut links: Vec<Link> = raws
+        .into_iter()
+        .map(|raw| {
+            let mut link = raw.link;
+            link.master = raw.master.and_then(|i| names.get(&i).cloned());
+            if let Some(vlan) = link.vlan.as_mut() {
+                vlan.parent = raw.parent.and_then(|i| names.get(&i).cloned());
+            }
+            if let Some(bond) = link.bond.as_mut() {
+                bond.primary = raw.primary.and_then(|i| names.get(&i).cloned());
+            }
+            link
+        })
+        .collect();
+    let ports: Vec<(String, String)> = links
+        .iter()
+        .filter_map(|l| Some((l.master.clone()?, l.name.clone())))
+        .collect();
+    for link in &mut links {
+        if link.kind == "bridge" {
+            link.bridge_ports = ports
+                .iter()
+                .filter(|(m, _)| *m == link.name)
+                .map(|(_, p)| p.clone())
+                .collect();
+        }
+    }
+    links.sort_by_key(|l| l.index);
+    links
+}
+
+fn convert_one(msg: &LinkMessage) -> Raw {
+    let mut link = Link {
+        name: String::new(),
+        index: msg.header.index,
+        kind: if msg.header.link_layer_type == LinkLayerType::Loopback {
+            "loopback".to_string()
+        } else {
+            "device".to_string()
+        },
+        admin_up: msg.header.flags.contains(LinkFlags::Up),
+        oper_state: "UNKNOWN".to_string(),
+        carrier: None,
+        mtu: None,
+        min_mtu: None,
+        max_mtu: None,
+        master: None,
+        mac: None,
+        speed_mbps: None,
+        duplex: None,
+        bond: None,
+        bond_slave: None,
+        vlan: None,
+        bridge_ports: Vec::new(),
+    };
+    let mut raw_master = None;
+    let mut raw_parent = None;
+    let mut raw_primary = None;
+    for attr in &msg.attributes {
+        match attr {
+            LinkAttribute::IfName(name) => link.name.clone_from(name),
+            LinkAttribute::Mtu(v) => link.mtu = Some(*v),
+            LinkAttribute::MinMtu(v) => link.min_mtu = Some(*v),
+            LinkAttribute::MaxMtu(v) => link.max_mtu = Some(*v),
+            LinkAttribute::Carrier(v) => link.carrier = Some(*v != 0),
+            LinkAttribute::OperState(state) => link.oper_state = state.to_string(),
+            LinkAttribute::Address(bytes) if !bytes.is_empty() => link.mac = Some(mac(bytes)),
+            LinkAttribute::Controller(index) => raw_master = Some(*index),
+            LinkAttribute::Link(index) => raw_parent = Some(*index),
+            LinkAttribute::LinkInfo(infos) => {
+                for info in infos {
+                    match info {
+                        LinkInfo::Kind(kind) => link.kind = kind_name(kind),
+                        LinkInfo::Data(InfoData::Bond(options)) => {
+                            let (bond, primary) = bond(options);
+                            link.bond = Some(bond);
+                            raw_primary = primary;
+                        }
+                        LinkInfo::Data(InfoData::Vlan(options)) => link.vlan = Some(vlan(options)),
+                        LinkInfo::PortData(InfoPortData::BondPort(options)) => {
+                            link.bond_slave = Some(bond_slave(options));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Raw {
+        link,
+        master: raw_master,
+        parent: raw_parent,
+        primary: raw_primary,
+    }
+}
+
+fn kind_name(kind: &InfoKind) -> String {
+    kind.to_string()
+}
+
+fn bond(options: &[InfoBond]) -> (Bond, Option<u32>) {
+    let mut bond = Bond::default();
+    let mut primary = None;
+    for option in options {
+        match option {
+            InfoBond::Mode(mode) => bond.mode = mode.to_string(),
+            InfoBond::MiiMon(v) => bond.miimon = Some(*v),
+            InfoBond::UpDelay(v) => bond.updelay = Some(*v),
+            InfoBond::DownDelay(v) => bond.downdelay = Some(*v),
+            InfoBond::UseCarrier(v) => bond.use_carrier = Some(*v),
+            InfoBond::ArpInterval(v) => bond.arp_interval = Some(*v),
+            InfoBond::ArpIpTarget(targets) => {
+                bond.arp_ip_target = targets.iter().map(ToString::to_string).collect();
+            }
+            InfoBond::ArpValidate(v) => bond.arp_validate = Some(v.to_string()),
+            InfoBond::Primary(index) => primary = Some(*index),
+            InfoBond::XmitHashPolicy(v) => bond.xmit_hash_policy = Some(v.to_string()),
+            InfoBond::AdLacpRate(v) => bond.lacp_rate = Some(v.to_string()),
+            InfoBond::AdSelect(v) => bond.ad_select = Some(v.to_string()),
+            InfoBond::MinLinks(v) => bond.min_links = Some(*v),
+            InfoBond::AllPortsActive(v) => {
+                bond.all_slaves_active = Some(v.to_string() != "dropped");
+            }
+            InfoBond::AdInfo(info) => bond.ad_info = Some(ad_info(info)),
+            _ => {}
+        }
+    }
+    (bond, primary)
+}
+
+fn ad_info(info: &[BondAdInfo]) -> AdInfo {
+    let mut out = AdInfo::default();
+    for item in info {
+        match item {
+            BondAdInfo::Aggregator(v) => out.aggregator_id = Some(*v),
+            BondAdInfo::NumPorts(v) => out.num_ports = Some(*v),
+            BondAdInfo::ActorKey(v) => out.actor_key = Some(*v),
+            BondAdInfo::PartnerKey(v) => out.partner_key = Some(*v),
+            BondAdInfo::PartnerMac(m) => out.partner_mac = Some(mac(m)),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn bond_slave(options: &[InfoBondPort]) -> BondSlave {
+    let mut out = BondSlave::default();
+    for option in options {
+        match option {
+            InfoBondPort::BondPortState(s) => out.state = Some(s.to_string().to_lowercase()),
+            InfoBondPort::MiiStatus(s) => out.mii_status = Some(s.to_string().to_lowercase()),
+            InfoBondPort::LinkFailureCount(v) => out.link_failure_count = Some(*v),
+            InfoBondPort::PermHwaddr(m) => out.perm_hwaddr = Some(mac(m)),
+            InfoBondPort::QueueId(v) => out.queue_id = Some(*v),
+            InfoBondPort::AdAggregatorId(v) => out.ad_aggregator_id = Some(*v),
+            InfoBondPort::AdActorOperPortState(s) => out.ad_actor_oper_port_state = Some(s.bits()),
+            InfoBondPort::AdPartnerOperPortState(s) => {
+                out.ad_partner_oper_port_state = Some(s.bits());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn vlan(options: &[InfoVlan]) -> Vlan {
+    let mut out = Vlan {
+        id: 0,
+        protocol: "802.1Q".to_string(),
+        parent: None,
+    };
+    for option in options {
+        match option {
+            InfoVlan::Id(id) => out.id = *id,
+            InfoVlan::Protocol(p) => out.protocol = p.to_string(),
+            _ => {}
+        }
+    }
+    out
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The VM tier: checks, in a VM booted from Debian's stock kernel, the kernel behaviours that
+# netvet's rules rely on (see README.md here). Prepares the cached VM assets first (quietly; a
+# no-op when they are current), then runs kernel-facts.sh in the VM and prints its TAP-like
+# output. Exits non-zero when a check fails or the VM cannot run. Works from any directory.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Host tools the harness copies into the VM or uses to build it (present on most Debian 12
+# installs, but not in minimal containers).
+need=()
+[ -x /sbin/ip ] || need+=(iproute2)
+command -v depmod >/dev/null 2>&1 || [ -x /usr/sbin/depmod ] || [ -x /sbin/depmod ] || need+=(kmod)
+command -v xz >/dev/null 2>&1 || need+=(xz-utils)
+if [ ${#need[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+t0=$SECONDS
+if ! "$here/run-in-vm.sh" --prepare >"$log" 2>&1; then
+    echo "vm: preparing the VM assets failed:" >&2; cat "$log" >&2; exit 1
+fi
+[ $((SECONDS - t0)) -lt 2 ] || echo "vm: assets prepared in $((SECONDS - t0)) s"
+
+rc=0
+"$here/run-in-vm.sh" --timeout 120 "$here/kernel-facts.sh" | tee "$log" || rc=$?
+# the summary line guards against a run that stopped early yet exited 0
+if [ "$rc" = 0 ] && ! tail -n 1 "$log" | grep -Eq '^[0-9]+ passed, 0 failed$'; then
+    echo "vm: kernel-facts.sh did not finish with a clean summary line" >&2; rc=1
+fi
+[ "$rc" = 0 ] || echo "vm: kernel-facts FAILED (status $rc)" >&2
+exit "$rc"
