@@ -95,7 +95,7 @@ pub fn decode_dump(text: &str) -> Result<Vec<Link>, LiveError> {
             .map(|i| u8::from_str_radix(line.get(i..i + 2).unwrap_or("zz"), 16))
             .collect::<Result<Vec<u8>, _>>()
             .map_err(|e| LiveError::Decode(format!("line {}: {e}", n + 1)))?;
-        let msg = LinkMessage::parse(&bytes.as_slice())
+        let msg = LinkMessage::parse(bytes.as_slice())
             .map_err(|e| LiveError::Decode(format!("line {}: {e}", n + 1)))?;
         messages.push(msg);
     }
