@@ -105,6 +105,20 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
+    /// Also compare the configuration with the running kernel (netlink, current network
+    /// namespace). On by default when checking the running system's own /etc.
+    #[arg(long, overrides_with = "no_live")]
+    pub live: bool,
+
+    /// Do not read the running kernel.
+    #[arg(long, overrides_with = "live")]
+    pub no_live: bool,
+
+    /// Compare with a live state saved earlier by `netvet live --format json` (on this host
+    /// or another) instead of the running kernel.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_live")]
+    pub live_snapshot: Option<PathBuf>,
+
     /// Exit with status 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,

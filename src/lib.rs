@@ -21,9 +21,13 @@ pub struct CheckRun {
 }
 
 impl CheckRun {
-    pub fn new(target: &load::Target, selection: &rules::Selection) -> Self {
+    pub fn new(
+        target: &load::Target,
+        live: Option<&live::LiveState>,
+        selection: &rules::Selection,
+    ) -> Self {
         let host = load::load(target);
-        let diagnostics = rules::check(&host, selection);
+        let diagnostics = rules::check(&host, live, selection);
         CheckRun { host, diagnostics }
     }
 }

@@ -79,9 +79,21 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             })
             .collect::<Result<_, _>>()?
     };
+    let system = args.root.is_none() && args.paths.is_empty();
+    let live = if let Some(path) = &args.live_snapshot {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Some(
+            netvet::live::LiveState::from_json(&text)
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+        )
+    } else if args.live || (system && !args.no_live) {
+        Some(netvet::live::read().map_err(|e| format!("reading the live state: {e}"))?)
+    } else {
+        None
+    };
     let runs: Vec<CheckRun> = targets
         .iter()
-        .map(|t| CheckRun::new(t, &selection))
+        .map(|t| CheckRun::new(t, live.as_ref(), &selection))
         .collect();
     let text = match args.format {
         Format::Human => report::human(&runs, true),

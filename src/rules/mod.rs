@@ -5,12 +5,14 @@
 //! borrows) and push [`Diagnostic`]s.
 
 mod bond;
+mod live;
 mod mtu;
 pub mod registry;
 mod syntax;
 mod vlan;
 
 use crate::diagnostic::{Diagnostic, Suppression};
+use crate::live::LiveState;
 use crate::load::Host;
 use crate::model::Model;
 use crate::source::Location;
@@ -59,9 +61,9 @@ pub struct Context<'a, 'h> {
     pub model: &'a Model<'h>,
 }
 
-/// Run every enabled rule over a loaded host. Findings come back sorted by file and position,
-/// suppressed ones marked.
-pub fn check(host: &Host, selection: &Selection) -> Vec<Diagnostic> {
+/// Run every enabled rule over a loaded host, and the live rules when the running state is
+/// given. Findings come back sorted by file and position, suppressed ones marked.
+pub fn check(host: &Host, live: Option<&LiveState>, selection: &Selection) -> Vec<Diagnostic> {
     let model = Model::build(host);
     let ctx = Context {
         host,
@@ -72,6 +74,9 @@ pub fn check(host: &Host, selection: &Selection) -> Vec<Diagnostic> {
     bond::check(&ctx, &mut out);
     mtu::check(&ctx, &mut out);
     vlan::check(&ctx, &mut out);
+    if let Some(live) = live {
+        live::check(&ctx, live, &mut out);
+    }
 
     out.retain(|d| selection.enabled(d.code));
     apply_suppressions(host, &mut out);

@@ -56,6 +56,14 @@ pub static RULES: &[RuleMeta] = &[
     rule!("NV303", "vlan-name-mismatch", Error, "Dotted VLAN name and `vlan-raw-device` disagree"),
     rule!("NV304", "duplicate-vlan-id", Error, "The same VLAN id twice on one parent"),
     rule!("NV305", "vlan-on-bond-slave", Error, "A VLAN on a bond slave instead of on the bond"),
+    rule!("NV501", "live-no-link-monitoring", Error, "A live bond runs with miimon 0 and arp_interval 0"),
+    rule!("NV502", "live-bond-option-drift", Warning, "A live bond option differs from the configuration"),
+    rule!("NV503", "live-slave-drift", Error, "A configured slave is not enslaved, or a live slave is not configured"),
+    rule!("NV504", "live-mtu-drift", Warning, "A live MTU differs from the configured MTU"),
+    rule!("NV505", "live-lacp-unhealthy", Error, "802.3ad: split aggregators, no LACP partner, or fewer ports than min_links"),
+    rule!("NV506", "live-lacp-slave-mismatch", Warning, "802.3ad slaves differ in speed or duplex, or a slave's link is down"),
+    rule!("NV507", "live-auto-link-missing", Error, "An `auto` interface does not exist or is administratively down"),
+    rule!("NV508", "live-vlan-drift", Error, "A live VLAN's id or parent differs from the configuration"),
 ];
 
 /// The rule with this code, or with this name.

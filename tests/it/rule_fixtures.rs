@@ -12,8 +12,19 @@ use netvet::rules::registry::RULES;
 
 use crate::support::repo;
 
+/// A case may hold `live.json`, a snapshot from `netvet live --format json`: the live rules
+/// then compare it with the case's configuration.
+fn live_snapshot(case: &Path) -> Option<netvet::live::LiveState> {
+    let text = std::fs::read_to_string(case.join("live.json")).ok()?;
+    Some(netvet::live::LiveState::from_json(&text).expect("fixture live.json is a valid snapshot"))
+}
+
 fn run(case: &Path) -> CheckRun {
-    CheckRun::new(&Target::Root(Root::new(case)), &Selection::default())
+    CheckRun::new(
+        &Target::Root(Root::new(case)),
+        live_snapshot(case).as_ref(),
+        &Selection::default(),
+    )
 }
 
 fn cases(code: &str) -> Vec<(String, std::path::PathBuf)> {

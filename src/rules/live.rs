@@ -1,0 +1,427 @@
+//! NV501-NV508: the running kernel against the configuration. These run only when a live state
+//! is given (`netvet check --live`, or a snapshot with `--live-snapshot`).
+
+use super::Context;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::live::{Link, LiveState};
+use crate::model::{Bond, BondMode, Interface, Kind, Origin};
+
+pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
+    for link in &live.links {
+        if let Some(bond) = &link.bond {
+            no_monitoring(link, bond, out);
+            lacp_health(live, link, bond, out);
+        }
+    }
+    for iface in &ctx.model.interfaces {
+        let link = live.link(&iface.name);
+        if let (Some(bond), Some(link)) = (&iface.bond, link) {
+            if let Some(live_bond) = &link.bond {
+                option_drift(iface, bond, live_bond, out);
+            }
+        }
+        slave_drift(ctx, live, iface, out);
+        if let Some(link) = link {
+            mtu_drift(iface, link, out);
+            vlan_drift(iface, link, out);
+        }
+    }
+    auto_links(ctx, live, out);
+}
+
+/// NV501.
+fn no_monitoring(link: &Link, bond: &crate::live::Bond, out: &mut Vec<Diagnostic>) {
+    if bond.miimon.unwrap_or(0) > 0 || bond.arp_interval.unwrap_or(0) > 0 {
+        return;
+    }
+    out.push(
+        Diagnostic::new(
+            "NV501",
+            format!("live bond {} has no link monitoring: miimon 0 and arp_interval 0", link.name),
+        )
+        .iface(&link.name)
+        .help(format!("now: `echo 100 > /sys/class/net/{}/bonding/miimon`; for good: `bond-miimon 100` in its stanza", link.name))
+        .note(format!("in {} mode the bond does not notice a dead link and keeps sending on it", bond.mode)),
+    );
+}
+
+/// What the configuration asks for, as the kernel would apply it.
+fn expected(
+    bond: &Bond,
+    key: &str,
+    miimon: u64,
+) -> Option<(String, Option<Origin>, Option<String>)> {
+    match key {
+        "miimon" => {
+            let (value, forced) = bond.effective_miimon();
+            let origin = bond.get("miimon").map(|o| o.origin);
+            let why =
+                forced.then(|| "the kernel turns on miimon 100 by itself in this mode".to_string());
+            Some((value.to_string(), origin, why))
+        }
+        "updelay" | "downdelay" => {
+            let opt = bond.effective(key)?;
+            let value: u64 = opt.value.trim().parse().ok()?;
+            let rounded = value.checked_div(miimon).map_or(value, |n| n * miimon);
+            let why = (rounded != value).then(|| {
+                format!(
+                    "configured {value}; the kernel rounds it down to a multiple of miimon {miimon}"
+                )
+            });
+            Some((
+                rounded.to_string(),
+                opt.origin.location().map(|_| opt.origin),
+                why,
+            ))
+        }
+        "mode" => {
+            let opt = bond.effective("mode")?;
+            let mode = BondMode::parse(&opt.value)?;
+            Some((
+                mode.name().to_string(),
+                opt.origin.location().map(|_| opt.origin),
+                None,
+            ))
+        }
+        "lacp_rate" => {
+            let opt = bond.effective("lacp_rate")?;
+            let value = match opt.value.trim() {
+                "0" => "slow",
+                "1" => "fast",
+                v => v,
+            };
+            Some((
+                value.to_string(),
+                opt.origin.location().map(|_| opt.origin),
+                None,
+            ))
+        }
+        _ => {
+            let opt = bond.effective(key)?;
+            Some((
+                opt.value.trim().to_string(),
+                opt.origin.location().map(|_| opt.origin),
+                None,
+            ))
+        }
+    }
+}
+
+fn live_value(bond: &crate::live::Bond, key: &str) -> Option<String> {
+    let num = |v: Option<u32>| v.map(|v| v.to_string());
+    match key {
+        "mode" => Some(bond.mode.clone()),
+        "miimon" => num(bond.miimon),
+        "updelay" => num(bond.updelay),
+        "downdelay" => num(bond.downdelay),
+        "arp_interval" => num(bond.arp_interval),
+        "min_links" => num(bond.min_links),
+        "lacp_rate" => bond.lacp_rate.clone(),
+        "xmit_hash_policy" => bond.xmit_hash_policy.clone(),
+        "ad_select" => bond.ad_select.clone(),
+        "primary" => bond.primary.clone(),
+        _ => None,
+    }
+}
+
+/// NV502.
+fn option_drift(
+    iface: &Interface<'_>,
+    bond: &Bond,
+    live: &crate::live::Bond,
+    out: &mut Vec<Diagnostic>,
+) {
+    let (miimon, _) = bond.effective_miimon();
+    let mode = bond.mode();
+    for key in [
+        "mode",
+        "miimon",
+        "updelay",
+        "downdelay",
+        "arp_interval",
+        "min_links",
+        "lacp_rate",
+        "xmit_hash_policy",
+        "ad_select",
+        "primary",
+    ] {
+        // Options the mode does not use are reported by the kernel with its default; comparing
+        // them would only repeat NV113.
+        let mode_specific = matches!(key, "lacp_rate" | "ad_select");
+        if mode_specific && mode != Some(BondMode::Ieee8023ad) {
+            continue;
+        }
+        if key == "primary" && bond.get("primary").is_none() {
+            continue;
+        }
+        let Some((want, origin, why)) = expected(bond, key, miimon) else {
+            continue;
+        };
+        let Some(have) = live_value(live, key) else {
+            continue;
+        };
+        if want == have {
+            continue;
+        }
+        let source = match origin {
+            Some(Origin::Interfaces(_)) => "interfaces",
+            Some(Origin::Modprobe(_)) => "modprobe.d",
+            _ => "the kernel default",
+        };
+        let mut d = Diagnostic::new(
+            "NV502",
+            format!("{} {key} is {have} in the kernel, but the configuration says {want} (from {source})", iface.name),
+        )
+        .iface(&iface.name)
+        .at_opt(origin.and_then(Origin::location).or(iface.first_header()))
+        .help(format!("apply the configuration (`ifdown {0} && ifup {0}`), or change it to match what runs", iface.name));
+        if let Some(why) = why {
+            d = d.note(why);
+        }
+        out.push(d);
+    }
+}
+
+/// NV503.
+fn slave_drift(
+    ctx: &Context<'_, '_>,
+    live: &LiveState,
+    iface: &Interface<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // A configured slave that the kernel has not enslaved to its bond.
+    if let Some(m) = iface.master() {
+        let bond_live = live.link(&m.bond).is_some_and(|l| l.bond.is_some());
+        if bond_live {
+            let actual = live.link(&iface.name).and_then(|l| l.master.clone());
+            if actual.as_deref() != Some(m.bond.as_str()) {
+                let state = match (live.link(&iface.name), actual) {
+                    (None, _) => "does not exist".to_string(),
+                    (Some(_), None) => "is not enslaved".to_string(),
+                    (Some(_), Some(other)) => format!("is enslaved to {other}"),
+                };
+                out.push(
+                    Diagnostic::new("NV503", format!("{} should be a slave of {} but {state}", iface.name, m.bond))
+                        .at(m.location)
+                        .iface(&iface.name)
+                        .help(format!("`ifup {}` (or `ip link set {} master {}` after setting it down)", iface.name, iface.name, m.bond))
+                        .note("the bond runs with fewer links than configured: less bandwidth and no redundancy"),
+                );
+            }
+        }
+    }
+    // A live slave of a configured bond that no configuration names.
+    if iface.kind == Kind::Bond && iface.has_stanza() {
+        let configured = iface
+            .bond
+            .as_ref()
+            .map(|b| b.slaves.clone())
+            .unwrap_or_default();
+        for link in live
+            .links
+            .iter()
+            .filter(|l| l.master.as_deref() == Some(iface.name.as_str()))
+        {
+            if !configured.contains(&link.name)
+                && ctx
+                    .model
+                    .get(&link.name)
+                    .is_none_or(|i| i.memberships.is_empty())
+            {
+                out.push(
+                    Diagnostic::new("NV503", format!("{} is a live slave of {} but no configuration names it", link.name, iface.name))
+                        .severity(Severity::Warning)
+                        .at_opt(iface.first_header())
+                        .iface(&link.name)
+                        .help(format!("add it to {}'s `bond-slaves` (or give it `bond-master {}`), or release it", iface.name, iface.name))
+                        .note("it was enslaved by hand or by another tool, and will not come back after a reboot"),
+                );
+            }
+        }
+    }
+}
+
+/// NV504.
+fn mtu_drift(iface: &Interface<'_>, link: &Link, out: &mut Vec<Diagnostic>) {
+    let Some((want, opt)) = iface.mtu() else {
+        return;
+    };
+    let Some(have) = link.mtu else { return };
+    if want == have {
+        return;
+    }
+    out.push(
+        Diagnostic::new("NV504", format!("{} runs with MTU {have}, but the configuration says {want}", iface.name))
+            .at(opt.location())
+            .iface(&iface.name)
+            .help(format!("`ip link set {} mtu {want}` (after the bond or parent allows it), or fix the configuration", iface.name))
+            .note("a bond resets its slaves to its own MTU on enslave, and a VLAN cannot exceed its parent: check NV201 and NV202 too"),
+    );
+}
+
+/// NV508.
+fn vlan_drift(iface: &Interface<'_>, link: &Link, out: &mut Vec<Diagnostic>) {
+    let Some(vlan) = &iface.vlan else { return };
+    if iface.kind != Kind::Vlan {
+        return;
+    }
+    let location = vlan.parent_origin.unwrap_or(vlan.id_origin);
+    let Some(live) = &link.vlan else {
+        out.push(
+            Diagnostic::new(
+                "NV508",
+                format!(
+                    "{} is configured as a VLAN but the live link is a {}",
+                    iface.name, link.kind
+                ),
+            )
+            .at(location)
+            .iface(&iface.name)
+            .help(format!(
+                "delete the link and `ifup {}` to create the VLAN",
+                iface.name
+            )),
+        );
+        return;
+    };
+    let id_differs = vlan.id().is_some_and(|id| id != u32::from(live.id));
+    let parent_differs =
+        !vlan.parent.is_empty() && live.parent.as_deref() != Some(vlan.parent.as_str());
+    if id_differs || parent_differs {
+        out.push(
+            Diagnostic::new(
+                "NV508",
+                format!(
+                    "{} is VLAN {} on {} in the kernel, but the configuration says VLAN {} on {}",
+                    iface.name,
+                    live.id,
+                    live.parent.as_deref().unwrap_or("?"),
+                    vlan.id_text,
+                    vlan.parent
+                ),
+            )
+            .at(location)
+            .iface(&iface.name)
+            .help(format!(
+                "recreate it: `ifdown {0}; ip link del {0}; ifup {0}`",
+                iface.name
+            )),
+        );
+    }
+}
+
+/// NV505.
+fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mut Vec<Diagnostic>) {
+    if bond.mode != "802.3ad" {
+        return;
+    }
+    let slaves: Vec<&Link> = live
+        .links
+        .iter()
+        .filter(|l| l.master.as_deref() == Some(link.name.as_str()))
+        .collect();
+    let mut aggregators: Vec<u16> = slaves
+        .iter()
+        .filter_map(|s| s.bond_slave.as_ref()?.ad_aggregator_id)
+        .collect();
+    aggregators.sort_unstable();
+    aggregators.dedup();
+    if aggregators.len() > 1 {
+        out.push(
+            Diagnostic::new("NV505", format!("802.3ad bond {}'s slaves are in {} different aggregators", link.name, aggregators.len()))
+                .iface(&link.name)
+                .help("check that all switch ports are in the same LACP port-channel and run LACP; only one aggregator carries traffic")
+                .note("ports join one aggregator only when they share speed, duplex and the partner's system id and key"),
+        );
+    }
+    if let Some(info) = &bond.ad_info {
+        if info.partner_mac.as_deref() == Some("00:00:00:00:00:00") && !slaves.is_empty() {
+            out.push(
+                Diagnostic::new("NV505", format!("802.3ad bond {} has no LACP partner (partner MAC 00:00:00:00:00:00)", link.name))
+                    .iface(&link.name)
+                    .help("configure the switch ports as an LACP (802.3ad) port-channel in active mode")
+                    .note("the switch is not answering LACPDUs: the bond falls back to a single link, or none"),
+            );
+        }
+        if let (Some(ports), Some(min)) = (info.num_ports, bond.min_links) {
+            if u32::from(ports) < min {
+                out.push(
+                    Diagnostic::new(
+                        "NV505",
+                        format!(
+                            "802.3ad bond {} has {ports} active ports, fewer than min_links {min}",
+                            link.name
+                        ),
+                    )
+                    .iface(&link.name)
+                    .help("bring the missing links up, or lower min_links")
+                    .note("below min_links the bond keeps its carrier off"),
+                );
+            }
+        }
+    }
+    // NV506: speed, duplex and link state of the slaves.
+    let speeds: Vec<(u32, &str)> = slaves
+        .iter()
+        .filter_map(|s| Some((s.speed_mbps?, s.duplex.as_deref()?)))
+        .collect();
+    if speeds.windows(2).any(|w| w[0] != w[1]) {
+        let list: Vec<String> = slaves
+            .iter()
+            .filter_map(|s| {
+                Some(format!(
+                    "{} {}Mb/s {}",
+                    s.name,
+                    s.speed_mbps?,
+                    s.duplex.as_deref()?
+                ))
+            })
+            .collect();
+        out.push(
+            Diagnostic::new("NV506", format!("802.3ad bond {}'s slaves differ in speed or duplex: {}", link.name, list.join(", ")))
+                .iface(&link.name)
+                .help("use links of one speed in a bond; check the cabling and autonegotiation of the odd one")
+                .note("802.3ad aggregates only ports of the same speed and duplex; the others end up in other aggregators"),
+        );
+    }
+    for s in &slaves {
+        if s.bond_slave.as_ref().and_then(|b| b.mii_status.as_deref()) == Some("down") {
+            out.push(
+                Diagnostic::new(
+                    "NV506",
+                    format!(
+                        "slave {} of 802.3ad bond {} has its link down",
+                        s.name, link.name
+                    ),
+                )
+                .iface(&s.name)
+                .help("check the cable, the switch port and `ethtool` on it"),
+            );
+        }
+    }
+}
+
+/// NV507.
+fn auto_links(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
+    for entry in ctx.model.allows.iter().filter(|a| a.class == "auto") {
+        if entry.name.contains(['/', '='])
+            || !ctx
+                .model
+                .get(&entry.name)
+                .is_some_and(Interface::has_stanza)
+        {
+            continue;
+        }
+        let state = match live.link(&entry.name) {
+            None => "does not exist",
+            Some(l) if !l.admin_up => "is administratively down",
+            Some(_) => continue,
+        };
+        out.push(
+            Diagnostic::new("NV507", format!("`auto {}`, but the interface {state}", entry.name))
+                .at(entry.location)
+                .iface(&entry.name)
+                .help(format!("`ifup {}` and read its errors; `journalctl -u networking` shows what happened at boot", entry.name)),
+        );
+    }
+}
