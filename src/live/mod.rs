@@ -89,7 +89,7 @@ pub struct AdInfo {
 pub struct BondSlave {
     /// `active` or `backup`.
     pub state: Option<String>,
-    /// `up`, `going-down`, `down`, `going-back`.
+    /// `up`, `going_down`, `down`, `going_back`.
     pub mii_status: Option<String>,
     pub link_failure_count: Option<u32>,
     pub perm_hwaddr: Option<String>,
