@@ -1,5 +1,142 @@
-//! Finding modprobe.d files in kmod's order.
+//! Finding modprobe.d files in kmod's order, and the parameters a module gets from them.
+//!
+//! kmod 30 (Debian 12) reads `/etc/modprobe.d`, `/run/modprobe.d`, `/usr/local/lib/modprobe.d`
+//! and `/lib/modprobe.d`, only files ending in `.conf`. A file name found in an earlier directory
+//! hides the same name in later ones (so `/etc/modprobe.d/x.conf` overrides a packaged
+//! `/lib/modprobe.d/x.conf`); the remaining files are read in the order of their names, whatever
+//! their directory.
 
-use super::{Host, Root};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-pub fn load(_root: &Root, _host: &mut Host) {}
+use super::{Host, ReadError, Root, read_file};
+use crate::model::ModuleParam;
+use crate::source::{FileId, Location};
+use crate::syntax::modprobe::{self, Command, ModprobeFile, normalize_module};
+
+pub const DIRS: &[&str] = &[
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/local/lib/modprobe.d",
+    "/lib/modprobe.d",
+];
+
+/// The files kmod reads, in order: `(host path, real path)`.
+pub fn files(root: &Root) -> Vec<(String, PathBuf)> {
+    let mut by_name: BTreeMap<String, (String, PathBuf)> = BTreeMap::new();
+    for dir in DIRS {
+        let real_dir = root.resolve(Path::new(dir));
+        let Ok(entries) = std::fs::read_dir(&real_dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".conf") || by_name.contains_key(&name) {
+                continue;
+            }
+            by_name.insert(
+                name.clone(),
+                (format!("{dir}/{name}"), real_dir.join(&name)),
+            );
+        }
+    }
+    by_name.into_values().collect()
+}
+
+pub fn load(root: &Root, host: &mut Host) {
+    if !DIRS.iter().any(|d| root.resolve(Path::new(d)).is_dir()) {
+        host.not_found.push("/etc/modprobe.d".to_string());
+        return;
+    }
+    for (display, real) in files(root) {
+        match read_file(&mut host.sources, &real, display.clone()) {
+            Ok(id) => {
+                let parsed = modprobe::parse(&host.sources.get(id).text);
+                host.modprobe.push((id, parsed));
+            }
+            Err(error) => host.read_errors.push(ReadError {
+                path: display,
+                error,
+                requested_by: None,
+            }),
+        }
+    }
+}
+
+/// The parameters a module is loaded with (`modprobe MODULE`), in the order the kernel receives
+/// them: every `options MODULE ...` line in file order. The kernel applies them left to right,
+/// so of a parameter given twice the last one wins. Options for an alias of the module
+/// (`alias bond0 bonding` + `options bond0 ...`) apply only when it is loaded by that alias,
+/// and are not included.
+pub fn module_options(files: &[(FileId, ModprobeFile)], module: &str) -> Vec<ModuleParam> {
+    let module = normalize_module(module);
+    let mut out = Vec::new();
+    for (file, parsed) in files {
+        for command in &parsed.commands {
+            let Command::Options { module: m, params } = command else {
+                continue;
+            };
+            if normalize_module(&m.text) != module {
+                continue;
+            }
+            for p in params {
+                out.push(ModuleParam {
+                    name: p.name.text.clone(),
+                    value: p.value.as_ref().map(|v| v.text.clone()).unwrap_or_default(),
+                    location: Location {
+                        file: *file,
+                        span: p.span,
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn earlier_directory_masks_and_names_sort_across_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let put = |path: &str, text: &str| {
+            let p = dir.path().join(path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, text).unwrap();
+        };
+        put("etc/modprobe.d/b.conf", "options bonding miimon=100\n");
+        put("lib/modprobe.d/b.conf", "options bonding miimon=999\n");
+        put("lib/modprobe.d/a.conf", "options bonding mode=4\n");
+        put("run/modprobe.d/c.conf", "options bonding miimon=200\n");
+        put("etc/modprobe.d/ignored.txt", "options bonding miimon=1\n");
+        let root = Root::new(dir.path());
+        let names: Vec<String> = files(&root).into_iter().map(|(d, _)| d).collect();
+        assert_eq!(
+            names,
+            [
+                "/lib/modprobe.d/a.conf",
+                "/etc/modprobe.d/b.conf",
+                "/run/modprobe.d/c.conf"
+            ]
+        );
+        let mut host = Host::default();
+        load(&root, &mut host);
+        let params = module_options(&host.modprobe, "bonding");
+        let got: Vec<String> = params
+            .iter()
+            .map(|p| format!("{}={}", p.name, p.value))
+            .collect();
+        assert_eq!(got, ["mode=4", "miimon=100", "miimon=200"]);
+    }
+
+    #[test]
+    fn missing_directories_are_reported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut host = Host::default();
+        load(&Root::new(dir.path()), &mut host);
+        assert_eq!(host.not_found, ["/etc/modprobe.d"]);
+    }
+}

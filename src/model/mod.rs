@@ -416,8 +416,8 @@ impl<'h> Model<'h> {
 }
 
 /// The bonding driver's module parameters from modprobe.d, in the order the kernel applies them.
-fn bonding_params(_host: &Host) -> Vec<ModuleParam> {
-    Vec::new()
+fn bonding_params(host: &Host) -> Vec<ModuleParam> {
+    crate::load::modprobe::module_options(&host.modprobe, "bonding")
 }
 
 /// Split a list option (`bond-slaves eno1 eno2`) into names with their spans.

@@ -2,5 +2,6 @@
 
 mod catalog;
 mod cli;
+mod modprobe_diff;
 mod rule_fixtures;
 mod support;
