@@ -2,8 +2,10 @@
 //! them, hooks that fight the `mtu` option, IPv6 below its minimum MTU.
 
 use super::Context;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Interface, Kind};
+use crate::source::Location;
+use crate::syntax::hooks::{self, HookAction};
 
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     for iface in &ctx.model.interfaces {
@@ -14,6 +16,71 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             Kind::Physical | Kind::Loopback => {}
         }
         ipv6_minimum(iface, out);
+        hook_mtu(ctx, iface, out);
+    }
+}
+
+/// NV204: `ip link set ... mtu N` in an up hook, against the `mtu` option it contradicts or
+/// repeats.
+fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+    for opt in iface.options() {
+        if !matches!(opt.opt.canonical_name(), "pre-up" | "up") {
+            continue;
+        }
+        let value = &opt.opt.value;
+        let exact = (value.span.end - value.span.start) as usize == value.text.len();
+        for action in hooks::parse(&value.text, value.span.start as usize) {
+            let HookAction::SetMtu { device, mtu, span } = action else {
+                continue;
+            };
+            let location = if exact {
+                Location {
+                    file: opt.stanza.file,
+                    span,
+                }
+            } else {
+                opt.value_location()
+            };
+            let own = matches!(device.as_str(), "$IFACE" | "${IFACE}") || device == iface.name;
+            let target = if own {
+                Some(iface)
+            } else {
+                ctx.model.get(&device)
+            };
+            let Some(target) = target else { continue };
+            let Some((configured, mtu_opt)) = target.mtu() else {
+                continue;
+            };
+            let Ok(hook_mtu) = mtu.parse::<u32>() else {
+                continue;
+            };
+            let d = if hook_mtu == configured {
+                Diagnostic::new(
+                    "NV204",
+                    format!(
+                        "the hook sets {}'s MTU to {hook_mtu}, which `mtu` already does",
+                        target.name
+                    ),
+                )
+                .severity(Severity::Info)
+                .help("delete the hook command; the `mtu` option is enough")
+            } else {
+                Diagnostic::new(
+                    "NV204",
+                    format!(
+                        "the hook sets {}'s MTU to {hook_mtu}, but its `mtu` option says {configured}",
+                        target.name
+                    ),
+                )
+                .help(format!("keep one: the `mtu` option (`mtu {hook_mtu}`), and delete the hook command"))
+                .note("ifupdown applies `mtu` when it configures the link, and the hook runs after it: the hook's value is what the link ends up with, until something reapplies the configuration")
+            };
+            out.push(
+                d.at(location)
+                    .iface(&iface.name)
+                    .label(Some(mtu_opt.location()), format!("`mtu {configured}` here")),
+            );
+        }
     }
 }
 

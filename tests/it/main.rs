@@ -5,3 +5,4 @@ mod cli;
 mod modprobe_diff;
 mod rule_fixtures;
 mod support;
+mod sysctl_corpus;
