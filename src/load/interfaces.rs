@@ -259,7 +259,12 @@ fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
         return vec![pattern.to_path_buf()];
     }
     let text = pattern.to_string_lossy();
-    let Ok(paths) = glob::glob(&text) else {
+    // glob(3), which wordexp uses, never lets `*` match a leading dot.
+    let options = glob::MatchOptions {
+        require_literal_leading_dot: true,
+        ..glob::MatchOptions::new()
+    };
+    let Ok(paths) = glob::glob_with(&text, options) else {
         return vec![pattern.to_path_buf()];
     };
     let mut found: Vec<PathBuf> = paths.filter_map(Result::ok).collect();

@@ -7,7 +7,9 @@ use crate::model::{Bond, BondMode, Interface, Kind, MembershipVia, Origin};
 
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     for iface in &ctx.model.interfaces {
-        if let Some(bond) = &iface.bond {
+        // A bond only named by others (`bond-master bond7` with no `iface bond7`) is NV123's
+        // business: nothing creates it, so its options mean nothing.
+        if let Some(bond) = iface.bond.as_ref().filter(|_| iface.has_stanza()) {
             let Some(mode) = bond.mode() else {
                 // An invalid mode is NV004; the mode-dependent rules cannot say anything useful.
                 continue;
@@ -154,6 +156,29 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut
 fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
     let (miimon, _) = bond.effective_miimon();
     if miimon == 0 {
+        // With MII monitoring off the kernel refuses the delays outright (EPERM, observed in
+        // the VM), and ifenslave's write fails.
+        for key in ["updelay", "downdelay"] {
+            let Some((value, opt)) = bond.number(key).filter(|(v, _)| *v > 0) else {
+                continue;
+            };
+            out.push(
+                at_origin(
+                    Diagnostic::new(
+                        "NV104",
+                        format!(
+                            "{} sets {key} {value} but miimon is 0: the kernel refuses it",
+                            iface.name
+                        ),
+                    ),
+                    Some(opt.origin),
+                    iface,
+                )
+                .help(format!(
+                    "{key} only applies to MII monitoring: set `bond-miimon 100`, or remove `{key}`"
+                )),
+            );
+        }
         return;
     }
     for key in ["updelay", "downdelay"] {

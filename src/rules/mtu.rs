@@ -174,7 +174,7 @@ fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<
             "raise {}'s MTU to at least {mtu}, or lower the VLAN's to {parent_mtu}",
             vlan.parent
         ))
-        .note("the kernel refuses a VLAN MTU above its parent's (ERANGE: \"Numerical result out of range\"), so ifup fails"),
+        .note("the kernel refuses a VLAN MTU above its parent's (EINVAL when the VLAN is created with it, ERANGE when it is raised later), so ifup fails"),
     );
 }
 
