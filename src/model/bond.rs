@@ -105,7 +105,8 @@ impl BondMode {
     }
 
     /// Modes in which the kernel turns on MII monitoring at 100 ms by itself when neither
-    /// miimon nor arp_interval was given (bond_check_params, and bond_newlink over netlink).
+    /// miimon nor arp_interval was given (bond_check_params, and bond_newlink over netlink),
+    /// and when the mode is written through sysfs with miimon 0 (as ifenslave does).
     pub fn forces_miimon(self) -> bool {
         matches!(
             self,

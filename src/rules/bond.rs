@@ -77,7 +77,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut
                 iface,
             )
             .help("use `bond-miimon 100` for link monitoring in this mode, and remove `bond-arp-interval`")
-            .note(format!("the kernel refuses it: \"option arp_interval: mode dependency failed, not supported in mode {}\"", mode.name())),
+            .note(format!("over netlink the kernel refuses it (\"option arp_interval: mode dependency failed, not supported in mode {}\"); through ifenslave, which writes the mode last, switching to this mode turns ARP monitoring off and MII monitoring on at 100 ms", mode.name())),
         );
     }
 
@@ -95,7 +95,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut
             )
             .label(mopt.origin.location(), "miimon set here")
             .help("choose one: MII monitoring (`bond-miimon`) or ARP monitoring (`bond-arp-interval` with `bond-arp-ip-target`)")
-            .note("over netlink the kernel refuses the pair (\"ARP monitoring cannot be used with MII monitoring\"); through sysfs each write disables the other, so whichever is written last wins: ifenslave writes arp_interval after miimon, so ARP monitoring wins and miimon becomes 0"),
+            .note("over netlink the kernel refuses the pair (\"ARP monitoring cannot be used with MII monitoring\"); through sysfs each write turns the other off, and ifenslave writes miimon after arp_interval: MII monitoring runs and arp_interval becomes 0"),
         );
     }
 
@@ -103,7 +103,24 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut
         return;
     }
     let explicit_zero = miimon.is_some();
-    if mode.forces_miimon() && !explicit_zero {
+    if mode.forces_miimon() && explicit_zero {
+        let (_, opt) = miimon.expect("explicit_zero implies a value");
+        out.push(
+            at_origin(
+                Diagnostic::new(
+                    "NV101",
+                    format!("{} asks for miimon 0 (no link monitoring) in {} mode", iface.name, mode.name()),
+                ),
+                Some(opt.origin),
+                iface,
+            )
+            .severity(Severity::Warning)
+            .help("set `bond-miimon 100`: the value this bond really runs with under ifenslave")
+            .note("what the host gets depends on the tool: created over netlink (ip link, systemd-networkd) the bond keeps miimon 0 and monitors nothing; ifenslave writes miimon before the mode, and switching to this mode turns miimon 100 on"),
+        );
+        return;
+    }
+    if mode.forces_miimon() {
         out.push(
             at_origin(
                 Diagnostic::new(

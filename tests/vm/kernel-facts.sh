@@ -64,6 +64,29 @@ echo +nvb0 > /sys/class/net/bonding_masters
 bset nvb0 mode 802.3ad
 expect "sysfs: writing mode 802.3ad to a new bond sets miimon 100" 100 "$(bopt nvb0 miimon)"
 echo -nvb0 > /sys/class/net/bonding_masters
+# In ifenslave's order (if-pre-up.d/ifenslave: arp_ip_target, arp_interval, miimon, ...,
+# then mode), an explicit miimon 0 does not survive the mode change, and ARP monitoring
+# written before the mode is switched to 802.3ad is turned off in favour of miimon 100.
+echo +nvb0 > /sys/class/net/bonding_masters
+bset nvb0 miimon 0
+bset nvb0 mode 802.3ad
+expect "sysfs, ifenslave order: miimon 0 then mode 802.3ad ends with miimon 100" 100 "$(bopt nvb0 miimon)"
+echo -nvb0 > /sys/class/net/bonding_masters
+echo +nvb0 > /sys/class/net/bonding_masters
+bset nvb0 arp_ip_target +198.18.0.1
+bset nvb0 arp_interval 1000
+bset nvb0 mode 802.3ad
+expect "sysfs, ifenslave order: arp_interval then mode 802.3ad ends with miimon 100, arp_interval 0" "100 0" \
+    "$(bopt nvb0 miimon) $(bopt nvb0 arp_interval)"
+echo -nvb0 > /sys/class/net/bonding_masters
+echo +nvb0 > /sys/class/net/bonding_masters
+bset nvb0 arp_ip_target +198.18.0.1
+bset nvb0 arp_interval 1000
+bset nvb0 miimon 100
+bset nvb0 mode active-backup
+expect "sysfs, ifenslave order: arp_interval then miimon leaves MII monitoring only" "100 0" \
+    "$(bopt nvb0 miimon) $(bopt nvb0 arp_interval)"
+echo -nvb0 > /sys/class/net/bonding_masters
 
 # ---------------------------------------------------------------- updelay / downdelay
 $IP link add nvb0 type bond mode active-backup miimon 100 updelay 250 downdelay 250
