@@ -380,12 +380,30 @@ fn auto_without_iface(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         })
         .flatten()
         .collect();
-    // ifupdown defines `lo` itself unless some stanza already uses the loopback method.
-    let implicit_lo = !ctx.model.interfaces.iter().any(|i| {
+    // ifupdown puts `lo` on the auto list before reading anything, and defines `iface lo`
+    // itself unless some stanza already uses the loopback method. A loopback stanza under
+    // another name (`iface lo0 inet loopback`, a BSD habit) therefore leaves `lo` undefined.
+    let loopback = ctx.model.interfaces.iter().find_map(|i| {
         i.stanzas
             .iter()
-            .any(|s| s.stanza.method_str() == Some("loopback"))
+            .find(|s| s.stanza.method_str() == Some("loopback"))
+            .map(|s| (i, s))
     });
+    let implicit_lo = loopback.is_none();
+    if let Some((iface, stanza)) = loopback {
+        if iface.name != "lo" && !ctx.model.get("lo").is_some_and(Interface::has_stanza) {
+            out.push(
+                Diagnostic::new(
+                    "NV005",
+                    format!("`{}` uses the loopback method, so ifupdown does not define `lo`, which it always brings up", iface.name),
+                )
+                .at(stanza.header())
+                .iface("lo")
+                .help(format!("rename the stanza to `iface lo inet loopback`; `{}` is a BSD name", iface.name))
+                .note("`ifup -a` and `ifquery --list` fail with \"unknown interface lo\""),
+            );
+        }
+    }
     for entry in &ctx.model.allows {
         let name = entry.name.as_str();
         // `/eth*/=foo` and `mac/...` are pattern forms.

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cli;
+mod ifquery_diff;
 mod modprobe_diff;
 mod rule_fixtures;
 mod support;
