@@ -9,8 +9,14 @@ use crate::model::{Bond, BondMode, Interface, Kind, Origin};
 pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
     for link in &live.links {
         if let Some(bond) = &link.bond {
+            let start = out.len();
             no_monitoring(link, bond, out);
             lacp_health(live, link, bond, out);
+            // Point at the bond's stanza when the configuration has one.
+            let header = ctx.model.get(&link.name).and_then(Interface::first_header);
+            for d in &mut out[start..] {
+                d.location = d.location.or(header);
+            }
         }
     }
     for iface in &ctx.model.interfaces {
@@ -349,8 +355,9 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
                     Diagnostic::new(
                         "NV505",
                         format!(
-                            "802.3ad bond {} has {ports} active ports, fewer than min_links {min}",
-                            link.name
+                            "802.3ad bond {} has {ports} active port{}, fewer than min_links {min}",
+                            link.name,
+                            if ports == 1 { "" } else { "s" }
                         ),
                     )
                     .iface(&link.name)
