@@ -4,6 +4,7 @@ mod catalog;
 mod cli;
 mod ifquery_diff;
 mod modprobe_diff;
+mod robustness;
 mod rule_fixtures;
 mod support;
 mod sysctl_corpus;
