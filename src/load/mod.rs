@@ -90,6 +90,59 @@ pub fn read_file(sources: &mut SourceMap, real: &Path, display: String) -> io::R
     Ok(sources.add(SourceFile::new(display, real.to_path_buf(), bytes)))
 }
 
+/// The `*.conf` files of a list of configuration directories, as kmod and systemd read them: a
+/// file name found in an earlier directory hides the same name in later ones, and the files are
+/// taken in the order of their names, whatever their directory. `(host path, real path)`.
+pub(crate) fn conf_dir_files(root: &Root, dirs: &[&str]) -> Vec<(String, PathBuf)> {
+    let mut by_name: std::collections::BTreeMap<String, (String, PathBuf)> = Default::default();
+    for dir in dirs {
+        let real_dir = root.resolve(Path::new(dir));
+        let Ok(entries) = std::fs::read_dir(&real_dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".conf") && !by_name.contains_key(&name) {
+                let value = (format!("{dir}/{name}"), real_dir.join(&name));
+                by_name.insert(name, value);
+            }
+        }
+    }
+    by_name.into_values().collect()
+}
+
+/// Read and parse each file, in order; an unreadable one is recorded and skipped.
+pub(crate) fn read_all<T>(
+    host: &mut Host,
+    files: Vec<(String, PathBuf)>,
+    parse: fn(&str) -> T,
+) -> Vec<(FileId, T)> {
+    let mut out = Vec::new();
+    for (display, real) in files {
+        match read_file(&mut host.sources, &real, display.clone()) {
+            Ok(id) => out.push((id, parse(&host.sources.get(id).text))),
+            Err(error) => host.read_errors.push(ReadError {
+                path: display,
+                error,
+                requested_by: None,
+            }),
+        }
+    }
+    out
+}
+
+/// A host tree for tests: `(path under the root, contents)`.
+#[cfg(test)]
+pub(crate) fn test_tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("a file in a directory")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    dir
+}
+
 /// What to read.
 #[derive(Clone, Debug)]
 pub enum Target {

@@ -6,10 +6,9 @@
 //! `/lib/modprobe.d/x.conf`); the remaining files are read in the order of their names, whatever
 //! their directory.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Host, ReadError, Root, read_file};
+use super::{Host, Root};
 use crate::model::ModuleParam;
 use crate::source::{FileId, Location};
 use crate::syntax::modprobe::{self, Command, ModprobeFile, normalize_module};
@@ -23,24 +22,7 @@ pub const DIRS: &[&str] = &[
 
 /// The files kmod reads, in order: `(host path, real path)`.
 pub fn files(root: &Root) -> Vec<(String, PathBuf)> {
-    let mut by_name: BTreeMap<String, (String, PathBuf)> = BTreeMap::new();
-    for dir in DIRS {
-        let real_dir = root.resolve(Path::new(dir));
-        let Ok(entries) = std::fs::read_dir(&real_dir) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".conf") || by_name.contains_key(&name) {
-                continue;
-            }
-            by_name.insert(
-                name.clone(),
-                (format!("{dir}/{name}"), real_dir.join(&name)),
-            );
-        }
-    }
-    by_name.into_values().collect()
+    super::conf_dir_files(root, DIRS)
 }
 
 pub fn load(root: &Root, host: &mut Host) {
@@ -48,19 +30,7 @@ pub fn load(root: &Root, host: &mut Host) {
         host.not_found.push("/etc/modprobe.d".to_string());
         return;
     }
-    for (display, real) in files(root) {
-        match read_file(&mut host.sources, &real, display.clone()) {
-            Ok(id) => {
-                let parsed = modprobe::parse(&host.sources.get(id).text);
-                host.modprobe.push((id, parsed));
-            }
-            Err(error) => host.read_errors.push(ReadError {
-                path: display,
-                error,
-                requested_by: None,
-            }),
-        }
-    }
+    host.modprobe = super::read_all(host, files(root), modprobe::parse);
 }
 
 /// The parameters a module is loaded with (`modprobe MODULE`), in the order the kernel receives

@@ -10,10 +10,9 @@
 //! Debian's `/etc/sysctl.d/99-sysctl.conf` link to it; where that link is missing it is read
 //! last, as `sysctl --system` does.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Host, ReadError, Root, read_file};
+use super::{Host, Root};
 use crate::source::{FileId, Location};
 use crate::syntax::sysctl::{self, SysctlFile};
 
@@ -44,27 +43,12 @@ fn resolve_in_root(root: &Root, real: &Path) -> PathBuf {
 
 /// The files applied, in order: `(host path, real path to read)`.
 pub fn files(root: &Root) -> Vec<(String, PathBuf)> {
-    let mut by_name: BTreeMap<String, Option<(String, PathBuf)>> = BTreeMap::new();
-    for dir in DIRS {
-        let real_dir = root.resolve(Path::new(dir));
-        let Ok(entries) = std::fs::read_dir(&real_dir) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".conf") || by_name.contains_key(&name) {
-                continue;
-            }
-            let target = resolve_in_root(root, &real_dir.join(&name));
-            let masked =
-                target == Path::new("/dev/null") || target == root.resolve(Path::new("/dev/null"));
-            by_name.insert(
-                name.clone(),
-                (!masked).then(|| (format!("{dir}/{name}"), target)),
-            );
-        }
-    }
-    let mut files: Vec<(String, PathBuf)> = by_name.into_values().flatten().collect();
+    let dev_null = root.resolve(Path::new("/dev/null"));
+    let mut files: Vec<(String, PathBuf)> = super::conf_dir_files(root, DIRS)
+        .into_iter()
+        .map(|(display, real)| (display, resolve_in_root(root, &real)))
+        .filter(|(_, target)| target != Path::new("/dev/null") && *target != dev_null)
+        .collect();
     let conf = root.resolve(Path::new("/etc/sysctl.conf"));
     let same = |a: &Path| a.canonicalize().ok() == conf.canonicalize().ok();
     if conf.is_file() && !files.iter().any(|(_, real)| same(real)) {
@@ -79,19 +63,7 @@ pub fn load(root: &Root, host: &mut Host) {
         host.not_found.push("/etc/sysctl.d".to_string());
         return;
     }
-    for (display, real) in files {
-        match read_file(&mut host.sources, &real, display.clone()) {
-            Ok(id) => {
-                let parsed = sysctl::parse(&host.sources.get(id).text);
-                host.sysctl.push((id, parsed));
-            }
-            Err(error) => host.read_errors.push(ReadError {
-                path: display,
-                error,
-                requested_by: None,
-            }),
-        }
-    }
+    host.sysctl = super::read_all(host, files, sysctl::parse);
 }
 
 /// One assignment of a key.
@@ -164,15 +136,7 @@ mod tests {
     use super::*;
     use std::fs;
 
-    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let p = dir.path().join(path);
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, text).unwrap();
-        }
-        dir
-    }
+    use crate::load::test_tree as tree;
 
     #[test]
     fn precedence_masking_and_last_assignment() {
