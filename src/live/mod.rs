@@ -131,16 +131,26 @@ impl LiveState {
     }
 }
 
-/// Read everything: links through netlink, speed and duplex from sysfs, sysctls from
-/// /proc/sys (all in the current network namespace).
+/// Read everything: links and their IPv6 settings through netlink, speed and duplex from sysfs
+/// (NICs and bond slaves only: virtual devices report none that means anything), the global
+/// sysctls from /proc/sys; all in the current network namespace.
 pub fn read() -> Result<LiveState, LiveError> {
-    let mut links = read_links()?;
+    let (mut links, ipv6) = read_links()?;
+    let bonds: Vec<String> = links
+        .iter()
+        .filter(|l| l.bond.is_some())
+        .map(|l| l.name.clone())
+        .collect();
     for link in &mut links {
-        let (speed, duplex) = speed_duplex(Path::new("/sys/class/net"), &link.name);
-        link.speed_mbps = speed;
-        link.duplex = duplex;
+        let slave = link.master.as_ref().is_some_and(|m| bonds.contains(m));
+        if link.kind == "device" || slave {
+            let (speed, duplex) = speed_duplex(Path::new("/sys/class/net"), &link.name);
+            link.speed_mbps = speed;
+            link.duplex = duplex;
+        }
     }
-    let sysctls = read_sysctls(Path::new("/proc/sys"), &links);
+    let mut sysctls = read_sysctls(Path::new("/proc/sys"));
+    sysctls.extend(ipv6);
     Ok(LiveState {
         version: LIVE_SCHEMA_VERSION,
         links,
@@ -164,17 +174,13 @@ fn speed_duplex(sys_class_net: &Path, name: &str) -> (Option<u32>, Option<String
     (speed, duplex)
 }
 
-/// The sysctls netvet's rules read: global IPv6 settings and per-interface ones.
-fn read_sysctls(proc_sys: &Path, links: &[Link]) -> BTreeMap<String, String> {
+/// The global sysctls netvet's rules read; per-interface IPv6 settings come from netlink.
+fn read_sysctls(proc_sys: &Path) -> BTreeMap<String, String> {
     let mut names = vec![
         "net.ipv6.bindv6only".to_string(),
         "net.ipv4.ip_forward".to_string(),
     ];
-    let scopes = ["all", "default"]
-        .into_iter()
-        .map(str::to_string)
-        .chain(links.iter().map(|l| l.name.clone()));
-    for scope in scopes {
+    for scope in ["all", "default"] {
         for key in ["disable_ipv6", "accept_ra", "autoconf", "forwarding"] {
             names.push(format!("net.ipv6.conf.{scope}.{key}"));
         }
@@ -182,40 +188,15 @@ fn read_sysctls(proc_sys: &Path, links: &[Link]) -> BTreeMap<String, String> {
     names
         .into_iter()
         .filter_map(|name| {
-            // Interface names may contain dots (`bond0.10`): the path keeps them as they are.
-            let path = sysctl_path(proc_sys, &name);
-            let value = std::fs::read_to_string(path).ok()?;
+            let value = std::fs::read_to_string(proc_sys.join(name.replace('.', "/"))).ok()?;
             Some((name, value.trim().to_string()))
         })
         .collect()
 }
 
-/// `/proc/sys` path of a dotted sysctl name whose interface part may itself contain dots.
-fn sysctl_path(proc_sys: &Path, name: &str) -> std::path::PathBuf {
-    if let Some(rest) = name.strip_prefix("net.ipv6.conf.") {
-        if let Some((iface, key)) = rest.rsplit_once('.') {
-            return proc_sys.join("net/ipv6/conf").join(iface).join(key);
-        }
-    }
-    proc_sys.join(name.replace('.', "/"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sysctl_paths_keep_dotted_interface_names() {
-        let p = Path::new("/proc/sys");
-        assert_eq!(
-            sysctl_path(p, "net.ipv6.conf.bond0.10.disable_ipv6"),
-            Path::new("/proc/sys/net/ipv6/conf/bond0.10/disable_ipv6")
-        );
-        assert_eq!(
-            sysctl_path(p, "net.ipv6.bindv6only"),
-            Path::new("/proc/sys/net/ipv6/bindv6only")
-        );
-    }
 
     #[test]
     fn json_round_trips_and_checks_its_version() {

@@ -12,8 +12,8 @@ use std::fmt;
 use futures_util::TryStreamExt;
 use netlink_packet_core::{Emitable, Parseable};
 use netlink_packet_route::link::{
-    BondAdInfo, InfoBond, InfoBondPort, InfoData, InfoKind, InfoPortData, InfoVlan, LinkAttribute,
-    LinkFlags, LinkInfo, LinkLayerType, LinkMessage,
+    AfSpecInet6, AfSpecUnspec, BondAdInfo, InfoBond, InfoBondPort, InfoData, InfoKind,
+    InfoPortData, InfoVlan, LinkAttribute, LinkFlags, LinkInfo, LinkLayerType, LinkMessage,
 };
 
 use super::{AdInfo, Bond, BondSlave, Link, Vlan};
@@ -62,10 +62,48 @@ fn runtime() -> Result<tokio::runtime::Runtime, LiveError> {
         .map_err(LiveError::Socket)
 }
 
-/// Every link, converted. Speed and duplex are filled in by the caller (sysfs).
-pub fn read_links() -> Result<Vec<Link>, LiveError> {
+/// IPv6 settings per interface, as `net.ipv6.conf.IFACE.KEY` sysctl names with their values.
+pub type Ipv6Conf = std::collections::BTreeMap<String, String>;
+
+/// Every link, converted, and each link's IPv6 settings. The kernel sends the latter in the
+/// same dump (IFLA_INET6_CONF, the values /proc/sys/net/ipv6/conf/IFACE shows), which saves
+/// reading four files per link. Speed and duplex are filled in by the caller (sysfs).
+pub fn read_links() -> Result<(Vec<Link>, Ipv6Conf), LiveError> {
     let messages = runtime()?.block_on(dump())?;
-    Ok(convert(&messages))
+    Ok((convert(&messages), ipv6_conf(&messages)))
+}
+
+fn ipv6_conf(messages: &[LinkMessage]) -> Ipv6Conf {
+    let mut out = Ipv6Conf::new();
+    for msg in messages {
+        let Some(name) = msg.attributes.iter().find_map(|a| match a {
+            LinkAttribute::IfName(n) => Some(n.as_str()),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let conf = msg.attributes.iter().find_map(|a| match a {
+            LinkAttribute::AfSpecUnspec(specs) => specs.iter().find_map(|s| match s {
+                AfSpecUnspec::Inet6(inet6) => inet6.iter().find_map(|i| match i {
+                    AfSpecInet6::DevConf(conf) => Some(conf),
+                    _ => None,
+                }),
+                _ => None,
+            }),
+            _ => None,
+        });
+        if let Some(conf) = conf {
+            for (key, value) in [
+                ("disable_ipv6", conf.disable_ipv6),
+                ("accept_ra", conf.accept_ra),
+                ("autoconf", conf.autoconf),
+                ("forwarding", conf.forwarding),
+            ] {
+                out.insert(format!("net.ipv6.conf.{name}.{key}"), value.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The raw dump, one hex-encoded RTM_NEWLINK payload per line, for fixtures and bug reports.
