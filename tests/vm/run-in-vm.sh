@@ -36,6 +36,8 @@
 #   --env K=V          set an environment variable for PROGRAM (repeatable)
 #   --timeout SECS     wall-clock limit for the whole run (default 300)
 #   --log FILE         keep the VM console log (kernel messages, setup output) in FILE
+#   --share DIR        mount host DIR read-write at /mnt/share in the VM (virtio-9p): for a
+#                      Debian root tree to chroot into, or bulk output
 #
 # exit status: PROGRAM's own; 124 timeout; 125 the VM or the harness failed (the console log is
 # printed on stderr); 126 the --setup commands failed.
@@ -46,7 +48,7 @@
 set -euo pipefail
 
 CACHE=${NETVET_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/netvet-vm}
-MODS_IN_INITRD="bonding 8021q dummy veth bridge"
+MODS_IN_INITRD="bonding 8021q dummy veth bridge 9p 9pnet_virtio virtio_pci"
 KCMDLINE="console=ttyS0 panic=-1 quiet loglevel=0 cryptomgr.notests rdinit=/init"
 QDIR=$CACHE/qemu
 
@@ -60,7 +62,7 @@ cat <<'INIT'
 # applets over $PATH, so busybox's ash would run busybox `ip` instead of iproute2.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
-mkdir -p /dev/pts /dev/shm /run /tmp /var; ln -sf /run /var/run
+mkdir -p /dev/pts /dev/shm /run /tmp /var /mnt/share; ln -sf /run /var/run
 mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /run
 echo /sbin/modprobe > /proc/sys/kernel/modprobe   # kernel auto-loading -> busybox modprobe
 exec 3>/dev/ttyS1 4>/dev/ttyS2                      # 3 = program stdout, 4 = program stderr
@@ -72,6 +74,10 @@ for m in $mods; do
   modprobe "$name" $params || echo "NETVET-VM: modprobe $name failed"
 done
 /sbin/ip link set lo up
+if grep -q netvet.share /proc/cmdline; then
+  modprobe virtio_pci; modprobe 9pnet_virtio; modprobe 9p
+  mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share /mnt/share || echo "NETVET-VM: 9p mount failed"
+fi
 cd /payload
 rc=0
 if [ -f /payload/setup.sh ]; then
@@ -83,6 +89,7 @@ else
   sh /payload/cmd.sh </dev/null >&3 2>&4; rc=$?
   echo "NETVET-VM-EXIT=$rc"
 fi
+[ -d /mnt/share ] && sync
 exec 3>&- 4>&-          # the last close of a serial tty waits until its output is sent
 poweroff -f
 INIT
@@ -155,6 +162,9 @@ prepare_kernel() {
   kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
   [ -n "$kpkg" ] || die "cannot resolve the kernel package from linux-image-amd64"
   local kver=${kpkg#linux-image-}
+  # copy_libs skips what base-files.txt lists: a list left from the previous build would keep
+  # the libraries out of the new base itself
+  rm -f "$d/base-files.txt" "$d/.ready"
   rm -rf "$d/debs" "$d/kroot" "$d/bb"; mkdir -p "$d/debs" "$d/kroot" "$d/bb"; chmod 755 "$d/debs"
   apt_download "$d/debs" "$kpkg" busybox-static || die "apt-get download of $kpkg busybox-static failed"
   dpkg -x "$d"/debs/"${kpkg}"_*.deb "$d/kroot"
@@ -237,7 +247,7 @@ prepare() {
 }
 
 # ------------------------------------------------------------------ arguments
-SETUP='' MODULES='' TIMEOUT=300 LOG='' PREPARE_ONLY=0
+SETUP='' MODULES='' TIMEOUT=300 LOG='' PREPARE_ONLY=0 SHARE=
 FILES=() HOSTBINS=() ENVS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -249,6 +259,7 @@ while [ $# -gt 0 ]; do
     --env) ENVS+=("$2"); shift 2;;
     --timeout) TIMEOUT=$2; shift 2;;
     --log) LOG=$2; shift 2;;
+    --share) SHARE=$(realpath "$2"); shift 2;;
     --) shift; break;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     -*) die "unknown option $1";;
@@ -306,6 +317,12 @@ done
 cat "$CACHE/base-initrd.gz" "$W/payload.cpio" > "$W/initrd"
 
 : > "$W/console"; : > "$W/stdout"; : > "$W/stderr"
+EXTRA=() APPEND=$KCMDLINE
+if [ -n "$SHARE" ]; then
+  [ -d "$SHARE" ] || die "no such directory: $SHARE"
+  EXTRA+=(-virtfs "local,path=$SHARE,mount_tag=share,security_model=none,id=share")
+  APPEND+=" netvet.share"
+fi
 # The pc machine: microvm also boots but hung before the first console line in about 1 boot of 8.
 # Three serial ports: ttyS0 = console, ttyS1 = PROGRAM's stdout, ttyS2 = PROGRAM's stderr.
 timeout -k 5 "$TIMEOUT" "${QEMU[@]}" -M pc -accel tcg -m 512 -smp 1 \
@@ -313,7 +330,7 @@ timeout -k 5 "$TIMEOUT" "${QEMU[@]}" -M pc -accel tcg -m 512 -smp 1 \
   -chardev "file,id=c0,path=$W/console" -serial chardev:c0 \
   -chardev "file,id=c1,path=$W/stdout" -serial chardev:c1 \
   -chardev "file,id=c2,path=$W/stderr" -serial chardev:c2 \
-  -kernel "$CACHE/vmlinux" -initrd "$W/initrd" -append "$KCMDLINE" \
+  -kernel "$CACHE/vmlinux" -initrd "$W/initrd" -append "$APPEND" "${EXTRA[@]}" \
   </dev/null >"$W/qemu.out" 2>&1 &
 QPID=$!
 qrc=0; wait "$QPID" || qrc=$?; QPID=
