@@ -32,4 +32,10 @@ if [ "$rc" = 0 ] && ! tail -n 1 "$log" | grep -Eq '^[0-9]+ passed, 0 failed$'; t
     echo "vm: kernel-facts.sh did not finish with a clean summary line" >&2; rc=1
 fi
 [ "$rc" = 0 ] || echo "vm: kernel-facts FAILED (status $rc)" >&2
+
+# The real ifupdown configures a Debian root in the VM; netvet's live check must agree.
+echo "== VM: ifup -a in a Debian root, then netvet check --live"
+root=$(cd "$here/../.." && pwd)
+cargo build --quiet --manifest-path "$root/Cargo.toml"
+"$here/ifupdown.sh" "$root/target/debug/netvet" || { echo "vm: ifupdown FAILED" >&2; rc=1; }
 exit "$rc"

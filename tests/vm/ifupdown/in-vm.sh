@@ -1,0 +1,26 @@
+#!/bin/sh
+# Runs inside the VM. /mnt/share is a Debian 12 root (debootstrap minbase with ifupdown and
+# ifenslave) holding netvet and the interfaces file. The real ifup brings the configuration up;
+# netvet checks it against the live kernel (output in /mnt/share/out/*.json); then the live state
+# is broken in three ways and netvet checks again.
+R=/mnt/share
+IP=/sbin/ip
+for d in proc sys dev run; do mount --bind /$d $R/$d; done
+mkdir -p $R/out
+# The NICs: dummies, as no real hardware exists here.
+$IP link add eno1 type dummy
+$IP link add eno2 type dummy
+chroot $R /sbin/ifup -a > $R/out/ifup.log 2>&1
+echo "ifup rc=$?" >> $R/out/ifup.log
+chroot $R /bin/ip -details -json link show > $R/out/ip-healthy.json
+cat /proc/net/bonding/bond0 > $R/out/bonding-healthy.txt
+chroot $R /usr/local/bin/netvet check --format json --fail-on never > $R/out/healthy.json
+# Break it: a slave released, an MTU changed by hand, link monitoring switched off.
+$IP link set eno2 nomaster
+$IP link set bond0.20 mtu 1400
+echo 0 > /sys/class/net/bond0/bonding/miimon
+chroot $R /usr/local/bin/netvet check --format json --fail-on never > $R/out/broken.json
+chroot $R /sbin/ifdown -a > $R/out/ifdown.log 2>&1
+for d in run dev sys proc; do umount $R/$d; done
+sync
+echo done
