@@ -3,6 +3,7 @@
 mod catalog;
 mod cli;
 mod ifquery_diff;
+mod live_fixtures;
 mod modprobe_diff;
 mod robustness;
 mod rule_fixtures;

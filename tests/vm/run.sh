@@ -33,9 +33,12 @@ if [ "$rc" = 0 ] && ! tail -n 1 "$log" | grep -Eq '^[0-9]+ passed, 0 failed$'; t
 fi
 [ "$rc" = 0 ] || echo "vm: kernel-facts FAILED (status $rc)" >&2
 
-# The real ifupdown configures a Debian root in the VM; netvet's live check must agree.
-echo "== VM: ifup -a in a Debian root, then netvet check --live"
 root=$(cd "$here/../.." && pwd)
 cargo build --quiet --manifest-path "$root/Cargo.toml"
+# netvet's live model, field by field, against ip -details -json and sysfs.
+echo "== VM: netvet live against the kernel's own views"
+"$here/live.sh" "$root/target/debug/netvet" || { echo "vm: live model FAILED" >&2; rc=1; }
+# The real ifupdown configures a Debian root in the VM; netvet's live check must agree.
+echo "== VM: ifup -a in a Debian root, then netvet check --live"
 "$here/ifupdown.sh" "$root/target/debug/netvet" || { echo "vm: ifupdown FAILED" >&2; rc=1; }
 exit "$rc"
