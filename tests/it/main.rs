@@ -4,6 +4,7 @@ mod catalog;
 mod cli;
 mod ifquery_diff;
 mod live_fixtures;
+mod live_netns;
 mod modprobe_diff;
 mod robustness;
 mod rule_fixtures;
