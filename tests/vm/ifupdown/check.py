@@ -50,11 +50,14 @@ for expected, what in [
     (("NV504", "bond0.20"), "bond0.20's MTU changed by hand (NV504)"),
     (("NV501", "bond0"), "miimon switched off on bond0 (NV501)"),
     (("NV502", "bond0"), "bond0's miimon drifting from the configuration (NV502)"),
+    (("NV506", "eno1"), "eno1's link down (NV506)"),
+    (("NV507", "eno1"), "eno1 administratively down (NV507)"),
+    (("NV508", "bond0.10"), "bond0.10 recreated as VLAN 11 (NV508)"),
 ]:
     check("after breaking the live state netvet reports " + what, expected in broken, str(broken))
 unexpected = [x for x in broken if x not in {
     ("NV503", "eno2"), ("NV507", "eno2"), ("NV504", "bond0.20"), ("NV501", "bond0"), ("NV502", "bond0"),
-    ("NV505", "bond0")}]
+    ("NV505", "bond0"), ("NV506", "eno1"), ("NV507", "eno1"), ("NV508", "bond0.10")}]
 check("and nothing else", not unexpected, str(unexpected))
 
 passed = sum(results)

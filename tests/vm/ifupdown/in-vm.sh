@@ -2,7 +2,7 @@
 # Runs inside the VM. /mnt/share is a Debian 12 root (debootstrap minbase with ifupdown and
 # ifenslave) holding netvet and the interfaces file. The real ifup brings the configuration up;
 # netvet checks it against the live kernel (output in /mnt/share/out/*.json); then the live state
-# is broken in three ways and netvet checks again.
+# is broken in five ways and netvet checks again.
 R=/mnt/share
 IP=/sbin/ip
 for d in proc sys dev run; do mount --bind /$d $R/$d; done
@@ -15,9 +15,15 @@ echo "ifup rc=$?" >> $R/out/ifup.log
 chroot $R /bin/ip -details -json link show > $R/out/ip-healthy.json
 cat /proc/net/bonding/bond0 > $R/out/bonding-healthy.txt
 chroot $R /usr/local/bin/netvet check --format json --fail-on never > $R/out/healthy.json
-# Break it: a slave released, an MTU changed by hand, link monitoring switched off.
+# Break it: a slave released, an MTU changed by hand, link monitoring switched off, a slave
+# taken down, a VLAN recreated with another id.
 $IP link set eno2 nomaster
 $IP link set bond0.20 mtu 1400
+$IP link set eno1 down
+$IP link del bond0.10
+$IP link add link bond0 name bond0.10 type vlan id 11
+$IP link set bond0.10 up
+sleep 1
 echo 0 > /sys/class/net/bond0/bonding/miimon
 chroot $R /usr/local/bin/netvet check --format json --fail-on never > $R/out/broken.json
 chroot $R /sbin/ifdown -a > $R/out/ifdown.log 2>&1

@@ -86,6 +86,37 @@ for name, k in ip.items():
         if "ad_aggregator_id" in ks:
             same(f"{name} slave aggregator", s["ad_aggregator_id"], ks["ad_aggregator_id"])
 same("netvet has no link the kernel lacks", sorted(set(live) - set(ip)), [])
+
+# /proc/net/bonding/BOND, the bonding driver's own report.
+import glob
+for path in sorted(glob.glob(f"{d}/proc-bonding-*.txt")):
+    name = path.rsplit("proc-bonding-", 1)[1][:-4]
+    b = live[name]["bond"]
+    text = open(path).read()
+    head, _, rest = text.partition("\nSlave Interface: ")
+    fields = dict(l.split(": ", 1) for l in head.splitlines() if ": " in l)
+    same(f"{name} MII Polling Interval (proc)", str(b["miimon"]), fields["MII Polling Interval (ms)"])
+    same(f"{name} Up Delay (proc)", str(b["updelay"]), fields["Up Delay (ms)"])
+    same(f"{name} Down Delay (proc)", str(b["downdelay"]), fields["Down Delay (ms)"])
+    if "ARP Polling Interval (ms)" in fields:
+        same(f"{name} ARP Polling Interval (proc)", str(b["arp_interval"]), fields["ARP Polling Interval (ms)"])
+    if "Partner Mac Address" in text:
+        partner = [l.split(": ", 1)[1] for l in head.splitlines() if "Partner Mac Address" in l][0]
+        same(f"{name} partner MAC (proc)", b["ad_info"]["partner_mac"], partner)
+    for block in ("Slave Interface: " + rest).split("\nSlave Interface: ")[0:]:
+        lines = block.replace("Slave Interface: ", "", 1).splitlines()
+        if not lines or not lines[0]:
+            continue
+        slave = lines[0].strip()
+        sf = dict(l.split(": ", 1) for l in lines[1:] if ": " in l)
+        s = live[slave]["bond_slave"]
+        if name == "barp":  # flapping, see above: only what cannot change
+            same(f"{slave} Permanent HW addr (proc)", s["perm_hwaddr"], sf["Permanent HW addr"])
+            continue
+        same(f"{slave} Permanent HW addr (proc)", s["perm_hwaddr"], sf["Permanent HW addr"])
+        same(f"{slave} Link Failure Count (proc)", str(s["link_failure_count"]), sf["Link Failure Count"])
+        if "Aggregator ID" in sf:
+            same(f"{slave} Aggregator ID (proc)", str(s["ad_aggregator_id"]), sf["Aggregator ID"])
 passed = sum(results)
 print(f"ok - {passed} live-model fields agree with ip -details -json and sysfs" if all(results) else "")
 print(f"{passed} passed, {len(results) - passed} failed")
