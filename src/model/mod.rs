@@ -11,7 +11,9 @@ pub mod bond;
 use std::collections::HashMap;
 
 use crate::load::Host;
+use crate::load::sysctl::{Setting, SysctlSettings};
 use crate::source::{FileId, Location};
+use crate::syntax::hooks::{self, HookAction};
 use crate::syntax::interfaces::{Item, Opt, Stanza};
 
 pub use bond::{Bond, BondMode, BondOption, ModuleParam, Origin};
@@ -226,11 +228,24 @@ pub struct Model<'h> {
     pub allows: Vec<AllowEntry>,
     /// `options bonding ...` from modprobe.d, in the order the kernel applies them.
     pub bonding_module: Vec<ModuleParam>,
+    /// sysctl.d and sysctl.conf, with their precedence.
+    pub sysctl: SysctlSettings,
+    /// `sysctl -w` (and `echo V > /proc/sys/...`) in interfaces up hooks, in file order. They run
+    /// when the interface comes up, after the boot-time sysctl files.
+    pub hook_sysctls: Vec<Setting>,
 }
 
 impl<'h> Model<'h> {
     pub fn get(&self, name: &str) -> Option<&Interface<'h>> {
         self.index.get(name).map(|&i| &self.interfaces[i])
+    }
+
+    /// Every configured assignment of a sysctl, in the order they take effect: the sysctl files,
+    /// then interface hooks. The last one is the effective value.
+    pub fn configured_sysctl(&self, name: &str) -> Vec<&Setting> {
+        let mut all = self.sysctl.all(name);
+        all.extend(self.hook_sysctls.iter().filter(|s| s.name == name));
+        all
     }
 
     /// The effective value of a bonding module parameter (the last one given).
@@ -245,6 +260,8 @@ impl<'h> Model<'h> {
             index: HashMap::new(),
             allows: Vec::new(),
             bonding_module: bonding_params(host),
+            sysctl: SysctlSettings::new(&host.sysctl),
+            hook_sysctls: Vec::new(),
         };
         for (file, parsed) in &host.interfaces {
             for item in &parsed.items {
@@ -272,6 +289,7 @@ impl<'h> Model<'h> {
                 }
             }
         }
+        model.hook_sysctls = hook_sysctls(host);
         model.link_bonds();
         model.link_bridges();
         model.classify();
@@ -413,6 +431,51 @@ impl<'h> Model<'h> {
             }
         }
     }
+}
+
+/// What an up hook (`pre-up`, `up`, `post-up`) does that netvet understands, each action with
+/// its place in the file; `None` for other options.
+pub fn up_hook_actions(file: FileId, opt: &Opt) -> Option<Vec<(HookAction, Location)>> {
+    if !matches!(opt.canonical_name(), "pre-up" | "up") {
+        return None;
+    }
+    let value = &opt.value;
+    // Exact spans only when the value was not joined from continuation lines.
+    let exact = (value.span.end - value.span.start) as usize == value.text.len();
+    let actions = hooks::parse(&value.text, value.span.start as usize)
+        .into_iter()
+        .map(|action| {
+            let span = match &action {
+                HookAction::Sysctl { span, .. } | HookAction::SetMtu { span, .. } if exact => *span,
+                _ => value.span,
+            };
+            (action, Location { file, span })
+        })
+        .collect();
+    Some(actions)
+}
+
+/// `sysctl -w` in the up hooks of every stanza, in file order.
+fn hook_sysctls(host: &Host) -> Vec<Setting> {
+    let mut out = Vec::new();
+    for (file, parsed) in &host.interfaces {
+        for item in &parsed.items {
+            let Item::Iface(stanza) = item else { continue };
+            for opt in &stanza.options {
+                for (action, location) in up_hook_actions(*file, opt).unwrap_or_default() {
+                    if let HookAction::Sysctl { name, value, .. } = action {
+                        out.push(Setting {
+                            name,
+                            value,
+                            location,
+                            from_glob: false,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The bonding driver's module parameters from modprobe.d, in the order the kernel applies them.

@@ -5,6 +5,7 @@
 //! borrows) and push [`Diagnostic`]s.
 
 mod bond;
+mod ipv6;
 mod live;
 mod mtu;
 pub mod registry;
@@ -74,8 +75,10 @@ pub fn check(host: &Host, live: Option<&LiveState>, selection: &Selection) -> Ve
     bond::check(&ctx, &mut out);
     mtu::check(&ctx, &mut out);
     vlan::check(&ctx, &mut out);
+    ipv6::check(&ctx, &mut out);
     if let Some(live) = live {
         live::check(&ctx, live, &mut out);
+        ipv6::check_live(&ctx, live, &mut out);
     }
 
     out.retain(|d| selection.enabled(d.code));

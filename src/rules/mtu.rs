@@ -4,8 +4,7 @@
 use super::Context;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Interface, Kind};
-use crate::source::Location;
-use crate::syntax::hooks::{self, HookAction};
+use crate::syntax::hooks::HookAction;
 
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     for iface in &ctx.model.interfaces {
@@ -24,22 +23,10 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 /// repeats.
 fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
     for opt in iface.options() {
-        if !matches!(opt.opt.canonical_name(), "pre-up" | "up") {
-            continue;
-        }
-        let value = &opt.opt.value;
-        let exact = (value.span.end - value.span.start) as usize == value.text.len();
-        for action in hooks::parse(&value.text, value.span.start as usize) {
-            let HookAction::SetMtu { device, mtu, span } = action else {
+        let actions = crate::model::up_hook_actions(opt.stanza.file, opt.opt).unwrap_or_default();
+        for (action, location) in actions {
+            let HookAction::SetMtu { device, mtu, .. } = action else {
                 continue;
-            };
-            let location = if exact {
-                Location {
-                    file: opt.stanza.file,
-                    span,
-                }
-            } else {
-                opt.value_location()
             };
             let own = matches!(device.as_str(), "$IFACE" | "${IFACE}") || device == iface.name;
             let target = if own {

@@ -56,6 +56,8 @@ pub static RULES: &[RuleMeta] = &[
     rule!("NV303", "vlan-name-mismatch", Error, "Dotted VLAN name and `vlan-raw-device` disagree"),
     rule!("NV304", "duplicate-vlan-id", Error, "The same VLAN id twice on one parent"),
     rule!("NV305", "vlan-on-bond-slave", Error, "A VLAN on a bond slave instead of on the bond"),
+    rule!("NV403", "bindv6only-live-drift", Warning, "Configured net.ipv6.bindv6only differs from the live value"),
+    rule!("NV404", "bindv6only-conflict", Warning, "Several sources set net.ipv6.bindv6only to different values"),
     rule!("NV501", "live-no-link-monitoring", Error, "A live bond runs with miimon 0 and arp_interval 0"),
     rule!("NV502", "live-bond-option-drift", Warning, "A live bond option differs from the configuration"),
     rule!("NV503", "live-slave-drift", Error, "A configured slave is not enslaved, or a live slave is not configured"),
