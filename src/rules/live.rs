@@ -367,6 +367,37 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
             }
         }
     }
+    // LACP state bits (IEEE 802.1AX): a port whose partner information expired or fell back to
+    // defaults gets no LACPDUs; a partner not in sync does not aggregate the port.
+    const SYNC: u8 = 0x08;
+    const DEFAULTED: u8 = 0x40;
+    const EXPIRED: u8 = 0x80;
+    for s in &slaves {
+        let Some(slave) = &s.bond_slave else { continue };
+        if slave.mii_status.as_deref() != Some("up") {
+            continue;
+        }
+        let actor = slave.ad_actor_oper_port_state.unwrap_or(0);
+        let partner = slave.ad_partner_oper_port_state.unwrap_or(SYNC);
+        let why = if actor & EXPIRED != 0 {
+            "its partner's LACPDUs stopped (port expired)"
+        } else if actor & DEFAULTED != 0 {
+            "it never heard an LACPDU (port defaulted)"
+        } else if partner & SYNC == 0 {
+            "the partner does not put it in sync"
+        } else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                "NV505",
+                format!("802.3ad slave {} of {} does not aggregate: {why}", s.name, link.name),
+            )
+            .iface(&s.name)
+            .help(format!("check the switch port behind {}: it must be in the same LACP port-channel, with LACP running", s.name))
+            .note(format!("actor port state {actor:#04x}, partner port state {partner:#04x} (IEEE 802.1AX bits: 0x08 sync, 0x40 defaulted, 0x80 expired)")),
+        );
+    }
     // NV506: speed, duplex and link state of the slaves.
     let speeds: Vec<(u32, &str)> = slaves
         .iter()
