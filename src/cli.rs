@@ -79,6 +79,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         save_netlink: Option<PathBuf>,
     },
+    /// Show the listening TCP sockets (sock_diag): which ports IPv4 and IPv6 clients can reach,
+    /// each IPv6 socket's IPV6_V6ONLY, and the owning program where /proc shows it.
+    Listeners {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// List every rule: code, severity, name and summary.
     Rules {
         #[arg(long, value_enum, default_value_t = Format::Human)]

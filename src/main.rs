@@ -22,6 +22,7 @@ fn main() -> ExitCode {
             format,
             save_netlink,
         } => live(format, save_netlink.as_deref()),
+        Command::Listeners { format } => listeners(format),
         Command::Rules { format } => {
             print(&report::rules_table(format == Format::Json)).map(|()| 0)
         }
@@ -117,6 +118,16 @@ fn live(format: Format, save_netlink: Option<&std::path::Path>) -> Result<u8, St
     let text = match format {
         Format::Human => report::live_table(&state),
         Format::Json => state.to_json(),
+    };
+    print(&text)?;
+    Ok(0)
+}
+
+fn listeners(format: Format) -> Result<u8, String> {
+    let listeners = netvet::live::read_listeners().map_err(|e| e.to_string())?;
+    let text = match format {
+        Format::Human => report::listeners_table(&listeners),
+        Format::Json => report::listeners_json(&listeners),
     };
     print(&text)?;
     Ok(0)

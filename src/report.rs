@@ -123,6 +123,10 @@ pub fn live_table(state: &crate::live::LiveState) -> String {
             speed
         ));
     }
+    if !state.listeners.is_empty() {
+        out.push('\n');
+        out.push_str(&listeners_table(&state.listeners));
+    }
     for l in &state.links {
         if let Some(b) = &l.bond {
             out.push_str(&format!(
@@ -166,4 +170,47 @@ pub fn live_table(state: &crate::live::LiveState) -> String {
         }
     }
     out
+}
+
+fn program(l: &crate::live::Listener) -> String {
+    l.process.as_ref().map_or_else(
+        || format!("uid {} (not visible)", l.uid),
+        |p| format!("{}[{}]", p.name, p.pid),
+    )
+}
+
+/// `netvet listeners`: one row a socket, saying at a glance which clients reach it.
+pub fn listeners_table(listeners: &[crate::live::Listener]) -> String {
+    let mut out = format!(
+        "{:>5}  {:<39} {:<3} {:<3} {:<6} {:<7} {}\n",
+        "PORT", "ADDRESS", "V4", "V6", "V6ONLY", "SOURCE", "PROGRAM"
+    );
+    for l in listeners {
+        let reaches = l.reaches();
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        out.push_str(&format!(
+            "{:>5}  {:<39} {:<3} {:<3} {:<6} {:<7} {}\n",
+            l.port,
+            l.address,
+            yes(reaches.contains("ipv4")),
+            yes(reaches.contains("ipv6")),
+            l.v6only.map_or("-", yes),
+            "kernel",
+            program(l)
+        ));
+    }
+    out
+}
+
+/// `netvet listeners --format json`: the sockets, each with what it reaches.
+pub fn listeners_json(listeners: &[crate::live::Listener]) -> String {
+    let rows: Vec<serde_json::Value> = listeners
+        .iter()
+        .map(|l| {
+            let mut v = serde_json::to_value(l).expect("plain data");
+            v["reaches"] = serde_json::Value::from(l.reaches());
+            v
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).expect("plain data") + "\n"
 }

@@ -8,6 +8,7 @@
 //! types here. Reading is synchronous for callers (one current-thread tokio runtime inside).
 
 mod netlink;
+mod sock_diag;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,6 +16,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use netlink::{LiveError, decode_dump, read_links, read_links_raw};
+pub use sock_diag::read_listeners;
 
 /// Version of the live-state JSON. Fields are only added within a version.
 pub const LIVE_SCHEMA_VERSION: u32 = 1;
@@ -26,6 +28,45 @@ pub struct LiveState {
     /// `net.ipv6.bindv6only`, `net.ipv6.conf.IF.disable_ipv6` ...: the sysctls rules use, as
     /// read from /proc/sys in the current network namespace. Missing keys were not readable.
     pub sysctls: BTreeMap<String, String>,
+    /// Listening TCP sockets (sock_diag), with their IPV6_V6ONLY flag and owner where visible.
+    #[serde(default)]
+    pub listeners: Vec<Listener>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Listener {
+    /// `tcp`.
+    pub protocol: String,
+    /// `ipv4` or `ipv6`.
+    pub family: String,
+    /// The bound address: `0.0.0.0` and `::` are wildcards.
+    pub address: String,
+    pub port: u16,
+    /// IPv6 sockets only: whether the socket refuses IPv4 (IPV6_V6ONLY, from the kernel).
+    pub v6only: Option<bool>,
+    pub uid: u32,
+    pub inode: u32,
+    /// The process holding the socket, when /proc lets netvet see it.
+    pub process: Option<Process>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Process {
+    pub pid: u32,
+    /// `/proc/PID/comm`.
+    pub name: String,
+}
+
+impl Listener {
+    /// Which clients can reach it: `ipv4`, `ipv6` or `ipv4+ipv6` (an IPv6 wildcard socket without
+    /// IPV6_V6ONLY also accepts IPv4, as `::ffff:a.b.c.d`).
+    pub fn reaches(&self) -> &'static str {
+        match (self.family.as_str(), self.address.as_str(), self.v6only) {
+            ("ipv4", _, _) => "ipv4",
+            ("ipv6", "::", Some(false)) => "ipv4+ipv6",
+            _ => "ipv6",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -155,6 +196,7 @@ pub fn read() -> Result<LiveState, LiveError> {
         version: LIVE_SCHEMA_VERSION,
         links,
         sysctls,
+        listeners: read_listeners()?,
     })
 }
 
@@ -226,9 +268,34 @@ mod tests {
                 bridge_ports: Vec::new(),
             }],
             sysctls: BTreeMap::from([("net.ipv6.bindv6only".into(), "0".into())]),
+            listeners: vec![Listener {
+                protocol: "tcp".into(),
+                family: "ipv6".into(),
+                address: "::".into(),
+                port: 80,
+                v6only: Some(false),
+                uid: 0,
+                inode: 1234,
+                process: Some(Process {
+                    pid: 1,
+                    name: "nginx".into(),
+                }),
+            }],
         };
         let back = LiveState::from_json(&state.to_json()).unwrap();
         assert_eq!(back, state);
+        assert_eq!(state.listeners[0].reaches(), "ipv4+ipv6");
+        // A snapshot from before listeners were recorded still reads.
+        let old = state
+            .to_json()
+            .split("  \"listeners\"")
+            .next()
+            .unwrap()
+            .trim_end()
+            .trim_end_matches(',')
+            .to_string()
+            + "\n}";
+        assert!(LiveState::from_json(&old).unwrap().listeners.is_empty());
         let future = state.to_json().replace("\"version\": 1", "\"version\": 99");
         assert!(
             LiveState::from_json(&future)

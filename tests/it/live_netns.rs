@@ -179,3 +179,109 @@ fn live_rules_in_a_namespace() {
     std::fs::write(etc.join("interfaces"), config(1500)).unwrap();
     assert_eq!(codes(&ns), [("NV504".to_string(), "va0".to_string())]);
 }
+
+/// A tiny server in the namespace: binds the given sockets, prints "ready", then waits.
+/// Each spec is `ADDRESS PORT V6ONLY` with V6ONLY `on`, `off` or `default` (leave it to
+/// bindv6only). It reports, per socket, whether the bind worked.
+const SERVER: &str = r#"
+import socket, sys, time
+results = []
+socks = []
+for spec in sys.argv[1:]:
+    addr, port, v6only = spec.split(",")
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    if family == socket.AF_INET6 and v6only != "default":
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1 if v6only == "on" else 0)
+    try:
+        s.bind((addr, int(port)))
+        s.listen()
+        socks.append(s)
+        results.append("bound")
+    except OSError as e:
+        results.append("EADDRINUSE" if e.errno == 98 else str(e))
+print(" ".join(results), flush=True)
+time.sleep(30)
+"#;
+
+fn can_connect(ns: &Netns, addr: &str, port: u16) -> bool {
+    let code =
+        format!("import socket,sys\ns=socket.create_connection(('{addr}',{port}),timeout=2)\n");
+    ns.exec("python3", &["-c", &code]).status.success()
+}
+
+#[test]
+fn listeners_and_v6only_match_what_connections_do() {
+    let Some(ns) = Netns::new("listen") else {
+        return;
+    };
+    ns.ip("link set lo up");
+    for bindv6only in ["0", "1"] {
+        let out = ns.exec(
+            "sysctl",
+            &["-q", "-w", &format!("net.ipv6.bindv6only={bindv6only}")],
+        );
+        assert!(out.status.success());
+        // 0.0.0.0:8081 then [::]:8081 leaving V6ONLY to the sysctl; [::]:8082 alone with the
+        // default; [::]:8083 explicitly dual-stack; [::]:8084 explicitly v6-only.
+        let mut server = Command::new("ip")
+            .args(["netns", "exec", &ns.0, "python3", "-c", SERVER])
+            .args([
+                "0.0.0.0,8081,default",
+                "::,8081,default",
+                "::,8082,default",
+                "::,8083,off",
+                "::,8084,on",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(server.stdout.as_mut().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let binds: Vec<&str> = line.split_whitespace().collect();
+        // With bindv6only 0 the second bind of 8081 collides with the IPv4 socket.
+        let expected_8081 = if bindv6only == "0" {
+            "EADDRINUSE"
+        } else {
+            "bound"
+        };
+        assert_eq!(
+            binds,
+            ["bound", expected_8081, "bound", "bound", "bound"],
+            "bindv6only={bindv6only}"
+        );
+
+        let v = ns.json(NETVET, &["listeners", "--format", "json"]);
+        let rows = v.as_array().unwrap();
+        let row = |port: u16, family: &str| {
+            rows.iter()
+                .find(|r| r["port"] == port && r["family"] == family)
+        };
+        for port in [8082u16, 8083, 8084] {
+            let r = row(port, "ipv6").unwrap_or_else(|| panic!("[::]:{port} not listed: {rows:?}"));
+            let reaches = r["reaches"].as_str().unwrap();
+            // netvet's verdict must match what an IPv4 client actually gets.
+            assert_eq!(
+                reaches.contains("ipv4"),
+                can_connect(&ns, "127.0.0.1", port),
+                "bindv6only={bindv6only} port {port}: netvet says {reaches}"
+            );
+            assert!(can_connect(&ns, "::1", port), "IPv6 to {port}");
+            assert_eq!(
+                r["process"]["name"], "python3",
+                "the owner is visible to root"
+            );
+        }
+        assert!(row(8081, "ipv4").is_some());
+        assert_eq!(row(8081, "ipv6").is_some(), bindv6only == "1");
+        assert_eq!(row(8083, "ipv6").unwrap()["v6only"], false);
+        assert_eq!(row(8084, "ipv6").unwrap()["v6only"], true);
+        assert_eq!(row(8082, "ipv6").unwrap()["v6only"], bindv6only == "1");
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
+}
