@@ -81,9 +81,15 @@ pub enum Command {
     },
     /// Show the listening TCP sockets (sock_diag): which ports IPv4 and IPv6 clients can reach,
     /// each IPv6 socket's IPV6_V6ONLY, and the owning program where /proc shows it.
+    ///
+    /// Configured listeners come from the nginx, sshd and systemd socket configuration under
+    /// --root (default /); live ones from the kernel, unless --root is given.
     Listeners {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Read the configuration of a mounted image or checkout instead of /.
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
     },
     /// List every rule: code, severity, name and summary.
     Rules {

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             format,
             save_netlink,
         } => live(format, save_netlink.as_deref()),
-        Command::Listeners { format } => listeners(format),
+        Command::Listeners { format, root } => listeners(format, root.as_deref()),
         Command::Rules { format } => {
             print(&report::rules_table(format == Format::Json)).map(|()| 0)
         }
@@ -123,11 +123,32 @@ fn live(format: Format, save_netlink: Option<&std::path::Path>) -> Result<u8, St
     Ok(0)
 }
 
-fn listeners(format: Format) -> Result<u8, String> {
-    let listeners = netvet::live::read_listeners().map_err(|e| e.to_string())?;
+fn listeners(format: Format, root: Option<&std::path::Path>) -> Result<u8, String> {
+    let host = load::load(&load::Target::Root(match root {
+        Some(dir) if !dir.is_dir() => {
+            return Err(format!("--root {}: not a directory", dir.display()));
+        }
+        Some(dir) => load::Root::new(dir),
+        None => load::Root::system(),
+    }));
+    let model = netvet::model::Model::build(&host);
+    let configured = netvet::model::listeners::collect(&host);
+    let live = match root {
+        Some(_) => Vec::new(),
+        None => netvet::live::read_listeners().map_err(|e| e.to_string())?,
+    };
+    // The bindv6only sockets see: configured, else running, else the kernel default.
+    let bindv6only = match model.configured_sysctl("net.ipv6.bindv6only").last() {
+        Some(s) => s.value == "1",
+        None => {
+            root.is_none()
+                && std::fs::read_to_string("/proc/sys/net/ipv6/bindv6only")
+                    .is_ok_and(|v| v.trim() == "1")
+        }
+    };
     let text = match format {
-        Format::Human => report::listeners_table(&listeners),
-        Format::Json => report::listeners_json(&listeners),
+        Format::Human => report::listeners_table(&host.sources, &configured, bindv6only, &live),
+        Format::Json => report::listeners_json(&host.sources, &configured, bindv6only, &live),
     };
     print(&text)?;
     Ok(0)

@@ -125,7 +125,12 @@ pub fn live_table(state: &crate::live::LiveState) -> String {
     }
     if !state.listeners.is_empty() {
         out.push('\n');
-        out.push_str(&listeners_table(&state.listeners));
+        out.push_str(&listeners_table(
+            &crate::source::SourceMap::default(),
+            &[],
+            false,
+            &state.listeners,
+        ));
     }
     for l in &state.links {
         if let Some(b) = &l.bond {
@@ -179,37 +184,98 @@ fn program(l: &crate::live::Listener) -> String {
     )
 }
 
-/// `netvet listeners`: one row a socket, saying at a glance which clients reach it.
-pub fn listeners_table(listeners: &[crate::live::Listener]) -> String {
+/// One row of `netvet listeners`.
+struct Row {
+    port: u16,
+    address: String,
+    reaches: &'static str,
+    v6only: Option<bool>,
+    source: String,
+    program: String,
+}
+
+fn rows(
+    sources: &crate::source::SourceMap,
+    configured: &[crate::model::listeners::ConfiguredListener],
+    bindv6only: bool,
+    live: &[crate::live::Listener],
+) -> Vec<Row> {
+    let mut out: Vec<Row> = configured
+        .iter()
+        .map(|l| Row {
+            port: l.port,
+            address: l.address.clone(),
+            reaches: l.reaches(bindv6only),
+            v6only: l.is_ipv6().then(|| l.v6only_with(bindv6only)),
+            source: sources.describe(l.location),
+            program: l.program.clone(),
+        })
+        .chain(live.iter().map(|l| Row {
+            port: l.port,
+            address: l.address.clone(),
+            reaches: l.reaches(),
+            v6only: l.v6only,
+            source: "kernel".to_string(),
+            program: program(l),
+        }))
+        .collect();
+    out.sort_by(|a, b| {
+        (a.port, &a.source == "kernel", &a.address).cmp(&(
+            b.port,
+            &b.source == "kernel",
+            &b.address,
+        ))
+    });
+    out
+}
+
+/// `netvet listeners`: one row a socket, configured then live for each port, saying at a glance
+/// which ports IPv4 and IPv6 clients reach.
+pub fn listeners_table(
+    sources: &crate::source::SourceMap,
+    configured: &[crate::model::listeners::ConfiguredListener],
+    bindv6only: bool,
+    live: &[crate::live::Listener],
+) -> String {
+    let yes = |b: bool| if b { "yes" } else { "no" };
     let mut out = format!(
-        "{:>5}  {:<39} {:<3} {:<3} {:<6} {:<7} {}\n",
+        "{:>5}  {:<24} {:<3} {:<3} {:<6} {:<36} {}\n",
         "PORT", "ADDRESS", "V4", "V6", "V6ONLY", "SOURCE", "PROGRAM"
     );
-    for l in listeners {
-        let reaches = l.reaches();
-        let yes = |b: bool| if b { "yes" } else { "no" };
+    for r in rows(sources, configured, bindv6only, live) {
         out.push_str(&format!(
-            "{:>5}  {:<39} {:<3} {:<3} {:<6} {:<7} {}\n",
-            l.port,
-            l.address,
-            yes(reaches.contains("ipv4")),
-            yes(reaches.contains("ipv6")),
-            l.v6only.map_or("-", yes),
-            "kernel",
-            program(l)
+            "{:>5}  {:<24} {:<3} {:<3} {:<6} {:<36} {}\n",
+            r.port,
+            r.address,
+            yes(r.reaches.contains("ipv4")),
+            yes(r.reaches.contains("ipv6")),
+            r.v6only.map_or("-", yes),
+            r.source,
+            r.program
         ));
     }
     out
 }
 
-/// `netvet listeners --format json`: the sockets, each with what it reaches.
-pub fn listeners_json(listeners: &[crate::live::Listener]) -> String {
-    let rows: Vec<serde_json::Value> = listeners
-        .iter()
-        .map(|l| {
-            let mut v = serde_json::to_value(l).expect("plain data");
-            v["reaches"] = serde_json::Value::from(l.reaches());
-            v
+/// `netvet listeners --format json`.
+pub fn listeners_json(
+    sources: &crate::source::SourceMap,
+    configured: &[crate::model::listeners::ConfiguredListener],
+    bindv6only: bool,
+    live: &[crate::live::Listener],
+) -> String {
+    let rows: Vec<serde_json::Value> = rows(sources, configured, bindv6only, live)
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "port": r.port,
+                "address": r.address,
+                "v4": r.reaches.contains("ipv4"),
+                "v6": r.reaches.contains("ipv6"),
+                "v6only": r.v6only,
+                "source": r.source,
+                "program": r.program,
+            })
         })
         .collect();
     serde_json::to_string_pretty(&rows).expect("plain data") + "\n"

@@ -12,6 +12,8 @@ command -v ifquery >/dev/null 2>&1 || need+=(ifupdown)
 command -v modprobe >/dev/null 2>&1 || [ -x /usr/sbin/modprobe ] || need+=(kmod)
 # The namespace tests run their test servers and the VM tier its checks in python3.
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# Real nginx for the listener tests (in network namespaces; it is never started on the host).
+[ -x /usr/sbin/nginx ] || need+=(nginx-core)
 if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

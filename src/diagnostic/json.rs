@@ -72,6 +72,13 @@ struct Finding<'a> {
     labels: Vec<LabelOut<'a>>,
     fix: Option<FixOut<'a>>,
     suppressed: Option<SuppressedOut<'a>>,
+    /// Listener findings only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    program: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -141,6 +148,9 @@ fn finding<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> Finding<'a> {
             position: position(sources, s.location),
             reason: s.reason.as_deref(),
         }),
+        port: d.listener.as_ref().map(|l| l.port),
+        address: d.listener.as_ref().map(|l| l.address.as_str()),
+        program: d.listener.as_ref().map(|l| l.program.as_str()),
     }
 }
 

@@ -105,6 +105,14 @@ pub struct Suppression {
     pub reason: Option<String>,
 }
 
+/// The socket a listener finding is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListenerRef {
+    pub port: u16,
+    pub address: String,
+    pub program: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: &'static str,
@@ -121,6 +129,7 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     pub fix: Option<Fix>,
     pub suppressed: Option<Suppression>,
+    pub listener: Option<ListenerRef>,
 }
 
 impl Diagnostic {
@@ -137,6 +146,7 @@ impl Diagnostic {
             notes: Vec::new(),
             fix: None,
             suppressed: None,
+            listener: None,
         }
     }
 
@@ -177,6 +187,15 @@ impl Diagnostic {
 
     pub fn note(mut self, text: impl Into<String>) -> Self {
         self.notes.push(text.into());
+        self
+    }
+
+    pub fn listener(mut self, port: u16, address: &str, program: &str) -> Self {
+        self.listener = Some(ListenerRef {
+            port,
+            address: address.to_string(),
+            program: program.to_string(),
+        });
         self
     }
 

@@ -6,6 +6,7 @@
 //! is told what netvet looked for.
 
 pub mod interfaces;
+pub mod listeners;
 pub mod modprobe;
 pub mod sysctl;
 
@@ -76,6 +77,14 @@ pub struct Host {
     pub modprobe: Vec<(FileId, syntax::modprobe::ModprobeFile)>,
     /// sysctl files in the order systemd-sysctl applies them.
     pub sysctl: Vec<(FileId, syntax::sysctl::SysctlFile)>,
+    /// nginx configuration files, the main one first.
+    pub nginx: Vec<(FileId, syntax::nginx::NginxFile)>,
+    /// sshd_config and the files it includes.
+    pub sshd: Vec<(FileId, syntax::sshd::SshdFile)>,
+    /// Enabled systemd socket units.
+    pub sockets: Vec<listeners::SocketUnit>,
+    /// nginx `include` and sshd `Include` directives with the files they read.
+    pub includes: Vec<listeners::Include>,
     /// Paths netvet looked for and did not find (host paths).
     pub not_found: Vec<String>,
     pub read_errors: Vec<ReadError>,
@@ -160,6 +169,7 @@ pub fn load(target: &Target) -> Host {
             interfaces::load_root(root, &mut host);
             modprobe::load(root, &mut host);
             sysctl::load(root, &mut host);
+            listeners::load(root, &mut host);
         }
         Target::InterfacesFile(path) => interfaces::load_file(path, &mut host),
     }

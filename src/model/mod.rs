@@ -7,6 +7,7 @@
 //! report.
 
 pub mod bond;
+pub mod listeners;
 
 use std::collections::HashMap;
 

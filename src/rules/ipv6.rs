@@ -1,11 +1,195 @@
-//! NV403-NV404: `net.ipv6.bindv6only`, which decides whether an IPv6 wildcard listener that does
-//! not set IPV6_V6ONLY itself also accepts IPv4. Where it is set, and what the kernel runs with.
+//! NV401-NV405: dual-stack listeners. `net.ipv6.bindv6only` decides whether an IPv6 wildcard
+//! listener that does not set IPV6_V6ONLY itself also accepts IPv4: where it is set, what the
+//! kernel runs with, and whether every configured and live listener is reachable over IPv4 and
+//! IPv6 and can bind.
 
 use super::Context;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::LiveState;
+use crate::model::listeners::{ConfiguredListener, V6Only, collect};
 
 const BINDV6ONLY: &str = "net.ipv6.bindv6only";
+
+/// bindv6only as the sockets will see it: configured, else live, else the kernel default 0.
+fn bindv6only(ctx: &Context<'_, '_>, live: Option<&LiveState>) -> (bool, String) {
+    if let Some(s) = ctx.model.configured_sysctl(BINDV6ONLY).last() {
+        return (
+            s.value == "1",
+            format!(
+                "{BINDV6ONLY}={} ({})",
+                s.value,
+                ctx.host.sources.describe(s.location)
+            ),
+        );
+    }
+    if let Some(v) = live.and_then(|l| l.sysctls.get(BINDV6ONLY)) {
+        return (v == "1", format!("{BINDV6ONLY}={v} (running kernel)"));
+    }
+    (false, format!("{BINDV6ONLY}=0 (kernel default)"))
+}
+
+/// Whether an IPv6 listener refuses IPv4, and why.
+fn v6only(l: &ConfiguredListener, sysctl: &(bool, String)) -> (bool, String) {
+    match l.v6only {
+        V6Only::Explicit(v) => (
+            v,
+            format!("{} sets IPV6_V6ONLY={} itself", l.program, u8::from(v)),
+        ),
+        V6Only::FromSysctl => (
+            sysctl.0,
+            format!("{} leaves IPV6_V6ONLY to {}", l.program, sysctl.1),
+        ),
+    }
+}
+
+fn fix_for(l: &ConfiguredListener) -> String {
+    match (l.program.as_str(), l.v6only) {
+        ("nginx", _) => format!("add `listen {};` for IPv4, or make this one dual-stack: `listen [::]:{} ipv6only=off;`", l.port, l.port),
+        ("sshd", _) => format!("add `ListenAddress 0.0.0.0:{}`", l.port),
+        (_, V6Only::FromSysctl) => "set `BindIPv6Only=both` in the socket unit, or `net.ipv6.bindv6only = 0` in /etc/sysctl.d".to_string(),
+        _ => format!("add `ListenStream=0.0.0.0:{}` to the socket unit", l.port),
+    }
+}
+
+/// NV401, NV402, and NV405 when the live state is known.
+pub(super) fn check_listeners(
+    ctx: &Context<'_, '_>,
+    live: Option<&LiveState>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let configured = collect(ctx.host);
+    let sysctl = bindv6only(ctx, live);
+    let mut reported_ports = Vec::new();
+    for l in configured.iter().filter(|l| l.address == "::") {
+        let (only, why) = v6only(l, &sysctl);
+        let v4_configured = configured.iter().any(|o| o.port == l.port && !o.is_ipv6());
+        let v4_live = live.is_some_and(|s| {
+            s.listeners
+                .iter()
+                .any(|o| o.port == l.port && (o.family == "ipv4" || !o.reaches().eq("ipv6")))
+        });
+        // NV401: nothing takes IPv4 on this port.
+        if only && !v4_configured && !v4_live {
+            reported_ports.push(l.port);
+            out.push(
+                Diagnostic::new(
+                    "NV401",
+                    format!(
+                        "{} listens on [::]:{} for IPv6 only: IPv4 clients are refused",
+                        l.program, l.port
+                    ),
+                )
+                .at(l.location)
+                .listener(l.port, "::", &l.program)
+                .help(fix_for(l))
+                .note(why.clone()),
+            );
+        }
+        // NV402: the same program also binds 0.0.0.0:P and this socket would take IPv4 too.
+        if !only {
+            if let Some(v4) = configured
+                .iter()
+                .find(|o| o.port == l.port && o.address == "0.0.0.0" && o.program == l.program)
+            {
+                out.push(
+                    Diagnostic::new("NV402", format!("{} binds both 0.0.0.0:{} and a dual-stack [::]:{}: one bind fails with EADDRINUSE", l.program, l.port, l.port))
+                        .at(l.location)
+                        .listener(l.port, "::", &l.program)
+                        .label(Some(v4.location), "0.0.0.0 here")
+                        .help(match l.program.as_str() {
+                            "nginx" => format!("drop `ipv6only=off` (nginx's default is on), or drop `listen {};` and keep the dual-stack socket", l.port),
+                            _ => "make the IPv6 socket v6-only (`BindIPv6Only=ipv6-only`), or drop the IPv4 one".to_string(),
+                        })
+                        .note(why),
+                );
+            }
+        }
+    }
+    let Some(live) = live else { return };
+    // NV401 for live sockets that no configured finding already covers.
+    for l in &live.listeners {
+        if l.family != "ipv6"
+            || l.address != "::"
+            || l.reaches() != "ipv6"
+            || reported_ports.contains(&l.port)
+        {
+            continue;
+        }
+        if live
+            .listeners
+            .iter()
+            .any(|o| o.port == l.port && o.family == "ipv4")
+        {
+            continue;
+        }
+        let program = l
+            .process
+            .as_ref()
+            .map_or("an unknown program", |p| p.name.as_str());
+        out.push(
+            Diagnostic::new(
+                "NV401",
+                format!(
+                    "{program} listens on [::]:{} for IPv6 only: IPv4 clients are refused",
+                    l.port
+                ),
+            )
+            .listener(l.port, "::", program)
+            .help("listen on 0.0.0.0 too, or let the IPv6 socket accept IPv4 (IPV6_V6ONLY=0)")
+            .note("the running socket has IPV6_V6ONLY=1 (sock_diag)"),
+        );
+    }
+    // NV405: configured but not listening; listening but not configured.
+    for l in &configured {
+        let listening = live.listeners.iter().any(|o| {
+            o.port == l.port
+                && (o.address == l.address
+                    || (l.address == "0.0.0.0" && o.reaches().contains("ipv4")))
+        });
+        if !listening {
+            out.push(
+                Diagnostic::new(
+                    "NV405",
+                    format!(
+                        "{} is configured to listen on {}:{} but nothing listens there",
+                        l.program,
+                        bracket(&l.address),
+                        l.port
+                    ),
+                )
+                .at(l.location)
+                .listener(l.port, &l.address, &l.program)
+                .help(format!(
+                    "check that {} runs and read its log: the bind may have failed",
+                    l.program
+                )),
+            );
+        }
+    }
+    for o in &live.listeners {
+        let wildcard = o.address == "0.0.0.0" || o.address == "::";
+        if wildcard && !configured.iter().any(|l| l.port == o.port) {
+            let program = o
+                .process
+                .as_ref()
+                .map_or("an unknown program", |p| p.name.as_str());
+            out.push(
+                Diagnostic::new("NV405", format!("{program} listens on {}:{}, which no configuration netvet reads declares", bracket(&o.address), o.port))
+                    .severity(Severity::Info)
+                    .listener(o.port, &o.address, program)
+                    .help("nothing to do if it is expected; netvet reads nginx, sshd and systemd socket units"),
+            );
+        }
+    }
+}
+
+fn bracket(address: &str) -> String {
+    if address.contains(':') {
+        format!("[{address}]")
+    } else {
+        address.to_string()
+    }
+}
 
 /// NV404: several configured sources disagree.
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {

@@ -76,6 +76,7 @@ pub fn check(host: &Host, live: Option<&LiveState>, selection: &Selection) -> Ve
     mtu::check(&ctx, &mut out);
     vlan::check(&ctx, &mut out);
     ipv6::check(&ctx, &mut out);
+    ipv6::check_listeners(&ctx, live, &mut out);
     if let Some(live) = live {
         live::check(&ctx, live, &mut out);
         ipv6::check_live(&ctx, live, &mut out);

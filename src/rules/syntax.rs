@@ -45,6 +45,15 @@ fn syntax_errors(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     for (file, parsed) in &host.sysctl {
         out.extend(parsed.errors.iter().map(|e| syntax_error(*file, e)));
     }
+    for (file, parsed) in &host.nginx {
+        out.extend(parsed.errors.iter().map(|e| syntax_error(*file, e)));
+    }
+    for (file, parsed) in &host.sshd {
+        out.extend(parsed.errors.iter().map(|e| syntax_error(*file, e)));
+    }
+    for unit in &host.sockets {
+        out.extend(unit.unit.errors.iter().map(|e| syntax_error(unit.file, e)));
+    }
     for err in &host.read_errors {
         out.push(
             Diagnostic::new("NV001", format!("cannot read {}: {}", err.path, err.error))

@@ -8,7 +8,10 @@
 pub mod hooks;
 pub mod interfaces;
 pub mod modprobe;
+pub mod nginx;
+pub mod sshd;
 pub mod sysctl;
+pub mod systemd;
 
 use crate::source::Span;
 

@@ -3,6 +3,8 @@
 mod catalog;
 mod cli;
 mod ifquery_diff;
+mod listeners_corpus;
+mod listeners_nginx;
 mod live_fixtures;
 mod live_netns;
 mod modprobe_diff;

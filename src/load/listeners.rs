@@ -1,0 +1,188 @@
+//! The programs whose listening sockets netvet checks: nginx (`/etc/nginx/nginx.conf` and its
+//! `include`s), OpenSSH (`/etc/ssh/sshd_config` and its `Include`s) and enabled systemd socket
+//! units. Includes are read here and recorded by the directive that asked for them, so that the
+//! model can splice them in place without I/O.
+
+use std::path::{Path, PathBuf};
+
+use super::{Host, ReadError, Root, read_file};
+use crate::source::{FileId, Location, Span};
+use crate::syntax::nginx::{self, Directive};
+use crate::syntax::{sshd, systemd};
+
+/// The files an include directive expanded to, in order.
+#[derive(Debug)]
+pub struct Include {
+    pub from: Location,
+    pub files: Vec<FileId>,
+}
+
+/// An enabled systemd socket unit.
+#[derive(Debug)]
+pub struct SocketUnit {
+    pub name: String,
+    pub file: FileId,
+    pub unit: systemd::UnitFile,
+}
+
+/// Read one file, or record why not. `None` when it does not exist.
+fn read(host: &mut Host, root: &Root, real: &Path) -> Option<FileId> {
+    if !real.is_file() {
+        return None;
+    }
+    let display = root.display(real);
+    match read_file(&mut host.sources, real, display.clone()) {
+        Ok(id) => Some(id),
+        Err(error) => {
+            host.read_errors.push(ReadError {
+                path: display,
+                error,
+                requested_by: None,
+            });
+            None
+        }
+    }
+}
+
+/// Expand an include pattern (absolute, or relative to `base`) inside the root, sorted as glob(3).
+fn expand(root: &Root, base: &str, pattern: &str) -> Vec<PathBuf> {
+    let host_path = if pattern.starts_with('/') {
+        PathBuf::from(pattern)
+    } else {
+        Path::new(base).join(pattern)
+    };
+    let real = root.resolve(&host_path);
+    let text = real.to_string_lossy();
+    if !text.contains(['*', '?', '[']) {
+        return vec![real];
+    }
+    let mut found: Vec<PathBuf> = glob::glob(&text)
+        .map(|paths| paths.filter_map(Result::ok).collect())
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+pub fn load(root: &Root, host: &mut Host) {
+    load_nginx(root, host);
+    load_sshd(root, host);
+    load_sockets(root, host);
+}
+
+fn load_nginx(root: &Root, host: &mut Host) {
+    let main = root.resolve(Path::new("/etc/nginx/nginx.conf"));
+    let Some(id) = read(host, root, &main) else {
+        host.not_found.push("/etc/nginx/nginx.conf".to_string());
+        return;
+    };
+    let mut queue = vec![id];
+    while let Some(file) = queue.pop() {
+        if host.nginx.iter().any(|(f, _)| *f == file) {
+            continue;
+        }
+        let parsed = nginx::parse(&host.sources.get(file).text);
+        let mut includes = Vec::new();
+        collect_includes(&parsed.directives, &mut includes);
+        host.nginx.push((file, parsed));
+        for (pattern, span) in includes {
+            // nginx resolves relative include paths against its prefix's conf directory.
+            let files: Vec<FileId> = expand(root, "/etc/nginx", &pattern)
+                .iter()
+                .filter_map(|p| read(host, root, p))
+                .collect();
+            queue.extend(&files);
+            host.includes.push(Include {
+                from: Location { file, span },
+                files,
+            });
+        }
+    }
+}
+
+fn collect_includes(directives: &[Directive], out: &mut Vec<(String, Span)>) {
+    for d in directives {
+        if d.name.text == "include" {
+            if let Some(arg) = d.args.first() {
+                out.push((arg.text.clone(), d.span));
+            }
+        }
+        if let Some(block) = &d.block {
+            collect_includes(block, out);
+        }
+    }
+}
+
+fn load_sshd(root: &Root, host: &mut Host) {
+    let main = root.resolve(Path::new("/etc/ssh/sshd_config"));
+    let Some(id) = read(host, root, &main) else {
+        host.not_found.push("/etc/ssh/sshd_config".to_string());
+        return;
+    };
+    let mut queue = vec![id];
+    while let Some(file) = queue.pop() {
+        if host.sshd.iter().any(|(f, _)| *f == file) {
+            continue;
+        }
+        let parsed = sshd::parse(&host.sources.get(file).text);
+        let includes: Vec<(Vec<String>, Span)> = parsed
+            .entries
+            .iter()
+            .filter(|e| e.keyword.text.eq_ignore_ascii_case("include"))
+            .map(|e| (e.args.iter().map(|a| a.text.clone()).collect(), e.span))
+            .collect();
+        host.sshd.push((file, parsed));
+        for (patterns, span) in includes {
+            // sshd resolves relative Include paths against /etc/ssh.
+            let files: Vec<FileId> = patterns
+                .iter()
+                .flat_map(|p| expand(root, "/etc/ssh", p))
+                .filter_map(|p| read(host, root, &p))
+                .collect();
+            queue.extend(&files);
+            host.includes.push(Include {
+                from: Location { file, span },
+                files,
+            });
+        }
+    }
+}
+
+/// Unit directories in systemd's order: the first one that has a name wins.
+const UNIT_DIRS: &[&str] = &[
+    "/etc/systemd/system",
+    "/run/systemd/system",
+    "/lib/systemd/system",
+    "/usr/lib/systemd/system",
+];
+
+fn load_sockets(root: &Root, host: &mut Host) {
+    let wants = root.resolve(Path::new("/etc/systemd/system"));
+    let Ok(dirs) = std::fs::read_dir(&wants) else {
+        return;
+    };
+    // Enabled socket units are linked from a `*.wants` directory of /etc/systemd/system.
+    let mut enabled: Vec<String> = dirs
+        .filter_map(Result::ok)
+        .filter(|d| d.file_name().to_string_lossy().ends_with(".wants"))
+        .filter_map(|d| std::fs::read_dir(d.path()).ok())
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".socket"))
+        .collect();
+    enabled.sort();
+    enabled.dedup();
+    for name in enabled {
+        let Some(real) = UNIT_DIRS
+            .iter()
+            .map(|d| root.resolve(&Path::new(d).join(&name)))
+            .find(|p| p.is_file())
+        else {
+            continue;
+        };
+        if let Some(file) = read(host, root, &real) {
+            let unit = systemd::parse(&host.sources.get(file).text);
+            host.sockets.push(SocketUnit { name, file, unit });
+        }
+    }
+}

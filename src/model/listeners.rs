@@ -1,0 +1,278 @@
+//! Listening sockets as the configuration declares them: nginx `listen` directives (with
+//! `include`s spliced in place), sshd `ListenAddress`/`Port`/`AddressFamily`, and enabled systemd
+//! socket units' `ListenStream=`, each with how its IPv6 socket sets IPV6_V6ONLY.
+//!
+//! Who sets IPV6_V6ONLY (checked with the real programs in `tests/it/listeners_nginx.rs` and the
+//! rule docs): nginx sets it on every IPv6 socket, on unless `ipv6only=off`; sshd always sets
+//! it; systemd follows `BindIPv6Only=` and leaves it to `net.ipv6.bindv6only` for `default`.
+
+use crate::load::Host;
+use crate::source::{FileId, Location, Span};
+use crate::syntax::nginx::{Directive, parse_listen};
+
+/// How an IPv6 socket's IPV6_V6ONLY is decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum V6Only {
+    /// The program sets it itself.
+    Explicit(bool),
+    /// Left to `net.ipv6.bindv6only`.
+    FromSysctl,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfiguredListener {
+    /// `nginx`, `sshd`, or a socket unit's name.
+    pub program: String,
+    /// `0.0.0.0`, `::`, a literal address or a host name.
+    pub address: String,
+    pub port: u16,
+    pub v6only: V6Only,
+    pub location: Location,
+}
+
+impl ConfiguredListener {
+    pub fn is_ipv6(&self) -> bool {
+        self.address.contains(':')
+    }
+
+    /// Whether the IPv6 socket refuses IPv4, given the effective `net.ipv6.bindv6only`.
+    pub fn v6only_with(&self, bindv6only: bool) -> bool {
+        match self.v6only {
+            V6Only::Explicit(v) => v,
+            V6Only::FromSysctl => bindv6only,
+        }
+    }
+
+    /// Which clients can reach it: `ipv4`, `ipv6` or `ipv4+ipv6`.
+    pub fn reaches(&self, bindv6only: bool) -> &'static str {
+        match (
+            self.is_ipv6(),
+            self.address == "::" && !self.v6only_with(bindv6only),
+        ) {
+            (false, _) => "ipv4",
+            (true, true) => "ipv4+ipv6",
+            (true, false) => "ipv6",
+        }
+    }
+}
+
+pub fn collect(host: &Host) -> Vec<ConfiguredListener> {
+    let mut out = Vec::new();
+    if let Some((main, parsed)) = host.nginx.first() {
+        let mut stack = vec![*main];
+        nginx_walk(host, *main, &parsed.directives, false, &mut stack, &mut out);
+    }
+    sshd(host, &mut out);
+    sockets(host, &mut out);
+    out
+}
+
+fn included(host: &Host, file: FileId, span: Span) -> &[FileId] {
+    host.includes
+        .iter()
+        .find(|i| i.from.file == file && i.from.span == span)
+        .map_or(&[], |i| i.files.as_slice())
+}
+
+fn nginx_walk(
+    host: &Host,
+    file: FileId,
+    directives: &[Directive],
+    in_server: bool,
+    stack: &mut Vec<FileId>,
+    out: &mut Vec<ConfiguredListener>,
+) {
+    for d in directives {
+        match (d.name.text.as_str(), &d.block) {
+            ("include", None) => {
+                for inc in included(host, file, d.span) {
+                    if stack.contains(inc) {
+                        continue;
+                    }
+                    let Some((_, parsed)) = host.nginx.iter().find(|(f, _)| f == inc) else {
+                        continue;
+                    };
+                    stack.push(*inc);
+                    nginx_walk(host, *inc, &parsed.directives, in_server, stack, out);
+                    stack.pop();
+                }
+            }
+            ("listen", None) if in_server => {
+                if let Some(l) = parse_listen(&d.args) {
+                    out.push(ConfiguredListener {
+                        program: "nginx".to_string(),
+                        v6only: V6Only::Explicit(l.ipv6only.unwrap_or(true)),
+                        address: l.address,
+                        port: l.port,
+                        location: Location { file, span: d.span },
+                    });
+                }
+            }
+            ("server", Some(block)) => {
+                let before = out.len();
+                nginx_walk(host, file, block, true, stack, out);
+                // A server block without `listen` listens on *:80 (nginx running as root).
+                if out.len() == before && !has_listen(host, file, block, stack) {
+                    out.push(ConfiguredListener {
+                        program: "nginx".to_string(),
+                        address: "0.0.0.0".to_string(),
+                        port: 80,
+                        v6only: V6Only::Explicit(true),
+                        location: Location {
+                            file,
+                            span: d.name.span,
+                        },
+                    });
+                }
+            }
+            (_, Some(block)) => nginx_walk(host, file, block, in_server, stack, out),
+            _ => {}
+        }
+    }
+}
+
+/// Whether a server block has a `listen` of any kind (a unix socket counts), includes spliced.
+fn has_listen(host: &Host, file: FileId, block: &[Directive], stack: &[FileId]) -> bool {
+    block.iter().any(|d| match d.name.text.as_str() {
+        "listen" => true,
+        "include" => included(host, file, d.span).iter().any(|inc| {
+            !stack.contains(inc)
+                && host
+                    .nginx
+                    .iter()
+                    .find(|(f, _)| f == inc)
+                    .is_some_and(|(_, p)| has_listen(host, *inc, &p.directives, stack))
+        }),
+        _ => false,
+    })
+}
+
+/// sshd: every ListenAddress with its port or with every Port (default 22); without any
+/// ListenAddress, the wildcards of AddressFamily (default any). sshd sets IPV6_V6ONLY itself.
+fn sshd(host: &Host, out: &mut Vec<ConfiguredListener>) {
+    let entries: Vec<(FileId, &crate::syntax::sshd::Entry)> = host
+        .sshd
+        .iter()
+        .flat_map(|(f, p)| p.entries.iter().map(move |e| (*f, e)))
+        .filter(|(_, e)| !e.in_match)
+        .collect();
+    if entries.is_empty() && host.sshd.is_empty() {
+        return;
+    }
+    let named = |k: &'static str| {
+        entries
+            .iter()
+            .filter(move |(_, e)| e.keyword.text.eq_ignore_ascii_case(k))
+    };
+    let ports: Vec<u16> = named("port")
+        .filter_map(|(_, e)| e.args[0].text.parse().ok())
+        .collect();
+    let ports = if ports.is_empty() { vec![22] } else { ports };
+    // The first value of AddressFamily wins, as for most sshd keywords.
+    let family = named("addressfamily")
+        .next()
+        .map_or("any", |(_, e)| e.args[0].text.as_str());
+    let main = host.sshd[0].0;
+    let mut push = |address: String, port: u16, location: Location| {
+        out.push(ConfiguredListener {
+            program: "sshd".to_string(),
+            address,
+            port,
+            v6only: V6Only::Explicit(true),
+            location,
+        });
+    };
+    let listen: Vec<_> = named("listenaddress").collect();
+    if listen.is_empty() {
+        let location = named("port").next().map_or(
+            Location {
+                file: main,
+                span: Span::new(0, 0),
+            },
+            |(f, e)| Location {
+                file: *f,
+                span: e.span,
+            },
+        );
+        for port in &ports {
+            if family != "inet6" {
+                push("0.0.0.0".to_string(), *port, location);
+            }
+            if family != "inet" {
+                push("::".to_string(), *port, location);
+            }
+        }
+        return;
+    }
+    for (file, e) in listen {
+        let location = Location {
+            file: *file,
+            span: e.span,
+        };
+        let value = e.args[0].text.as_str();
+        let (address, port) = if let Some(rest) = value.strip_prefix('[') {
+            match rest.split_once(']') {
+                Some((a, p)) => (
+                    a.to_string(),
+                    p.strip_prefix(':').and_then(|p| p.parse().ok()),
+                ),
+                None => continue,
+            }
+        } else if value.matches(':').count() == 1 {
+            let (a, p) = value.split_once(':').expect("one colon");
+            (a.to_string(), p.parse().ok())
+        } else {
+            (value.to_string(), None)
+        };
+        match port {
+            Some(p) => push(address, p, location),
+            None => ports
+                .iter()
+                .for_each(|p| push(address.clone(), *p, location)),
+        }
+    }
+}
+
+/// Enabled socket units: `ListenStream=` with `BindIPv6Only=`. A bare port is an IPv6 wildcard
+/// socket (systemd.socket(5)) that also serves IPv4 unless IPV6_V6ONLY ends up set.
+fn sockets(host: &Host, out: &mut Vec<ConfiguredListener>) {
+    for unit in &host.sockets {
+        let socket = unit.unit.entries.iter().filter(|e| e.section == "Socket");
+        let bind = socket
+            .clone()
+            .rfind(|e| e.key.text == "BindIPv6Only")
+            .map_or("default", |e| e.value.text.as_str());
+        let v6only = match bind {
+            "both" => V6Only::Explicit(false),
+            "ipv6-only" => V6Only::Explicit(true),
+            _ => V6Only::FromSysctl,
+        };
+        for e in socket.filter(|e| e.key.text == "ListenStream") {
+            let value = e.value.text.as_str();
+            let parsed = if let Ok(port) = value.parse::<u16>() {
+                Some(("::".to_string(), port))
+            } else if let Some(rest) = value.strip_prefix('[') {
+                rest.split_once("]:")
+                    .and_then(|(a, p)| Some((a.to_string(), p.parse().ok()?)))
+            } else if !value.starts_with(['/', '@']) && value.matches(':').count() == 1 {
+                value
+                    .split_once(':')
+                    .and_then(|(a, p)| Some((a.to_string(), p.parse().ok()?)))
+            } else {
+                None
+            };
+            if let Some((address, port)) = parsed {
+                out.push(ConfiguredListener {
+                    program: unit.name.clone(),
+                    address,
+                    port,
+                    v6only,
+                    location: Location {
+                        file: unit.file,
+                        span: e.value.span,
+                    },
+                });
+            }
+        }
+    }
+}

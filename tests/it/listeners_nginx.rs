@@ -1,0 +1,235 @@
+//! Real nginx and real sockets in network namespaces created by the test (each with its own
+//! `net.ipv6.bindv6only`): for bindv6only 0 and 1 and the classic `listen` layouts, netvet's
+//! verdict must match what IPv4 and IPv6 connections actually do, and a layout that cannot bind
+//! must be the one netvet calls a bind conflict.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const NETVET: &str = env!("CARGO_BIN_EXE_netvet");
+
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str) -> Option<Netns> {
+        let root = Command::new("id").arg("-u").output().ok()?.stdout == b"0\n";
+        let nginx = std::path::Path::new("/usr/sbin/nginx").exists();
+        let name = format!("netvet-nginx-{}-{tag}", std::process::id());
+        let ok = root
+            && nginx
+            && Command::new("ip")
+                .args(["netns", "add", &name])
+                .status()
+                .is_ok_and(|s| s.success());
+        if !ok {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must run the nginx tests (root, nginx installed)"
+            );
+            eprintln!("not root, no nginx or no `ip netns`: skipping");
+            return None;
+        }
+        let ns = Netns(name);
+        ns.run("ip", &["link", "set", "lo", "up"]);
+        Some(ns)
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
+        Command::new("ip")
+            .args(["netns", "exec", &self.0, program])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn connects(&self, addr: &str) -> bool {
+        let code = format!("import socket\nsocket.create_connection(('{addr}', 80), timeout=2)\n");
+        self.run("python3", &["-c", &code]).status.success()
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    /// SIGTERM, not SIGKILL: the master then stops its workers, which hold the sockets too.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// A host tree with nginx.conf (one server with these listen lines) and a sysctl.d file.
+fn tree(listen: &str, bindv6only: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("etc/nginx/sites-enabled")).unwrap();
+    std::fs::create_dir_all(p.join("etc/sysctl.d")).unwrap();
+    std::fs::create_dir_all(p.join("logs")).unwrap();
+    std::fs::write(
+        p.join("etc/nginx/nginx.conf"),
+        format!(
+            "pid {d}/nginx.pid;\nerror_log {d}/logs/error.log;\nevents {{ }}\nhttp {{\n    access_log off;\n    include sites-enabled/*;\n}}\n",
+            d = p.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("etc/nginx/sites-enabled/default"),
+        format!("server {{\n{listen}\n    return 204;\n}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("etc/sysctl.d/60-bindv6only.conf"),
+        format!("net.ipv6.bindv6only = {bindv6only}\n"),
+    )
+    .unwrap();
+    dir
+}
+
+fn start(ns: &Netns, dir: &tempfile::TempDir) -> (Nginx, bool) {
+    let conf = dir.path().join("etc/nginx/nginx.conf");
+    let child = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "/usr/sbin/nginx", "-c"])
+        .arg(&conf)
+        .args(["-p", dir.path().to_str().unwrap(), "-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut nginx = Nginx(child);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = nginx.0.try_wait() {
+            return (nginx, false);
+        }
+        if ns.connects("::1") || ns.connects("127.0.0.1") {
+            return (nginx, true);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (nginx, false)
+}
+
+fn findings(ns: &Netns, dir: &tempfile::TempDir) -> Vec<(String, Option<u64>)> {
+    let out = ns.run(
+        NETVET,
+        &[
+            "check",
+            "--live",
+            "--root",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--select",
+            "NV401,NV402",
+        ],
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["port"].as_u64()))
+        .collect()
+}
+
+#[test]
+fn netvet_agrees_with_real_nginx_and_real_connections() {
+    let Some(ns) = Netns::new("dual") else { return };
+    let layouts = [
+        (
+            "listen 80;\nlisten [::]:80;",
+            "separate IPv4 and IPv6 sockets",
+        ),
+        ("listen [::]:80 ipv6only=off;", "one dual-stack socket"),
+        ("listen [::]:80;", "IPv6 only"),
+    ];
+    for bindv6only in ["0", "1"] {
+        ns.run(
+            "sysctl",
+            &["-q", "-w", &format!("net.ipv6.bindv6only={bindv6only}")],
+        );
+        for (listen, what) in layouts {
+            let dir = tree(listen, bindv6only);
+            let (nginx, up) = start(&ns, &dir);
+            assert!(
+                up,
+                "nginx did not start with {what} (bindv6only={bindv6only})"
+            );
+            let v4 = ns.connects("127.0.0.1");
+            let v6 = ns.connects("::1");
+            let found = findings(&ns, &dir);
+            let nv401 = found.iter().any(|(c, p)| c == "NV401" && *p == Some(80));
+            assert!(v6, "{what}: IPv6 must connect");
+            // nginx sets IPV6_V6ONLY itself: bindv6only changes none of these.
+            assert_eq!(
+                nv401, !v4,
+                "{what} (bindv6only={bindv6only}): IPv4 connects: {v4}, netvet: {found:?}"
+            );
+            assert!(
+                !found.iter().any(|(c, _)| c == "NV402"),
+                "{what}: {found:?}"
+            );
+            drop(nginx);
+            assert!(
+                !ns.connects("::1") && !ns.connects("127.0.0.1"),
+                "port 80 is free again"
+            );
+        }
+    }
+    // `listen 80` beside a dual-stack [::]:80 cannot bind; netvet says so before nginx tries.
+    // nginx retries the failed bind for a few seconds, then gives up.
+    let dir = tree("listen 80;\nlisten [::]:80 ipv6only=off;", "0");
+    let (mut nginx, _) = start(&ns, &dir);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = nginx.0.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let log = std::fs::read_to_string(dir.path().join("logs/error.log")).unwrap_or_default();
+    assert!(
+        status.is_some_and(|s| !s.success()) && log.contains("Address already in use"),
+        "nginx should fail to bind: {status:?} {log}"
+    );
+    drop(nginx);
+    let out = Command::new(NETVET)
+        .args([
+            "check",
+            "--root",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nv402: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "NV402")
+        .collect();
+    assert_eq!(nv402.len(), 1, "{v}");
+    assert_eq!(nv402[0]["port"], 80);
+    assert_eq!(nv402[0]["program"], "nginx");
+    assert_eq!(nv402[0]["address"], "::");
+}
