@@ -123,6 +123,9 @@ pub fn live_table(state: &crate::live::LiveState) -> String {
             speed
         ));
     }
+    for what in &state.unavailable {
+        out.push_str(&format!("note: not available: {what}\n"));
+    }
     if !state.listeners.is_empty() {
         out.push('\n');
         out.push_str(&listeners_table(

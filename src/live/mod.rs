@@ -31,6 +31,10 @@ pub struct LiveState {
     /// Listening TCP sockets (sock_diag), with their IPV6_V6ONLY flag and owner where visible.
     #[serde(default)]
     pub listeners: Vec<Listener>,
+    /// Parts of the state that could not be read, and why (a kernel without inet_diag has no
+    /// listener list): the rest is still valid.
+    #[serde(default)]
+    pub unavailable: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -192,11 +196,17 @@ pub fn read() -> Result<LiveState, LiveError> {
     }
     let mut sysctls = read_sysctls(Path::new("/proc/sys"));
     sysctls.extend(ipv6);
+    let mut unavailable = Vec::new();
+    let listeners = read_listeners().unwrap_or_else(|e| {
+        unavailable.push(format!("listening sockets (sock_diag): {e}"));
+        Vec::new()
+    });
     Ok(LiveState {
         version: LIVE_SCHEMA_VERSION,
         links,
         sysctls,
-        listeners: read_listeners()?,
+        listeners,
+        unavailable,
     })
 }
 

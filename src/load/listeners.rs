@@ -1,6 +1,6 @@
 //! The programs whose listening sockets netvet checks: nginx (`/etc/nginx/nginx.conf` and its
 //! `include`s), OpenSSH (`/etc/ssh/sshd_config` and its `Include`s) and enabled systemd socket
-//! units. Includes are read here and recorded by the directive that asked for them, so that the
+//! units, Apache httpd (`/etc/apache2/apache2.conf` and its `Include`s). Includes are read here and recorded by the directive that asked for them, so that the
 //! model can splice them in place without I/O.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::{Host, ReadError, Root, read_file};
 use crate::source::{FileId, Location, Span};
 use crate::syntax::nginx::{self, Directive};
-use crate::syntax::{sshd, systemd};
+use crate::syntax::{keywords, systemd};
 
 /// The files an include directive expanded to, in order.
 #[derive(Debug)]
@@ -65,7 +65,14 @@ fn expand(root: &Root, base: &str, pattern: &str) -> Vec<PathBuf> {
 
 pub fn load(root: &Root, host: &mut Host) {
     load_nginx(root, host);
-    load_sshd(root, host);
+    host.sshd = load_keywords(root, host, "/etc/ssh/sshd_config", "/etc/ssh", &["include"]);
+    host.apache = load_keywords(
+        root,
+        host,
+        "/etc/apache2/apache2.conf",
+        "/etc/apache2",
+        &["include", "includeoptional"],
+    );
     load_sockets(root, host);
 }
 
@@ -112,30 +119,42 @@ fn collect_includes(directives: &[Directive], out: &mut Vec<(String, Span)>) {
     }
 }
 
-fn load_sshd(root: &Root, host: &mut Host) {
-    let main = root.resolve(Path::new("/etc/ssh/sshd_config"));
-    let Some(id) = read(host, root, &main) else {
-        host.not_found.push("/etc/ssh/sshd_config".to_string());
-        return;
+/// A keyword-argument file (sshd_config, apache2.conf) and every file its include directives
+/// read, in reading order. Relative include paths are relative to `base` (sshd's /etc/ssh,
+/// Apache's ServerRoot).
+fn load_keywords(
+    root: &Root,
+    host: &mut Host,
+    main: &str,
+    base: &str,
+    include_keywords: &[&str],
+) -> Vec<(FileId, keywords::KeywordFile)> {
+    let Some(id) = read(host, root, &root.resolve(Path::new(main))) else {
+        host.not_found.push(main.to_string());
+        return Vec::new();
     };
+    let mut done: Vec<(FileId, keywords::KeywordFile)> = Vec::new();
     let mut queue = vec![id];
     while let Some(file) = queue.pop() {
-        if host.sshd.iter().any(|(f, _)| *f == file) {
+        if done.iter().any(|(f, _)| *f == file) {
             continue;
         }
-        let parsed = sshd::parse(&host.sources.get(file).text);
+        let parsed = keywords::parse(&host.sources.get(file).text);
         let includes: Vec<(Vec<String>, Span)> = parsed
             .entries
             .iter()
-            .filter(|e| e.keyword.text.eq_ignore_ascii_case("include"))
+            .filter(|e| {
+                include_keywords
+                    .iter()
+                    .any(|k| e.keyword.text.eq_ignore_ascii_case(k))
+            })
             .map(|e| (e.args.iter().map(|a| a.text.clone()).collect(), e.span))
             .collect();
-        host.sshd.push((file, parsed));
+        done.push((file, parsed));
         for (patterns, span) in includes {
-            // sshd resolves relative Include paths against /etc/ssh.
             let files: Vec<FileId> = patterns
                 .iter()
-                .flat_map(|p| expand(root, "/etc/ssh", p))
+                .flat_map(|p| expand(root, base, p))
                 .filter_map(|p| read(host, root, &p))
                 .collect();
             queue.extend(&files);
@@ -145,6 +164,7 @@ fn load_sshd(root: &Root, host: &mut Host) {
             });
         }
     }
+    done
 }
 
 /// Unit directories in systemd's order: the first one that has a name wins.

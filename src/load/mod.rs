@@ -80,7 +80,9 @@ pub struct Host {
     /// nginx configuration files, the main one first.
     pub nginx: Vec<(FileId, syntax::nginx::NginxFile)>,
     /// sshd_config and the files it includes.
-    pub sshd: Vec<(FileId, syntax::sshd::SshdFile)>,
+    pub sshd: Vec<(FileId, syntax::keywords::KeywordFile)>,
+    /// apache2.conf and the files it includes.
+    pub apache: Vec<(FileId, syntax::keywords::KeywordFile)>,
     /// Enabled systemd socket units.
     pub sockets: Vec<listeners::SocketUnit>,
     /// nginx `include` and sshd `Include` directives with the files they read.

@@ -1,10 +1,12 @@
 //! Listening sockets as the configuration declares them: nginx `listen` directives (with
-//! `include`s spliced in place), sshd `ListenAddress`/`Port`/`AddressFamily`, and enabled systemd
-//! socket units' `ListenStream=`, each with how its IPv6 socket sets IPV6_V6ONLY.
+//! `include`s spliced in place), Apache `Listen`, sshd `ListenAddress`/`Port`/`AddressFamily`,
+//! and enabled systemd socket units' `ListenStream=`, each with how its IPv6 socket sets
+//! IPV6_V6ONLY.
 //!
-//! Who sets IPV6_V6ONLY (checked with the real programs in `tests/it/listeners_nginx.rs` and the
-//! rule docs): nginx sets it on every IPv6 socket, on unless `ipv6only=off`; sshd always sets
-//! it; systemd follows `BindIPv6Only=` and leaves it to `net.ipv6.bindv6only` for `default`.
+//! Who sets IPV6_V6ONLY (nginx and Apache checked with the real programs in
+//! `tests/it/listeners_nginx.rs`; see the NV401 doc): nginx sets it on every IPv6 socket, on
+//! unless `ipv6only=off`; Apache clears it; sshd always sets it; systemd follows `BindIPv6Only=`
+//! and leaves it to `net.ipv6.bindv6only` for `default`.
 
 use crate::load::Host;
 use crate::source::{FileId, Location, Span};
@@ -63,8 +65,48 @@ pub fn collect(host: &Host) -> Vec<ConfiguredListener> {
         nginx_walk(host, *main, &parsed.directives, false, &mut stack, &mut out);
     }
     sshd(host, &mut out);
+    apache(host, &mut out);
     sockets(host, &mut out);
     out
+}
+
+/// Apache httpd `Listen [ADDRESS:]PORT [PROTOCOL]`. Debian's httpd (APR with v4-mapped
+/// addresses) listens on one dual-stack `[::]` socket for `Listen 80` and `Listen [::]:80`, with
+/// IPV6_V6ONLY cleared whatever bindv6only says, and drops a `Listen 0.0.0.0:80` beside it rather
+/// than failing to bind (checked with the real Apache 2.4 in a namespace).
+fn apache(host: &Host, out: &mut Vec<ConfiguredListener>) {
+    for (file, parsed) in &host.apache {
+        for e in parsed
+            .entries
+            .iter()
+            .filter(|e| e.keyword.text.eq_ignore_ascii_case("listen"))
+        {
+            let value = e.args[0].text.as_str();
+            let parsed = if let Ok(port) = value.parse::<u16>() {
+                Some(("::".to_string(), port))
+            } else if let Some(rest) = value.strip_prefix('[') {
+                rest.split_once("]:")
+                    .and_then(|(a, p)| Some((a.to_string(), p.parse().ok()?)))
+            } else {
+                value.rsplit_once(':').and_then(|(a, p)| {
+                    let a = if a == "*" { "::" } else { a };
+                    Some((a.to_string(), p.parse().ok()?))
+                })
+            };
+            if let Some((address, port)) = parsed {
+                out.push(ConfiguredListener {
+                    program: "apache2".to_string(),
+                    address,
+                    port,
+                    v6only: V6Only::Explicit(false),
+                    location: Location {
+                        file: *file,
+                        span: e.span,
+                    },
+                });
+            }
+        }
+    }
 }
 
 fn included(host: &Host, file: FileId, span: Span) -> &[FileId] {
@@ -150,7 +192,7 @@ fn has_listen(host: &Host, file: FileId, block: &[Directive], stack: &[FileId]) 
 /// sshd: every ListenAddress with its port or with every Port (default 22); without any
 /// ListenAddress, the wildcards of AddressFamily (default any). sshd sets IPV6_V6ONLY itself.
 fn sshd(host: &Host, out: &mut Vec<ConfiguredListener>) {
-    let entries: Vec<(FileId, &crate::syntax::sshd::Entry)> = host
+    let entries: Vec<(FileId, &crate::syntax::keywords::Entry)> = host
         .sshd
         .iter()
         .flat_map(|(f, p)| p.entries.iter().map(move |e| (*f, e)))

@@ -46,6 +46,7 @@ fn fix_for(l: &ConfiguredListener) -> String {
     match (l.program.as_str(), l.v6only) {
         ("nginx", _) => format!("add `listen {};` for IPv4, or make this one dual-stack: `listen [::]:{} ipv6only=off;`", l.port, l.port),
         ("sshd", _) => format!("add `ListenAddress 0.0.0.0:{}`", l.port),
+        ("apache2", _) => format!("add `Listen 0.0.0.0:{}`", l.port),
         (_, V6Only::FromSysctl) => "set `BindIPv6Only=both` in the socket unit, or `net.ipv6.bindv6only = 0` in /etc/sysctl.d".to_string(),
         _ => format!("add `ListenStream=0.0.0.0:{}` to the socket unit", l.port),
     }
@@ -86,7 +87,8 @@ pub(super) fn check_listeners(
             );
         }
         // NV402: the same program also binds 0.0.0.0:P and this socket would take IPv4 too.
-        if !only {
+        // Apache's httpd notices and drops the IPv4 listener itself.
+        if !only && l.program != "apache2" {
             if let Some(v4) = configured
                 .iter()
                 .find(|o| o.port == l.port && o.address == "0.0.0.0" && o.program == l.program)
@@ -177,7 +179,7 @@ pub(super) fn check_listeners(
                 Diagnostic::new("NV405", format!("{program} listens on {}:{}, which no configuration netvet reads declares", bracket(&o.address), o.port))
                     .severity(Severity::Info)
                     .listener(o.port, &o.address, program)
-                    .help("nothing to do if it is expected; netvet reads nginx, sshd and systemd socket units"),
+                    .help("nothing to do if it is expected; netvet reads nginx, Apache, sshd and systemd socket units"),
             );
         }
     }

@@ -7,9 +7,9 @@
 
 pub mod hooks;
 pub mod interfaces;
+pub mod keywords;
 pub mod modprobe;
 pub mod nginx;
-pub mod sshd;
 pub mod sysctl;
 pub mod systemd;
 

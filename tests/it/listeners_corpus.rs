@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use netvet::syntax::{nginx, sshd, systemd};
+use netvet::syntax::{keywords, nginx, systemd};
 
 use crate::support::corpus;
 
@@ -34,7 +34,7 @@ fn corpus_listener_files_never_panic() {
             let text = String::from_utf8_lossy(&std::fs::read(entry.unwrap().path()).unwrap())
                 .into_owned();
             let _ = nginx::parse(&text);
-            let _ = sshd::parse(&text);
+            let _ = keywords::parse(&text);
             let _ = systemd::parse(&text);
             n += 1;
         }
@@ -49,7 +49,7 @@ fn sshd_corpus_listen_addresses() {
     for entry in std::fs::read_dir(corpus.join("sshd")).unwrap() {
         let text =
             String::from_utf8_lossy(&std::fs::read(entry.unwrap().path()).unwrap()).into_owned();
-        let parsed = sshd::parse(&text);
+        let parsed = keywords::parse(&text);
         active += parsed
             .entries
             .iter()

@@ -233,3 +233,102 @@ fn netvet_agrees_with_real_nginx_and_real_connections() {
     assert_eq!(nv402[0]["program"], "nginx");
     assert_eq!(nv402[0]["address"], "::");
 }
+
+/// A host tree whose apache2.conf is a minimal, runnable httpd configuration with these Listen
+/// lines.
+fn apache_tree(listen: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("etc/apache2")).unwrap();
+    std::fs::write(
+        d.join("etc/apache2/apache2.conf"),
+        format!(
+            "ServerRoot {d}\nLoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\nLoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so\nPidFile {d}/httpd.pid\nErrorLog {d}/error.log\nServerName localhost\n{listen}\n",
+            d = d.display()
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn netvet_agrees_with_real_apache() {
+    if !std::path::Path::new("/usr/sbin/apache2").exists() {
+        assert!(std::env::var_os("CI").is_none(), "CI installs apache2");
+        return;
+    }
+    let Some(ns) = Netns::new("apache") else {
+        return;
+    };
+    for bindv6only in ["0", "1"] {
+        ns.run(
+            "sysctl",
+            &["-q", "-w", &format!("net.ipv6.bindv6only={bindv6only}")],
+        );
+        for listen in [
+            "Listen 80",
+            "Listen [::]:80",
+            "Listen 0.0.0.0:80\nListen [::]:80",
+            "Listen 0.0.0.0:80",
+        ] {
+            let dir = apache_tree(listen);
+            let conf = dir.path().join("etc/apache2/apache2.conf");
+            let child = Command::new("ip")
+                .args(["netns", "exec", &ns.0, "/usr/sbin/apache2", "-f"])
+                .arg(&conf)
+                .arg("-DFOREGROUND")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let apache = Nginx(child);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !(ns.connects("127.0.0.1") || ns.connects("::1")) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let (v4, v6) = (ns.connects("127.0.0.1"), ns.connects("::1"));
+            let out = Command::new(NETVET)
+                .args([
+                    "listeners",
+                    "--format",
+                    "json",
+                    "--root",
+                    dir.path().to_str().unwrap(),
+                ])
+                .output()
+                .unwrap();
+            let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let rows = rows.as_array().unwrap();
+            let says_v4 = rows.iter().any(|r| r["port"] == 80 && r["v4"] == true);
+            let says_v6 = rows.iter().any(|r| r["port"] == 80 && r["v6"] == true);
+            let what = listen.replace('\n', "; ");
+            assert_eq!(
+                (says_v4, says_v6),
+                (v4, v6),
+                "{what} (bindv6only={bindv6only}): {rows:?}"
+            );
+            // httpd drops 0.0.0.0:80 beside a dual-stack [::]:80 instead of failing: no NV402.
+            let check = Command::new(NETVET)
+                .args([
+                    "check",
+                    "--root",
+                    dir.path().to_str().unwrap(),
+                    "--format",
+                    "json",
+                    "--fail-on",
+                    "never",
+                    "--select",
+                    "NV401,NV402",
+                ])
+                .output()
+                .unwrap();
+            let v: Value = serde_json::from_slice(&check.stdout).unwrap();
+            assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{what}: {v}");
+            drop(apache);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while (ns.connects("127.0.0.1") || ns.connects("::1")) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}

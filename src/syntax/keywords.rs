@@ -1,11 +1,13 @@
-//! sshd_config(5): `Keyword arguments`, the keyword case-insensitive, separated from its
-//! arguments by white space or `=`; `#` comments; `Match` blocks until the next `Match`.
+//! Keyword-argument configuration files: sshd_config(5) and Apache httpd's. A line is `Keyword
+//! arguments`, the keyword case-insensitive, separated from its arguments by white space or `=`
+//! (sshd allows `Keyword = value`); `#` starts a comment line. sshd's `Match` blocks last until
+//! the next `Match`; Apache's `<Section>` lines come through as keywords starting with `<`.
 
 use super::{SyntaxError, Word};
 use crate::source::Span;
 
 #[derive(Debug, Default)]
-pub struct SshdFile {
+pub struct KeywordFile {
     pub entries: Vec<Entry>,
     pub errors: Vec<SyntaxError>,
 }
@@ -20,8 +22,8 @@ pub struct Entry {
     pub span: Span,
 }
 
-pub fn parse(text: &str) -> SshdFile {
-    let mut file = SshdFile::default();
+pub fn parse(text: &str) -> KeywordFile {
+    let mut file = KeywordFile::default();
     let mut in_match = false;
     let mut pos = 0;
     for raw in text.split_inclusive('\n') {
@@ -69,8 +71,9 @@ pub fn parse(text: &str) -> SshdFile {
         }
         if args.is_empty() && !keyword.text.eq_ignore_ascii_case("match") {
             file.errors.push(
-                SyntaxError::new(span, format!("`{}` has no value", keyword.text))
-                    .with_help("sshd refuses to start: give it a value or delete the line"),
+                SyntaxError::new(span, format!("`{}` has no value", keyword.text)).with_help(
+                    "sshd and httpd refuse to start: give it a value or delete the line",
+                ),
             );
             continue;
         }
