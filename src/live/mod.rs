@@ -291,6 +291,7 @@ mod tests {
                     name: "nginx".into(),
                 }),
             }],
+            unavailable: Vec::new(),
         };
         let back = LiveState::from_json(&state.to_json()).unwrap();
         assert_eq!(back, state);
