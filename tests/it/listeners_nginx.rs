@@ -8,53 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::Netns;
+
 const NETVET: &str = env!("CARGO_BIN_EXE_netvet");
-
-struct Netns(String);
-
-impl Netns {
-    fn new(tag: &str) -> Option<Netns> {
-        let root = Command::new("id").arg("-u").output().ok()?.stdout == b"0\n";
-        let nginx = std::path::Path::new("/usr/sbin/nginx").exists();
-        let name = format!("netvet-nginx-{}-{tag}", std::process::id());
-        let ok = root
-            && nginx
-            && Command::new("ip")
-                .args(["netns", "add", &name])
-                .status()
-                .is_ok_and(|s| s.success());
-        if !ok {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must run the nginx tests (root, nginx installed)"
-            );
-            eprintln!("not root, no nginx or no `ip netns`: skipping");
-            return None;
-        }
-        let ns = Netns(name);
-        ns.run("ip", &["link", "set", "lo", "up"]);
-        Some(ns)
-    }
-
-    fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
-        Command::new("ip")
-            .args(["netns", "exec", &self.0, program])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn connects(&self, addr: &str) -> bool {
-        let code = format!("import socket\nsocket.create_connection(('{addr}', 80), timeout=2)\n");
-        self.run("python3", &["-c", &code]).status.success()
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
 
 struct Nginx(Child);
 
@@ -112,7 +68,7 @@ fn start(ns: &Netns, dir: &tempfile::TempDir) -> (Nginx, bool) {
         if let Ok(Some(_)) = nginx.0.try_wait() {
             return (nginx, false);
         }
-        if ns.connects("::1") || ns.connects("127.0.0.1") {
+        if ns.connects("::1", 80) || ns.connects("127.0.0.1", 80) {
             return (nginx, true);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -121,7 +77,7 @@ fn start(ns: &Netns, dir: &tempfile::TempDir) -> (Nginx, bool) {
 }
 
 fn findings(ns: &Netns, dir: &tempfile::TempDir) -> Vec<(String, Option<u64>)> {
-    let out = ns.run(
+    let out = ns.exec(
         NETVET,
         &[
             "check",
@@ -147,7 +103,9 @@ fn findings(ns: &Netns, dir: &tempfile::TempDir) -> Vec<(String, Option<u64>)> {
 
 #[test]
 fn netvet_agrees_with_real_nginx_and_real_connections() {
-    let Some(ns) = Netns::new("dual") else { return };
+    let Some(ns) = Netns::new("nginx", &["/usr/sbin/nginx", "python3"]) else {
+        return;
+    };
     let layouts = [
         (
             "listen 80;\nlisten [::]:80;",
@@ -157,7 +115,7 @@ fn netvet_agrees_with_real_nginx_and_real_connections() {
         ("listen [::]:80;", "IPv6 only"),
     ];
     for bindv6only in ["0", "1"] {
-        ns.run(
+        ns.exec(
             "sysctl",
             &["-q", "-w", &format!("net.ipv6.bindv6only={bindv6only}")],
         );
@@ -168,8 +126,8 @@ fn netvet_agrees_with_real_nginx_and_real_connections() {
                 up,
                 "nginx did not start with {what} (bindv6only={bindv6only})"
             );
-            let v4 = ns.connects("127.0.0.1");
-            let v6 = ns.connects("::1");
+            let v4 = ns.connects("127.0.0.1", 80);
+            let v6 = ns.connects("::1", 80);
             let found = findings(&ns, &dir);
             let nv401 = found.iter().any(|(c, p)| c == "NV401" && *p == Some(80));
             assert!(v6, "{what}: IPv6 must connect");
@@ -184,7 +142,7 @@ fn netvet_agrees_with_real_nginx_and_real_connections() {
             );
             drop(nginx);
             assert!(
-                !ns.connects("::1") && !ns.connects("127.0.0.1"),
+                !ns.connects("::1", 80) && !ns.connects("127.0.0.1", 80),
                 "port 80 is free again"
             );
         }
@@ -253,15 +211,11 @@ fn apache_tree(listen: &str) -> tempfile::TempDir {
 
 #[test]
 fn netvet_agrees_with_real_apache() {
-    if !std::path::Path::new("/usr/sbin/apache2").exists() {
-        assert!(std::env::var_os("CI").is_none(), "CI installs apache2");
-        return;
-    }
-    let Some(ns) = Netns::new("apache") else {
+    let Some(ns) = Netns::new("apache", &["/usr/sbin/apache2", "python3"]) else {
         return;
     };
     for bindv6only in ["0", "1"] {
-        ns.run(
+        ns.exec(
             "sysctl",
             &["-q", "-w", &format!("net.ipv6.bindv6only={bindv6only}")],
         );
@@ -283,10 +237,12 @@ fn netvet_agrees_with_real_apache() {
                 .unwrap();
             let apache = Nginx(child);
             let deadline = Instant::now() + Duration::from_secs(5);
-            while !(ns.connects("127.0.0.1") || ns.connects("::1")) && Instant::now() < deadline {
+            while !(ns.connects("127.0.0.1", 80) || ns.connects("::1", 80))
+                && Instant::now() < deadline
+            {
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let (v4, v6) = (ns.connects("127.0.0.1"), ns.connects("::1"));
+            let (v4, v6) = (ns.connects("127.0.0.1", 80), ns.connects("::1", 80));
             let out = Command::new(NETVET)
                 .args([
                     "listeners",
@@ -326,7 +282,9 @@ fn netvet_agrees_with_real_apache() {
             assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{what}: {v}");
             drop(apache);
             let deadline = Instant::now() + Duration::from_secs(5);
-            while (ns.connects("127.0.0.1") || ns.connects("::1")) && Instant::now() < deadline {
+            while (ns.connects("127.0.0.1", 80) || ns.connects("::1", 80))
+                && Instant::now() < deadline
+            {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }

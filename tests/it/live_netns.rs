@@ -2,71 +2,15 @@
 //! create (veth pairs, a bridge, per-namespace sysctls). Needs root and `ip netns`; skipped with a
 //! notice otherwise, except under CI where it must run.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-/// A network namespace that is deleted when the test ends, however it ends.
-struct Netns(String);
-
-impl Netns {
-    fn new(tag: &str) -> Option<Netns> {
-        let root = Command::new("id").arg("-u").output().ok()?.stdout == b"0\n";
-        let name = format!("netvet-test-{}-{tag}", std::process::id());
-        let ok = root
-            && Command::new("ip")
-                .args(["netns", "add", &name])
-                .status()
-                .is_ok_and(|s| s.success());
-        if !ok {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must run the namespace tests as root"
-            );
-            eprintln!("not root or no `ip netns`: skipping");
-            return None;
-        }
-        Some(Netns(name))
-    }
-
-    fn ip(&self, args: &str) {
-        let status = Command::new("ip")
-            .args(["-n", &self.0])
-            .args(args.split_whitespace())
-            .status()
-            .unwrap();
-        assert!(status.success(), "ip -n {} {args}", self.0);
-    }
-
-    fn exec(&self, program: &str, args: &[&str]) -> Output {
-        Command::new("ip")
-            .args(["netns", "exec", &self.0, program])
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn json(&self, program: &str, args: &[&str]) -> Value {
-        let out = self.exec(program, args);
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{program} {args:?}: {e}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
+use crate::support::Netns;
 
 const NETVET: &str = env!("CARGO_BIN_EXE_netvet");
 
 fn setup(ns: &Netns) {
-    ns.ip("link set lo up");
     ns.ip("link add va0 mtu 9000 type veth peer name vb0");
     ns.ip("link add va1 type veth peer name vb1");
     ns.ip("link add br0 type bridge");
@@ -93,7 +37,7 @@ fn setup(ns: &Netns) {
 
 #[test]
 fn live_model_matches_ip_in_a_namespace() {
-    let Some(ns) = Netns::new("model") else {
+    let Some(ns) = Netns::new("model", &[]) else {
         return;
     };
     setup(&ns);
@@ -132,7 +76,7 @@ fn live_model_matches_ip_in_a_namespace() {
 
 #[test]
 fn live_rules_in_a_namespace() {
-    let Some(ns) = Netns::new("rules") else {
+    let Some(ns) = Netns::new("rules", &[]) else {
         return;
     };
     setup(&ns);
@@ -204,18 +148,11 @@ print(" ".join(results), flush=True)
 time.sleep(30)
 "#;
 
-fn can_connect(ns: &Netns, addr: &str, port: u16) -> bool {
-    let code =
-        format!("import socket,sys\ns=socket.create_connection(('{addr}',{port}),timeout=2)\n");
-    ns.exec("python3", &["-c", &code]).status.success()
-}
-
 #[test]
 fn listeners_and_v6only_match_what_connections_do() {
-    let Some(ns) = Netns::new("listen") else {
+    let Some(ns) = Netns::new("listen", &["python3"]) else {
         return;
     };
-    ns.ip("link set lo up");
     for bindv6only in ["0", "1"] {
         let out = ns.exec(
             "sysctl",
@@ -272,10 +209,10 @@ fn listeners_and_v6only_match_what_connections_do() {
             // netvet's verdict must match what an IPv4 client actually gets.
             assert_eq!(
                 r["v4"].as_bool().unwrap(),
-                can_connect(&ns, "127.0.0.1", port),
+                ns.connects("127.0.0.1", port),
                 "bindv6only={bindv6only} port {port}: netvet says {r}"
             );
-            assert!(can_connect(&ns, "::1", port), "IPv6 to {port}");
+            assert!(ns.connects("::1", port), "IPv6 to {port}");
             assert!(
                 r["program"].as_str().unwrap().starts_with("python3["),
                 "the owner is visible to root: {r}"
