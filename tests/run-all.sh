@@ -12,9 +12,10 @@ command -v ifquery >/dev/null 2>&1 || need+=(ifupdown)
 command -v modprobe >/dev/null 2>&1 || [ -x /usr/sbin/modprobe ] || need+=(kmod)
 # The namespace tests run their test servers and the VM tier its checks in python3.
 command -v python3 >/dev/null 2>&1 || need+=(python3)
-# Real nginx and Apache for the listener tests (started only in network namespaces).
+# Real nginx, Apache and sshd for the listener tests (started only in network namespaces).
 [ -x /usr/sbin/nginx ] || need+=(nginx-core)
 [ -x /usr/sbin/apache2 ] || need+=(apache2)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 if [ ${#need[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

@@ -124,7 +124,7 @@ fn live_rules_in_a_namespace() {
     assert_eq!(codes(&ns), [("NV504".to_string(), "va0".to_string())]);
 }
 
-/// A tiny server in the namespace: binds the given sockets, prints "ready", then waits.
+/// A tiny server in the namespace: binds the given sockets, prints what each bind did, waits.
 /// Each spec is `ADDRESS PORT V6ONLY` with V6ONLY `on`, `off` or `default` (leave it to
 /// bindv6only). It reports, per socket, whether the bind worked.
 const SERVER: &str = r#"
@@ -164,6 +164,10 @@ fn listeners_and_v6only_match_what_connections_do() {
         let mut server = Command::new("ip")
             .args(["netns", "exec", &ns.0, "python3", "-c", SERVER])
             .args([
+                "0.0.0.0,8085,default",
+                "::,8085,on",
+                "0.0.0.0,8086,default",
+                "::,8086,off",
                 "0.0.0.0,8081,default",
                 "::,8081,default",
                 "::,8082,default",
@@ -180,7 +184,8 @@ fn listeners_and_v6only_match_what_connections_do() {
         )
         .unwrap();
         let binds: Vec<&str> = line.split_whitespace().collect();
-        // With bindv6only 0 the second bind of 8081 collides with the IPv4 socket.
+        // [::] beside 0.0.0.0 on one port: with IPV6_V6ONLY=1 both bind, with 0 the IPv6 bind
+        // collides with the IPv4 socket; left to the sysctl, bindv6only decides.
         let expected_8081 = if bindv6only == "0" {
             "EADDRINUSE"
         } else {
@@ -188,9 +193,30 @@ fn listeners_and_v6only_match_what_connections_do() {
         };
         assert_eq!(
             binds,
-            ["bound", expected_8081, "bound", "bound", "bound"],
+            [
+                "bound",
+                "bound",
+                "bound",
+                "EADDRINUSE",
+                "bound",
+                expected_8081,
+                "bound",
+                "bound",
+                "bound"
+            ],
             "bindv6only={bindv6only}"
         );
+        // What bound is what netvet sees live.
+        let live = ns.json(NETVET, &["live", "--format", "json"]);
+        let bound = |port: u64, address: &str| {
+            live["listeners"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["port"] == port && l["address"] == address)
+        };
+        assert!(bound(8085, "0.0.0.0") && bound(8085, "::"));
+        assert!(bound(8086, "0.0.0.0") && !bound(8086, "::"));
 
         let v = ns.json(NETVET, &["listeners", "--format", "json"]);
         // Live rows only: the configured ones come from this machine's /etc.

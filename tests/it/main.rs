@@ -4,7 +4,7 @@ mod catalog;
 mod cli;
 mod ifquery_diff;
 mod listeners_corpus;
-mod listeners_nginx;
+mod listeners_real;
 mod live_fixtures;
 mod live_netns;
 mod modprobe_diff;

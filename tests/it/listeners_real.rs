@@ -12,9 +12,10 @@ use crate::support::Netns;
 
 const NETVET: &str = env!("CARGO_BIN_EXE_netvet");
 
-struct Nginx(Child);
+/// A server started in the namespace (nginx, apache2, sshd), stopped with SIGTERM on drop.
+struct Server(Child);
 
-impl Drop for Nginx {
+impl Drop for Server {
     /// SIGTERM, not SIGKILL: the master then stops its workers, which hold the sockets too.
     fn drop(&mut self) {
         let _ = Command::new("kill")
@@ -52,7 +53,7 @@ fn tree(listen: &str, bindv6only: &str) -> tempfile::TempDir {
     dir
 }
 
-fn start(ns: &Netns, dir: &tempfile::TempDir) -> (Nginx, bool) {
+fn start(ns: &Netns, dir: &tempfile::TempDir) -> (Server, bool) {
     let conf = dir.path().join("etc/nginx/nginx.conf");
     let child = Command::new("ip")
         .args(["netns", "exec", &ns.0, "/usr/sbin/nginx", "-c"])
@@ -62,7 +63,7 @@ fn start(ns: &Netns, dir: &tempfile::TempDir) -> (Nginx, bool) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut nginx = Nginx(child);
+    let mut nginx = Server(child);
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = nginx.0.try_wait() {
@@ -235,7 +236,7 @@ fn netvet_agrees_with_real_apache() {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap();
-            let apache = Nginx(child);
+            let apache = Server(child);
             let deadline = Instant::now() + Duration::from_secs(5);
             while !(ns.connects("127.0.0.1", 80) || ns.connects("::1", 80))
                 && Instant::now() < deadline
@@ -283,6 +284,100 @@ fn netvet_agrees_with_real_apache() {
             drop(apache);
             let deadline = Instant::now() + Duration::from_secs(5);
             while (ns.connects("127.0.0.1", 80) || ns.connects("::1", 80))
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+#[test]
+fn netvet_agrees_with_real_sshd() {
+    let Some(ns) = Netns::new(
+        "sshd",
+        &["/usr/sbin/sshd", "/usr/bin/ssh-keygen", "python3"],
+    ) else {
+        return;
+    };
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("hostkey");
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::create_dir_all("/run/sshd").unwrap(); // sshd's privilege separation directory
+    for bindv6only in ["0", "1"] {
+        ns.exec(
+            "sysctl",
+            &["-q", "-w", &format!("net.ipv6.bindv6only={bindv6only}")],
+        );
+        for extra in [
+            "",
+            "ListenAddress ::",
+            "ListenAddress 0.0.0.0",
+            "AddressFamily inet6",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join("etc/ssh")).unwrap();
+            let conf = dir.path().join("etc/ssh/sshd_config");
+            std::fs::write(
+                &conf,
+                format!(
+                    "Port 2222\nHostKey {}\nPidFile {}/sshd.pid\nUsePAM no\n{extra}\n",
+                    key.display(),
+                    dir.path().display()
+                ),
+            )
+            .unwrap();
+            let child = Command::new("ip")
+                .args(["netns", "exec", &ns.0, "/usr/sbin/sshd", "-D", "-f"])
+                .arg(&conf)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let sshd = Server(child);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !(ns.connects("127.0.0.1", 2222) || ns.connects("::1", 2222))
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let (v4, v6) = (ns.connects("127.0.0.1", 2222), ns.connects("::1", 2222));
+            let root = dir.path().to_str().unwrap();
+            let out = Command::new(NETVET)
+                .args(["listeners", "--format", "json", "--root", root])
+                .output()
+                .unwrap();
+            let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let rows = rows.as_array().unwrap();
+            let says = |family: &str| rows.iter().any(|r| r["port"] == 2222 && r[family] == true);
+            let what = format!("[{extra}] (bindv6only={bindv6only})");
+            assert_eq!((says("v4"), says("v6")), (v4, v6), "{what}: {rows:?}");
+            // IPv6 only is NV401: sshd sets IPV6_V6ONLY on its IPv6 sockets whatever the sysctl.
+            let check = Command::new(NETVET)
+                .args([
+                    "check",
+                    "--root",
+                    root,
+                    "--format",
+                    "json",
+                    "--fail-on",
+                    "never",
+                    "--select",
+                    "NV401",
+                ])
+                .output()
+                .unwrap();
+            let v: Value = serde_json::from_slice(&check.stdout).unwrap();
+            let nv401 = !v["findings"].as_array().unwrap().is_empty();
+            assert_eq!(nv401, v6 && !v4, "{what}: {v}");
+            drop(sshd);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while (ns.connects("127.0.0.1", 2222) || ns.connects("::1", 2222))
                 && Instant::now() < deadline
             {
                 std::thread::sleep(Duration::from_millis(50));
