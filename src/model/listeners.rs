@@ -4,7 +4,7 @@
 //! IPV6_V6ONLY.
 //!
 //! Who sets IPV6_V6ONLY (nginx, Apache and sshd checked with the real programs in
-//! `tests/it/listeners_real.rs`; see the NV401 doc): nginx sets it on every IPv6 socket, on
+//! `tests/it/listeners_real.rs`, systemd in `tests/vm/systemd.sh`; see the NV401 doc): nginx sets it on every IPv6 socket, on
 //! unless `ipv6only=off`; Apache clears it; sshd always sets it; systemd follows `BindIPv6Only=`
 //! and leaves it to `net.ipv6.bindv6only` for `default`.
 

@@ -38,6 +38,9 @@
 #   --log FILE         keep the VM console log (kernel messages, setup output) in FILE
 #   --share DIR        mount host DIR read-write at /mnt/share in the VM (virtio-9p): for a
 #                      Debian root tree to chroot into, or bulk output
+#   --boot             with --share: boot the shared root with its own /lib/systemd/systemd
+#                      instead of running PROGRAM; a unit in it must print NETVET-VM-EXIT=N on
+#                      /dev/ttyS0 and power off (PROGRAM is still required, and ignored)
 #
 # exit status: PROGRAM's own; 124 timeout; 125 the VM or the harness failed (the console log is
 # printed on stderr); 126 the --setup commands failed.
@@ -77,6 +80,13 @@ done
 if grep -q netvet.share /proc/cmdline; then
   modprobe virtio_pci; modprobe 9pnet_virtio; modprobe 9p
   mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share /mnt/share || echo "NETVET-VM: 9p mount failed"
+fi
+if grep -q netvet.boot /proc/cmdline; then
+  # Boot the shared Debian root with its own init (systemd). Its test unit reports
+  # NETVET-VM-EXIT=N on the console and powers off.
+  modprobe inet_diag; modprobe tcp_diag   # the root has no modules for this kernel
+  umount /proc /sys /dev/pts /run 2>/dev/null; umount /dev 2>/dev/null
+  exec switch_root /mnt/share /lib/systemd/systemd
 fi
 cd /payload
 rc=0
@@ -247,7 +257,7 @@ prepare() {
 }
 
 # ------------------------------------------------------------------ arguments
-SETUP='' MODULES='' TIMEOUT=300 LOG='' PREPARE_ONLY=0 SHARE=
+SETUP='' MODULES='' TIMEOUT=300 LOG='' PREPARE_ONLY=0 SHARE='' BOOT=0
 FILES=() HOSTBINS=() ENVS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -260,6 +270,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT=$2; shift 2;;
     --log) LOG=$2; shift 2;;
     --share) SHARE=$(realpath "$2"); shift 2;;
+    --boot) BOOT=1; shift;;
     --) shift; break;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     -*) die "unknown option $1";;
@@ -322,6 +333,7 @@ if [ -n "$SHARE" ]; then
   [ -d "$SHARE" ] || die "no such directory: $SHARE"
   EXTRA+=(-virtfs "local,path=$SHARE,mount_tag=share,security_model=none,id=share")
   APPEND+=" netvet.share"
+  [ "$BOOT" = 1 ] && APPEND+=" netvet.boot"
 fi
 # The pc machine: microvm also boots but hung before the first console line in about 1 boot of 8.
 # Three serial ports: ttyS0 = console, ttyS1 = PROGRAM's stdout, ttyS2 = PROGRAM's stderr.

@@ -41,4 +41,7 @@ echo "== VM: netvet live against the kernel's own views"
 # The real ifupdown configures a Debian root in the VM; netvet's live check must agree.
 echo "== VM: ifup -a in a Debian root, then netvet check --live"
 "$here/ifupdown.sh" "$root/target/debug/netvet" || { echo "vm: ifupdown FAILED" >&2; rc=1; }
+# The real systemd as PID 1 creates the socket units' sockets; netvet must read them right.
+echo "== VM: systemd socket units and BindIPv6Only="
+"$here/systemd.sh" "$root/target/debug/netvet" || { echo "vm: systemd FAILED" >&2; rc=1; }
 exit "$rc"
