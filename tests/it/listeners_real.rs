@@ -25,6 +25,49 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    /// Start `program args...` in the namespace and wait (up to 5 s) until `port` answers.
+    fn start(ns: &Netns, program: &str, args: &[&std::ffi::OsStr], port: u16) -> Server {
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns.0, program])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_until(ns, port, true);
+        Server(child)
+    }
+}
+
+/// Wait (up to 5 s) until `port` answers over IPv4 or IPv6, or until it no longer does.
+fn wait_until(ns: &Netns, port: u16, answering: bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while (ns.connects("127.0.0.1", port) || ns.connects("::1", port)) != answering
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// What `netvet listeners --root ROOT` says about a port: whether it reaches IPv4 and IPv6, and
+/// the rows it printed.
+fn says(root: &std::path::Path, port: u16) -> (bool, bool, Value) {
+    let out = Command::new(NETVET)
+        .args(["listeners", "--format", "json", "--root"])
+        .arg(root)
+        .output()
+        .unwrap();
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let any = |family: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["port"] == port && r[family] == true)
+    };
+    (any("v4"), any("v6"), rows)
+}
+
 /// A host tree with nginx.conf (one server with these listen lines) and a sysctl.d file.
 fn tree(listen: &str, bindv6only: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -228,36 +271,14 @@ fn netvet_agrees_with_real_apache() {
         ] {
             let dir = apache_tree(listen);
             let conf = dir.path().join("etc/apache2/apache2.conf");
-            let child = Command::new("ip")
-                .args(["netns", "exec", &ns.0, "/usr/sbin/apache2", "-f"])
-                .arg(&conf)
-                .arg("-DFOREGROUND")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let apache = Server(child);
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while !(ns.connects("127.0.0.1", 80) || ns.connects("::1", 80))
-                && Instant::now() < deadline
-            {
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            let apache = Server::start(
+                &ns,
+                "/usr/sbin/apache2",
+                &["-f".as_ref(), conf.as_os_str(), "-DFOREGROUND".as_ref()],
+                80,
+            );
             let (v4, v6) = (ns.connects("127.0.0.1", 80), ns.connects("::1", 80));
-            let out = Command::new(NETVET)
-                .args([
-                    "listeners",
-                    "--format",
-                    "json",
-                    "--root",
-                    dir.path().to_str().unwrap(),
-                ])
-                .output()
-                .unwrap();
-            let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
-            let rows = rows.as_array().unwrap();
-            let says_v4 = rows.iter().any(|r| r["port"] == 80 && r["v4"] == true);
-            let says_v6 = rows.iter().any(|r| r["port"] == 80 && r["v6"] == true);
+            let (says_v4, says_v6, rows) = says(dir.path(), 80);
             let what = listen.replace('\n', "; ");
             assert_eq!(
                 (says_v4, says_v6),
@@ -282,12 +303,7 @@ fn netvet_agrees_with_real_apache() {
             let v: Value = serde_json::from_slice(&check.stdout).unwrap();
             assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{what}: {v}");
             drop(apache);
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while (ns.connects("127.0.0.1", 80) || ns.connects("::1", 80))
-                && Instant::now() < deadline
-            {
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            wait_until(&ns, 80, false);
         }
     }
 }
@@ -332,31 +348,17 @@ fn netvet_agrees_with_real_sshd() {
                 ),
             )
             .unwrap();
-            let child = Command::new("ip")
-                .args(["netns", "exec", &ns.0, "/usr/sbin/sshd", "-D", "-f"])
-                .arg(&conf)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let sshd = Server(child);
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while !(ns.connects("127.0.0.1", 2222) || ns.connects("::1", 2222))
-                && Instant::now() < deadline
-            {
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            let sshd = Server::start(
+                &ns,
+                "/usr/sbin/sshd",
+                &["-D".as_ref(), "-f".as_ref(), conf.as_os_str()],
+                2222,
+            );
             let (v4, v6) = (ns.connects("127.0.0.1", 2222), ns.connects("::1", 2222));
             let root = dir.path().to_str().unwrap();
-            let out = Command::new(NETVET)
-                .args(["listeners", "--format", "json", "--root", root])
-                .output()
-                .unwrap();
-            let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
-            let rows = rows.as_array().unwrap();
-            let says = |family: &str| rows.iter().any(|r| r["port"] == 2222 && r[family] == true);
+            let (says_v4, says_v6, rows) = says(dir.path(), 2222);
             let what = format!("[{extra}] (bindv6only={bindv6only})");
-            assert_eq!((says("v4"), says("v6")), (v4, v6), "{what}: {rows:?}");
+            assert_eq!((says_v4, says_v6), (v4, v6), "{what}: {rows}");
             // IPv6 only is NV401: sshd sets IPV6_V6ONLY on its IPv6 sockets whatever the sysctl.
             let check = Command::new(NETVET)
                 .args([
@@ -376,12 +378,7 @@ fn netvet_agrees_with_real_sshd() {
             let nv401 = !v["findings"].as_array().unwrap().is_empty();
             assert_eq!(nv401, v6 && !v4, "{what}: {v}");
             drop(sshd);
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while (ns.connects("127.0.0.1", 2222) || ns.connects("::1", 2222))
-                && Instant::now() < deadline
-            {
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            wait_until(&ns, 2222, false);
         }
     }
 }
