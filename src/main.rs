@@ -87,8 +87,20 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             netvet::live::LiveState::from_json(&text)
                 .map_err(|e| format!("{}: {e}", path.display()))?,
         )
-    } else if args.live || (system && !args.no_live) {
+    } else if args.live {
         Some(netvet::live::read().map_err(|e| format!("reading the live state: {e}"))?)
+    } else if system && !args.no_live {
+        // Live checks are only the default here: without netlink access, check the files.
+        match netvet::live::read() {
+            Ok(state) => Some(state),
+            Err(e) => {
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "netvet: warning: not comparing with the running kernel ({e}); checking the configuration only"
+                );
+                None
+            }
+        }
     } else {
         None
     };
