@@ -219,6 +219,7 @@ fn convert_one(msg: &LinkMessage) -> Raw {
     };
     let mut raw_master = None;
     let mut raw_parent = None;
+    let mut parent_elsewhere = false;
     let mut raw_primary = None;
     for attr in &msg.attributes {
         match attr {
@@ -231,6 +232,9 @@ fn convert_one(msg: &LinkMessage) -> Raw {
             LinkAttribute::Address(bytes) if !bytes.is_empty() => link.mac = Some(mac(bytes)),
             LinkAttribute::Controller(index) => raw_master = Some(*index),
             LinkAttribute::Link(index) => raw_parent = Some(*index),
+            // IFLA_LINK_NETNSID: IFLA_LINK is an ifindex of another network namespace (a VLAN
+            // handed to a container), so it names nothing here.
+            LinkAttribute::LinkNetNsId(_) => parent_elsewhere = true,
             LinkAttribute::LinkInfo(infos) => {
                 for info in infos {
                     match info {
@@ -254,7 +258,7 @@ fn convert_one(msg: &LinkMessage) -> Raw {
     Raw {
         link,
         master: raw_master,
-        parent: raw_parent,
+        parent: raw_parent.filter(|_| !parent_elsewhere),
         primary: raw_primary,
     }
 }

@@ -35,43 +35,146 @@ fn setup(ns: &Netns) {
     );
 }
 
+/// The kernel's value of a sysctl inside the namespace, `absent` when it has none (a link
+/// below the IPv6 minimum MTU, for one).
+fn proc_sys(ns: &Netns, key: &str) -> String {
+    let out = ns.exec("cat", &[&format!("/proc/sys/{}", key.replace('.', "/"))]);
+    if out.status.success() {
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    } else {
+        "absent".to_string()
+    }
+}
+
 #[test]
 fn live_model_matches_ip_in_a_namespace() {
     let Some(ns) = Netns::new("model", &[]) else {
         return;
     };
     setup(&ns);
+    // a veth pair whose peer has another MTU, and a link below IPv6's minimum MTU (1280),
+    // which has no net.ipv6.conf.IF.* at all
+    ns.ip("link add vc0 mtu 9000 type veth peer name vc1 mtu 1500");
+    ns.ip("link set vc0 mtu 1200");
+    ns.ip("link set vc1 up");
     let live = ns.json(NETVET, &["live", "--format", "json"]);
     let ip = ns.json("ip", &["-details", "-json", "link", "show"]);
     let links = live["links"].as_array().unwrap();
-    assert_eq!(links.len(), ip.as_array().unwrap().len());
-    for k in ip.as_array().unwrap() {
+    let ip = ip.as_array().unwrap();
+    let names = |v: &[Value], key: &str| -> Vec<String> {
+        v.iter()
+            .map(|l| l[key].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(links, "name"),
+        names(ip, "ifname"),
+        "links, in index order"
+    );
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    let mut same = |what: String, ours: &Value, theirs: &Value| {
+        checked += 1;
+        if ours != theirs {
+            wrong.push(format!("{what}: netvet {ours}, kernel {theirs}"));
+        }
+    };
+    for k in ip {
         let name = k["ifname"].as_str().unwrap();
-        let n = links
+        let n = links.iter().find(|l| l["name"] == name).unwrap();
+        let get = |key: &str| k.get(key).cloned().unwrap_or(Value::Null);
+        for (ours, theirs) in [
+            ("index", "ifindex"),
+            ("mtu", "mtu"),
+            ("min_mtu", "min_mtu"),
+            ("max_mtu", "max_mtu"),
+            ("master", "master"),
+            ("oper_state", "operstate"),
+            ("mac", "address"),
+        ] {
+            same(format!("{name} {ours}"), &n[ours], &get(theirs));
+        }
+        let flags: Vec<&str> = k["flags"]
+            .as_array()
+            .unwrap()
             .iter()
-            .find(|l| l["name"] == name)
-            .unwrap_or_else(|| panic!("{name} missing"));
-        assert_eq!(n["mtu"], k["mtu"], "{name} mtu");
-        assert_eq!(
-            n["master"],
-            k.get("master").cloned().unwrap_or(Value::Null),
-            "{name} master"
-        );
-        assert_eq!(n["oper_state"], k["operstate"], "{name} oper_state");
-        assert_eq!(n["mac"], k["address"], "{name} mac");
-        let up = k["flags"].as_array().unwrap().iter().any(|f| f == "UP");
-        assert_eq!(n["admin_up"], up, "{name} admin_up");
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        let up = flags.contains(&"UP");
+        same(format!("{name} admin_up"), &n["admin_up"], &Value::from(up));
+        if up {
+            // IFF_LOWER_UP is the carrier of a running link.
+            let lower_up = Value::from(flags.contains(&"LOWER_UP"));
+            same(format!("{name} carrier"), &n["carrier"], &lower_up);
+        }
         let kind = k["linkinfo"]["info_kind"]
             .as_str()
             .unwrap_or(if name == "lo" { "loopback" } else { "device" });
-        assert_eq!(n["kind"], kind, "{name} kind");
+        same(format!("{name} kind"), &n["kind"], &Value::from(kind));
+        let ports: Vec<&str> = ip
+            .iter()
+            .filter(|p| kind == "bridge" && p["master"] == name)
+            .map(|p| p["ifname"].as_str().unwrap())
+            .collect();
+        same(
+            format!("{name} bridge_ports"),
+            &n["bridge_ports"],
+            &Value::from(ports),
+        );
+        for key in ["disable_ipv6", "accept_ra", "autoconf", "forwarding"] {
+            let key = format!("net.ipv6.conf.{name}.{key}");
+            let ours = live["sysctls"]
+                .get(&key)
+                .cloned()
+                .unwrap_or(Value::from("absent"));
+            let theirs = Value::from(proc_sys(&ns, &key));
+            same(key, &ours, &theirs);
+        }
     }
-    let br0 = links.iter().find(|l| l["name"] == "br0").unwrap();
-    assert_eq!(br0["bridge_ports"], serde_json::json!(["va0", "va1"]));
+    for key in [
+        "net.ipv6.bindv6only",
+        "net.ipv4.ip_forward",
+        "net.ipv6.conf.all.disable_ipv6",
+        "net.ipv6.conf.default.forwarding",
+    ] {
+        let theirs = Value::from(proc_sys(&ns, key));
+        same(key.to_string(), &live["sysctls"][key], &theirs);
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} fields disagree:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    // What setup() and the lines above built, spelled out.
+    let link = |name: &str| links.iter().find(|l| l["name"] == name).unwrap();
+    for (name, kind, mtu, master, up) in [
+        ("va0", "veth", 9000, "br0", true),
+        ("vb0", "veth", 1500, "", false),
+        ("va1", "veth", 1500, "br0", false),
+        ("br0", "bridge", 1500, "", true),
+        ("vc0", "veth", 1200, "", false),
+        ("vc1", "veth", 1500, "", true),
+    ] {
+        let l = link(name);
+        assert_eq!(l["kind"], kind, "{name}");
+        assert_eq!(l["mtu"], mtu, "{name}");
+        assert_eq!(l["master"].as_str().unwrap_or(""), master, "{name}");
+        assert_eq!(l["admin_up"], up, "{name}");
+    }
+    assert_eq!(
+        link("br0")["bridge_ports"],
+        serde_json::json!(["va0", "va1"])
+    );
     // Each namespace has its own sysctls; per-interface ones come from the netlink dump.
     assert_eq!(live["sysctls"]["net.ipv6.bindv6only"], "1");
     assert_eq!(live["sysctls"]["net.ipv6.conf.vb1.disable_ipv6"], "1");
     assert_eq!(live["sysctls"]["net.ipv6.conf.va1.disable_ipv6"], "0");
+    assert!(
+        live["sysctls"]
+            .get("net.ipv6.conf.vc0.disable_ipv6")
+            .is_none()
+    );
 }
 
 #[test]
