@@ -24,7 +24,12 @@ pub struct Root {
 
 impl Root {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Root { dir: dir.into() }
+        let dir = dir.into();
+        // Canonical, so that paths found by globbing (`./x/` comes back as `x/`) still strip
+        // back to host paths in `display`.
+        Root {
+            dir: dir.canonicalize().unwrap_or(dir),
+        }
     }
 
     pub fn system() -> Self {
