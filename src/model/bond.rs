@@ -104,11 +104,12 @@ impl BondMode {
         }
     }
 
-    /// Modes in which the kernel turns on MII monitoring at 100 ms by itself when neither
-    /// miimon nor arp_interval was given (bond_check_params, and bond_newlink over netlink),
-    /// and when the mode is written through sysfs with miimon 0 (as ifenslave does).
-    pub fn forces_miimon(self) -> bool {
-        matches!(
+    /// Whether ARP monitoring works in this mode (`bond_mode_uses_arp`). In the others
+    /// (802.3ad, balance-tlb, balance-alb) the kernel turns MII monitoring on at 100 ms by
+    /// itself when it is off: at module load (bond_check_params) and whenever the mode is
+    /// written (bond_option_mode_set), as ifenslave does.
+    pub fn uses_arp(self) -> bool {
+        !matches!(
             self,
             BondMode::Ieee8023ad | BondMode::BalanceTlb | BondMode::BalanceAlb
         )
@@ -156,6 +157,8 @@ pub struct Bond {
     pub slaves: Vec<String>,
     /// Options given somewhere (interfaces or modprobe.d), by driver name.
     pub options: BTreeMap<&'static str, BondOption>,
+    /// What the kernel will run with once ifupdown has brought the bond up.
+    pub kernel: super::bringup::Outcome,
 }
 
 impl Bond {
@@ -186,21 +189,6 @@ impl Bond {
         match self.get("mode") {
             Some(opt) => BondMode::parse(&opt.value),
             None => Some(BondMode::BalanceRr),
-        }
-    }
-
-    /// miimon as the kernel will run it, and whether the kernel chose it.
-    pub fn effective_miimon(&self) -> (u64, bool) {
-        match self.number("miimon") {
-            Some((value, _)) => (value, false),
-            None => {
-                let arp = self.number("arp_interval").map_or(0, |(v, _)| v);
-                if arp == 0 && self.mode().is_some_and(BondMode::forces_miimon) {
-                    (100, true)
-                } else {
-                    (0, false)
-                }
-            }
         }
     }
 

@@ -7,7 +7,9 @@
 //! report.
 
 pub mod bond;
+pub mod bringup;
 pub mod listeners;
+pub mod mtu;
 
 use std::collections::HashMap;
 
@@ -234,6 +236,8 @@ pub struct Model<'h> {
     /// `sysctl -w` (and `echo V > /proc/sys/...`) in interfaces up hooks, in file order. They run
     /// when the interface comes up, after the boot-time sysctl files.
     pub hook_sysctls: Vec<Setting>,
+    /// What `ifup -a` does to links: their MTUs, who ends enslaved to whom.
+    pub links: mtu::Links,
 }
 
 impl<'h> Model<'h> {
@@ -263,6 +267,7 @@ impl<'h> Model<'h> {
             bonding_module: bonding_params(host),
             sysctl: SysctlSettings::new(&host.sysctl),
             hook_sysctls: Vec::new(),
+            links: mtu::Links::default(),
         };
         for (file, parsed) in &host.interfaces {
             for item in &parsed.items {
@@ -294,6 +299,7 @@ impl<'h> Model<'h> {
         model.link_bonds();
         model.link_bridges();
         model.classify();
+        model.links = mtu::replay(&model);
         model
     }
 
@@ -429,6 +435,7 @@ impl<'h> Model<'h> {
             if let Some(b) = self.interfaces[i].bond.as_mut() {
                 b.slaves = slaves;
                 b.options = options;
+                b.kernel = bringup::bond(b, &self.bonding_module, &b.slaves);
             }
         }
     }

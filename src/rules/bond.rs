@@ -3,6 +3,7 @@
 
 use super::Context;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::model::bringup::{Event, IFENSLAVE_WRITES, Refusal, SetBy};
 use crate::model::{Bond, BondMode, Interface, Kind, MembershipVia, Origin};
 
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
@@ -14,11 +15,12 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 // An invalid mode is NV004; the mode-dependent rules cannot say anything useful.
                 continue;
             };
-            link_monitoring(iface, bond, mode, out);
+            link_monitoring(iface, bond, out);
             delays(iface, bond, out);
             lacp(iface, bond, mode, out);
             min_links(iface, bond, out);
-            ignored_options(iface, bond, mode, out);
+            ignored_options(iface, bond, out);
+            not_applied(iface, bond, out);
             module_conflicts(ctx, iface, bond, out);
         }
         slave_checks(ctx, iface, out);
@@ -37,15 +39,35 @@ fn at_origin(d: Diagnostic, origin: Option<Origin>, iface: &Interface<'_>) -> Di
     }
 }
 
-/// NV101, NV102, NV103, NV105.
-fn link_monitoring(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Vec<Diagnostic>) {
-    let miimon = bond.number("miimon");
-    let arp = bond.number("arp_interval");
-    let arp_on = arp.is_some_and(|(v, _)| v > 0);
-    let mii_on = miimon.is_some_and(|(v, _)| v > 0);
+/// Where a configured option was written, for pointing at it.
+fn origin_of(bond: &Bond, key: &str) -> Option<Origin> {
+    bond.get(key).map(|o| o.origin)
+}
 
-    if arp_on && bond.arp_targets().is_empty() {
-        let (value, opt) = arp.expect("arp_on implies a value");
+fn configured_number(bond: &Bond, key: &str) -> Option<u64> {
+    bond.number(key).map(|(v, _)| v)
+}
+
+/// NV101, NV102, NV103, NV105: link monitoring, judged by what the kernel runs with once
+/// ifenslave has applied the options (`model::bringup`), not by the options alone.
+fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+    let k = &bond.kernel;
+    let mode = k.mode();
+    let miimon_cfg = configured_number(bond, "miimon");
+    let arp_cfg = configured_number(bond, "arp_interval");
+
+    // NV102: ARP monitoring asked for with nothing to probe.
+    if arp_cfg.is_some_and(|v| v > 0) && bond.arp_targets().is_empty() {
+        let (value, opt) = bond.number("arp_interval").expect("configured above");
+        let module_reset = k
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::ArpWithoutTargets { .. }));
+        let note = if module_reset {
+            "as a module parameter, the driver resets arp_interval to 0 at load (\"arp_interval module parameter specified without providing an arp_ip_target parameter, arp_interval was reset to 0\"): no ARP monitoring at all"
+        } else {
+            "with no target the ARP monitor has nothing to probe: no slave ever counts as up, and the bond carries no traffic"
+        };
         out.push(
             at_origin(
                 Diagnostic::new(
@@ -56,79 +78,152 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut
                 iface,
             )
             .help("add `bond-arp-ip-target ADDRESS` with an always-reachable IPv4 address (the gateway), or use `bond-miimon 100` instead")
-            .note("with no target the ARP monitor has nothing to probe: every slave is declared down"),
+            .note(note),
         );
     }
 
-    if arp_on
-        && matches!(
-            mode,
-            BondMode::Ieee8023ad | BondMode::BalanceTlb | BondMode::BalanceAlb
-        )
-    {
-        let (_, opt) = arp.expect("arp_on implies a value");
+    // NV105: ARP monitoring in a mode that cannot use it.
+    if arp_cfg.is_some_and(|v| v > 0) && !mode.uses_arp() {
+        let refused = k
+            .events_for("arp_interval")
+            .any(|e| matches!(e, Event::Refused { .. }));
+        let what = if refused {
+            format!(
+                "the kernel refuses the write (\"option arp_interval: mode dependency failed, not supported in mode {}\"), and the bond runs with miimon {}",
+                mode.name(),
+                k.number("miimon")
+            )
+        } else {
+            format!(
+                "the kernel turns ARP monitoring off when the bond switches to {} mode and runs MII monitoring at {} ms instead; over netlink it refuses the option outright",
+                mode.name(),
+                k.number("miimon")
+            )
+        };
         out.push(
             at_origin(
                 Diagnostic::new(
                     "NV105",
                     format!("{} uses ARP monitoring, which {} mode does not support", iface.name, mode.name()),
                 ),
-                Some(opt.origin),
+                origin_of(bond, "arp_interval"),
                 iface,
             )
             .help("use `bond-miimon 100` for link monitoring in this mode, and remove `bond-arp-interval`")
-            .note(format!("over netlink the kernel refuses it (\"option arp_interval: mode dependency failed, not supported in mode {}\"); through ifenslave, which writes the mode last, switching to this mode turns ARP monitoring off and MII monitoring on at 100 ms", mode.name())),
+            .note(what),
         );
     }
 
-    if mii_on && arp_on {
-        let (mv, mopt) = miimon.expect("mii_on implies a value");
-        let (av, aopt) = arp.expect("arp_on implies a value");
-        out.push(
-            at_origin(
-                Diagnostic::new(
-                    "NV103",
-                    format!("{} sets both miimon {mv} and arp_interval {av}", iface.name),
-                ),
-                Some(aopt.origin),
-                iface,
-            )
-            .label(mopt.origin.location(), "miimon set here")
-            .help("choose one: MII monitoring (`bond-miimon`) or ARP monitoring (`bond-arp-interval` with `bond-arp-ip-target`)")
-            .note("over netlink the kernel refuses the pair (\"ARP monitoring cannot be used with MII monitoring\"); through sysfs each write turns the other off, and ifenslave writes miimon after arp_interval: MII monitoring runs and arp_interval becomes 0"),
-        );
+    // NV103: both monitors asked for; one of them is silently turned off.
+    if let (Some(mv), Some(av)) = (miimon_cfg.filter(|v| *v > 0), arp_cfg.filter(|v| *v > 0)) {
+        if mode.uses_arp() {
+            let winner = if k.number("arp_interval") > 0 {
+                "ARP monitoring runs and miimon becomes 0"
+            } else {
+                "MII monitoring runs and arp_interval becomes 0"
+            };
+            let how = match (origin_of(bond, "miimon"), origin_of(bond, "arp_interval")) {
+                (Some(Origin::Interfaces(_)), Some(Origin::Interfaces(_))) => {
+                    "ifenslave writes arp_interval, then miimon, and each write turns the other off"
+                }
+                (Some(Origin::Modprobe(_)), Some(Origin::Modprobe(_))) => {
+                    "at module load the driver disables ARP monitoring (\"miimon and arp_interval can't be used simultaneously\")"
+                }
+                _ => {
+                    "the bond starts with the module's value and ifenslave's write of the other turns it off"
+                }
+            };
+            out.push(
+                at_origin(
+                    Diagnostic::new(
+                        "NV103",
+                        format!("{} sets both miimon {mv} and arp_interval {av}: {winner}", iface.name),
+                    ),
+                    origin_of(bond, "arp_interval"),
+                    iface,
+                )
+                .label(origin_of(bond, "miimon").and_then(Origin::location), "miimon set here")
+                .help("choose one: MII monitoring (`bond-miimon`) or ARP monitoring (`bond-arp-interval` with `bond-arp-ip-target`)")
+                .note(format!("{how}; over netlink the kernel refuses the pair (\"ARP monitoring cannot be used with MII monitoring\")")),
+            );
+        }
     }
 
-    if mii_on || arp_on {
-        return;
-    }
-    let explicit_zero = miimon.is_some();
-    if mode.forces_miimon() && explicit_zero {
-        let (_, opt) = miimon.expect("explicit_zero implies a value");
+    // NV101: what runs.
+    if k.number("miimon") == 0 && k.number("arp_interval") == 0 {
+        let why = match bond.get("miimon") {
+            Some(opt) => format!(
+                "miimon is 0 ({})",
+                match opt.origin {
+                    Origin::Interfaces(_) => "set in interfaces",
+                    Origin::Modprobe(_) => "from the bonding module parameters",
+                    Origin::KernelDefault => "the kernel default",
+                }
+            ),
+            None if arp_cfg.is_some_and(|v| v > 0) => {
+                "arp_interval was set but does not survive".to_string()
+            }
+            None => "neither miimon nor arp_interval is set".to_string(),
+        };
         out.push(
             at_origin(
                 Diagnostic::new(
                     "NV101",
-                    format!("{} asks for miimon 0 (no link monitoring) in {} mode", iface.name, mode.name()),
+                    format!("{} has no link monitoring: {why}", iface.name),
                 ),
-                Some(opt.origin),
+                origin_of(bond, "miimon"),
                 iface,
             )
-            .severity(Severity::Warning)
-            .help("set `bond-miimon 100`: the value this bond really runs with under ifenslave")
-            .note("what the host gets depends on the tool: created over netlink (ip link, systemd-networkd) the bond keeps miimon 0 and monitors nothing; ifenslave writes miimon before the mode, and switching to this mode turns miimon 100 on"),
+            .help("add `bond-miimon 100` to the bond's stanza (or `options bonding miimon=100` in /etc/modprobe.d/bonding.conf)")
+            .note(format!(
+                "in {} mode with no monitoring the bond never notices a dead link and keeps sending on it; the bonding documentation: \"either miimon or arp_interval and arp_ip_target module parameters must be specified, otherwise bonding will not detect link failures!\"",
+                mode.name()
+            )),
         );
         return;
     }
-    if mode.forces_miimon() {
-        out.push(
+    let forced = k.events.iter().find_map(|e| match e {
+        Event::MiimonForced { mode, at_load } => Some((*mode, *at_load)),
+        _ => None,
+    });
+    let Some((forced_mode, at_load)) = forced else {
+        return;
+    };
+    if k.get("miimon").is_some_and(|v| v.set_by != SetBy::Driver) {
+        // A later write set miimon itself.
+        return;
+    }
+    let by = if at_load {
+        "the bonding module turns it on at load (bond_check_params: \"Forcing miimon to 100msec\")"
+    } else {
+        "ifenslave writes the mode after miimon, and switching to this mode turns miimon 100 on (bond_option_mode_set)"
+    };
+    match miimon_cfg {
+        Some(0) => out.push(
+            at_origin(
+                Diagnostic::new(
+                    "NV101",
+                    format!(
+                        "{} asks for miimon 0 (no link monitoring) in {} mode, but runs with miimon 100",
+                        iface.name,
+                        forced_mode.name()
+                    ),
+                ),
+                origin_of(bond, "miimon"),
+                iface,
+            )
+            .severity(Severity::Warning)
+            .help("write `bond-miimon 100`: the value this bond really runs with")
+            .note(format!("{by}; a bond created over netlink (ip link, systemd-networkd) keeps miimon 0 and monitors nothing")),
+        ),
+        _ => out.push(
             at_origin(
                 Diagnostic::new(
                     "NV101",
                     format!(
                         "{} sets no miimon: the kernel falls back to miimon 100 in {} mode",
                         iface.name,
-                        mode.name()
+                        forced_mode.name()
                     ),
                 ),
                 None,
@@ -136,97 +231,80 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut
             )
             .severity(Severity::Info)
             .help("say what you mean: add `bond-miimon 100`")
-            .note("the fallback is kernel behaviour (bond_check_params), not configuration: a later driver or a tool that creates the bond differently may not apply it"),
-        );
-        return;
-    }
-    let why = match miimon {
-        Some((_, opt)) => format!(
-            "miimon is 0 ({})",
-            match opt.origin {
-                Origin::Interfaces(_) => "set in interfaces",
-                Origin::Modprobe(_) => "from the bonding module parameters",
-                Origin::KernelDefault => "the kernel default",
-            }
+            .note(format!("{by}: kernel behaviour, not configuration")),
         ),
-        None => "neither miimon nor arp_interval is set".to_string(),
-    };
-    let origin = miimon.map(|(_, o)| o.origin);
-    out.push(
-        at_origin(
-            Diagnostic::new(
-                "NV101",
-                format!("{} has no link monitoring: {why}", iface.name),
-            ),
-            origin,
-            iface,
-        )
-        .help("add `bond-miimon 100` to the bond's stanza (or `options bonding miimon=100` in /etc/modprobe.d/bonding.conf)")
-        .note(format!(
-            "in {} mode with no monitoring the bond never notices a dead link and keeps sending on it; the kernel warns: \"either miimon or arp_interval and arp_ip_target module parameters must be specified, otherwise bonding will not detect link failures!\"",
-            mode.name()
-        )),
-    );
+    }
 }
 
 /// NV104.
 fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
-    let (miimon, _) = bond.effective_miimon();
-    if miimon == 0 {
-        // With MII monitoring off the kernel refuses the delays outright (EPERM, observed in
-        // the VM), and ifenslave's write fails.
-        for key in ["updelay", "downdelay"] {
-            let Some((value, opt)) = bond.number(key).filter(|(v, _)| *v > 0) else {
-                continue;
-            };
-            out.push(
-                at_origin(
+    for event in &bond.kernel.events {
+        match event {
+            Event::Refused {
+                key: key @ ("updelay" | "downdelay"),
+                value,
+                at,
+                why: Refusal::MiimonOff,
+            } => {
+                let later = bond.kernel.number("miimon");
+                let note = if later > 0 {
+                    format!(
+                        "ifenslave writes {key} right after miimon and before the mode; miimon is 0 at that moment (the mode turns miimon {later} on only afterwards), so the write fails with EPERM and {key} stays 0"
+                    )
+                } else {
+                    format!(
+                        "{key} counts in multiples of miimon, and the write fails with EPERM (\"Unable to set {} as MII monitoring is disabled\")",
+                        if *key == "updelay" {
+                            "up delay"
+                        } else {
+                            "down delay"
+                        }
+                    )
+                };
+                out.push(
+                    at_origin(
+                        Diagnostic::new(
+                            "NV104",
+                            format!("{} sets {key} {value} but miimon is 0 when it is applied: the kernel refuses it", iface.name),
+                        ),
+                        Some(*at),
+                        iface,
+                    )
+                    .help(format!("set `bond-miimon 100` explicitly, or remove `{key}`"))
+                    .note(note),
+                );
+            }
+            Event::Rounded {
+                key,
+                from,
+                to,
+                miimon,
+                at,
+            } => {
+                let mut d = at_origin(
                     Diagnostic::new(
                         "NV104",
                         format!(
-                            "{} sets {key} {value} but miimon is 0: the kernel refuses it",
+                            "{} {key} {from} is not a multiple of miimon {miimon}: the kernel uses {to}",
                             iface.name
                         ),
                     ),
-                    Some(opt.origin),
+                    Some(*at),
                     iface,
                 )
-                .help(format!(
-                    "{key} only applies to MII monitoring: set `bond-miimon 100`, or remove `{key}`"
-                )),
-            );
+                .help(format!("write `{to}` (or {}) so that the configuration says what the kernel does", to + miimon))
+                .note(format!("the kernel rounds it down and logs \"{} ({from}) is not a multiple of miimon ({miimon}), value rounded to {to} ms\"", if *key == "updelay" { "up delay" } else { "down delay" }));
+                if let Origin::Interfaces(loc) = at {
+                    d = d.fix(Fix {
+                        title: format!("set {key} to {to}, the value the kernel applies"),
+                        applicability: Applicability::Safe,
+                        edits: vec![Edit::replace(*loc, to.to_string())],
+                    });
+                }
+                out.push(d);
+            }
+            _ => {}
         }
-        return;
-    }
-    for key in ["updelay", "downdelay"] {
-        let Some((value, opt)) = bond.number(key) else {
-            continue;
-        };
-        if value % miimon == 0 {
-            continue;
-        }
-        let rounded = value / miimon * miimon;
-        let mut d = at_origin(
-            Diagnostic::new(
-                "NV104",
-                format!(
-                    "{} {key} {value} is not a multiple of miimon {miimon}: the kernel uses {rounded}",
-                    iface.name
-                ),
-            ),
-            Some(opt.origin),
-            iface,
-        )
-        .help(format!("write `{rounded}` (or {}) so that the configuration says what the kernel does", rounded + miimon))
-        .note(format!("the kernel rounds it down and logs \"{key} ({value}) is not a multiple of miimon ({miimon}), value rounded to {rounded} ms\""));
-        if let Origin::Interfaces(loc) = opt.origin {
-            d = d.fix(Fix {
-                title: format!("set {key} to {rounded}, the value the kernel applies"),
-                applicability: Applicability::Safe,
-                edits: vec![Edit::replace(loc, rounded.to_string())],
-            });
-        }
-        out.push(d);
     }
 }
 
@@ -272,26 +350,32 @@ fn lacp(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Vec<Diagno
     }
 }
 
-/// NV112.
+/// NV112: on what the kernel runs with; ifenslave never applies `bond-min-links` (NV114), so
+/// the value that counts is the module's.
 fn min_links(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
-    let Some((min, opt)) = bond.number("min_links") else {
-        return;
-    };
+    let k = &bond.kernel;
+    let min = k.number("min_links");
     let n = bond.slaves.len() as u64;
-    if min > n {
-        out.push(
-            at_origin(
-                Diagnostic::new(
-                    "NV112",
-                    format!("{} needs min_links {min} active slaves but has only {n}", iface.name),
-                ),
-                Some(opt.origin),
-                iface,
-            )
-            .help(format!("lower `bond-min-links` to at most {n}, or add slaves"))
-            .note("the bond keeps its carrier off until min_links slaves are up, so it can never carry traffic"),
-        );
+    if k.mode() != BondMode::Ieee8023ad || min <= n {
+        return;
     }
+    let origin = match k.get("min_links").map(|v| v.set_by) {
+        Some(SetBy::Module(at)) => Some(Origin::Modprobe(at)),
+        Some(SetBy::Interfaces(at)) => Some(Origin::Interfaces(at)),
+        _ => None,
+    };
+    out.push(
+        at_origin(
+            Diagnostic::new(
+                "NV112",
+                format!("{} needs min_links {min} active slaves but has only {n}", iface.name),
+            ),
+            origin,
+            iface,
+        )
+        .help(format!("lower min_links to at most {n}, or add slaves"))
+        .note("an 802.3ad bond keeps its carrier off until min_links ports are in the active aggregator, so it can never carry traffic"),
+    );
 }
 
 /// Which modes use an option; `None` means every mode.
@@ -307,35 +391,102 @@ fn modes_using(key: &str) -> Option<&'static [BondMode]> {
         }
         "fail_over_mac" => Some(&[ActiveBackup]),
         "packets_per_slave" => Some(&[BalanceRr]),
-        "tlb_dynamic_lb" => Some(&[BalanceTlb]),
+        "tlb_dynamic_lb" => Some(&[BalanceTlb, BalanceAlb]),
+        "min_links" => Some(&[Ieee8023ad]),
         "lp_interval" => Some(&[BalanceTlb, BalanceAlb]),
         _ => None,
     }
 }
 
 /// NV113. Only options written in interfaces: a module parameter applies to every bond and
-/// is not this bond's mistake.
-fn ignored_options(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Vec<Diagnostic>) {
+/// is not this bond's mistake. Options ifenslave never writes are NV114's.
+fn ignored_options(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+    let mode = bond.kernel.mode();
     for (key, opt) in &bond.options {
         let Origin::Interfaces(loc) = opt.origin else {
             continue;
         };
+        if !IFENSLAVE_WRITES.contains(key) {
+            continue;
+        }
         let Some(modes) = modes_using(key) else {
             continue;
         };
         if modes.contains(&mode) {
             continue;
         }
+        let refused = bond.kernel.events_for(key).any(|e| {
+            matches!(
+                e,
+                Event::Refused {
+                    why: Refusal::Mode(_),
+                    ..
+                }
+            )
+        });
+        let note = if refused {
+            format!(
+                "the kernel refuses the write (\"option {key}: mode dependency failed, not supported in mode {}\"); ifenslave prints the error and sets up the rest of the bond",
+                mode.name()
+            )
+        } else {
+            format!(
+                "the kernel accepts it and keeps the value, but {} mode does not use it",
+                mode.name()
+            )
+        };
         let names: Vec<&str> = modes.iter().map(|m| m.name()).collect();
         out.push(
             Diagnostic::new(
                 "NV113",
-                format!("{key} has no effect on {} in {} mode", iface.name, mode.name()),
+                format!(
+                    "{key} has no effect on {} in {} mode",
+                    iface.name,
+                    mode.name()
+                ),
             )
             .at(loc)
             .iface(&iface.name)
-            .help(format!("{key} applies to {} only: remove it, or fix the mode", names.join(", ")))
-            .note("where the kernel refuses the option in this mode, ifenslave's write fails with \"mode dependency failed\" and the rest of the bond is set up anyway"),
+            .help(format!(
+                "{key} applies to {} only: remove it, or fix the mode",
+                names.join(", ")
+            ))
+            .note(note),
+        );
+    }
+}
+
+/// NV114: `bond-*` options that ifenslave hands nobody.
+fn not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+    for event in &bond.kernel.events {
+        let Event::NotApplied { key, at } = event else {
+            continue;
+        };
+        let running = bond
+            .kernel
+            .get(key)
+            .map(|v| v.value.clone())
+            .or_else(|| crate::model::bond::kernel_default(key).map(str::to_string));
+        let runs = running
+            .as_ref()
+            .map_or_else(|| format!("no {key}"), |v| format!("{key} {v}"));
+        let configured = bond.get(key).map(|o| o.value.trim().to_string());
+        // min_links 0 and 1 behave alike: the carrier needs one active port either way.
+        let same_effect = configured == running
+            || *key == "min_links"
+                && [&configured, &running]
+                    .iter()
+                    .all(|v| v.as_deref().is_some_and(|v| v == "0" || v == "1"));
+        out.push(
+            Diagnostic::new(
+                "NV114",
+                format!("ifenslave never applies {key}: {} runs with {runs}", iface.name),
+            )
+            .severity(if same_effect { Severity::Info } else { Severity::Warning })
+            .at(*at)
+            .iface(&iface.name)
+            .help(format!("set it for every bond with `options bonding {key}=VALUE` in /etc/modprobe.d/bonding.conf, or write it from the stanza: `up echo VALUE > /sys/class/net/$IFACE/bonding/{key}`"))
+            .note("Debian's ifenslave writes a fixed list of bonding options to sysfs (mode, miimon, arp_*, delays, lacp_rate, xmit_hash_policy, primary ...); any other bond-* option is passed to it and ignored"),
         );
     }
 }
@@ -514,6 +665,33 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
     }
 
     let master = &iface.memberships[0];
+    // NV124: a slave only its own stanza enslaves, and nothing brings that stanza up.
+    let own_only = iface
+        .memberships
+        .iter()
+        .all(|m| m.via == MembershipVia::BondMaster);
+    let bond_exists = ctx
+        .model
+        .get(&master.bond)
+        .is_some_and(Interface::has_stanza);
+    let hotplug = ctx
+        .model
+        .allows
+        .iter()
+        .any(|a| a.name == iface.name && a.class != "auto");
+    let up = ctx.model.links.brought_up.contains(&iface.name);
+    if own_only && bond_exists && iface.has_stanza() && !up && !hotplug {
+        out.push(
+            Diagnostic::new(
+                "NV124",
+                format!("{} has `bond-master {}`, but nothing brings {} up: it is never enslaved", iface.name, master.bond, iface.name),
+            )
+            .at(master.location)
+            .iface(&iface.name)
+            .help(format!("add `auto {}` (or `allow-hotplug {}`), or list it in {}'s `bond-slaves`", iface.name, iface.name, master.bond))
+            .note(format!("ifenslave enslaves an interface with `bond-master` when that interface's own stanza comes up; `ifup -a` brings up only `auto` interfaces, so {} comes up without it", master.bond)),
+        );
+    }
     // NV121: addresses on a slave.
     for s in &iface.stanzas {
         let method = s.stanza.method_str().unwrap_or("");

@@ -4,6 +4,8 @@
 use super::Context;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::{Link, LiveState};
+use crate::model::bringup::{Event, SetBy};
+use crate::model::mtu::MtuSource;
 use crate::model::{Bond, BondMode, Interface, Kind, Origin};
 
 pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
@@ -28,7 +30,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagn
         }
         slave_drift(ctx, live, iface, out);
         if let Some(link) = link {
-            mtu_drift(iface, link, out);
+            mtu_drift(ctx, iface, link, out);
             vlan_drift(iface, link, out);
         }
     }
@@ -51,66 +53,28 @@ fn no_monitoring(link: &Link, bond: &crate::live::Bond, out: &mut Vec<Diagnostic
     );
 }
 
-/// What the configuration asks for, as the kernel would apply it.
-fn expected(
-    bond: &Bond,
-    key: &str,
-    miimon: u64,
-) -> Option<(String, Option<Origin>, Option<String>)> {
-    match key {
-        "miimon" => {
-            let (value, forced) = bond.effective_miimon();
-            let origin = bond.get("miimon").map(|o| o.origin);
-            let why =
-                forced.then(|| "the kernel turns on miimon 100 by itself in this mode".to_string());
-            Some((value.to_string(), origin, why))
-        }
-        "updelay" | "downdelay" => {
-            let opt = bond.effective(key)?;
-            let value: u64 = opt.value.trim().parse().ok()?;
-            let rounded = value.checked_div(miimon).map_or(value, |n| n * miimon);
-            let why = (rounded != value).then(|| {
-                format!(
-                    "configured {value}; the kernel rounds it down to a multiple of miimon {miimon}"
-                )
-            });
-            Some((
-                rounded.to_string(),
-                opt.origin.location().map(|_| opt.origin),
-                why,
-            ))
-        }
-        "mode" => {
-            let opt = bond.effective("mode")?;
-            let mode = BondMode::parse(&opt.value)?;
-            Some((
-                mode.name().to_string(),
-                opt.origin.location().map(|_| opt.origin),
-                None,
-            ))
-        }
-        "lacp_rate" => {
-            let opt = bond.effective("lacp_rate")?;
-            let value = match opt.value.trim() {
-                "0" => "slow",
-                "1" => "fast",
-                v => v,
-            };
-            Some((
-                value.to_string(),
-                opt.origin.location().map(|_| opt.origin),
-                None,
-            ))
-        }
-        _ => {
-            let opt = bond.effective(key)?;
-            Some((
-                opt.value.trim().to_string(),
-                opt.origin.location().map(|_| opt.origin),
-                None,
-            ))
-        }
+/// What the configuration makes the kernel run with (`model::bringup`), where the
+/// configuration had a say; `None` for options nobody set.
+fn expected(bond: &Bond, key: &str) -> Option<(String, Option<Origin>, Option<String>)> {
+    let value = bond.kernel.get(key)?;
+    let origin = match value.set_by {
+        SetBy::KernelDefault => None,
+        SetBy::Module(at) => Some(Origin::Modprobe(at)),
+        SetBy::Interfaces(at) => Some(Origin::Interfaces(at)),
+        SetBy::Driver => bond.get(key).map(|o| o.origin),
+    };
+    let why = match value.set_by {
+        SetBy::Driver => Some(format!("the driver sets {key} {} by itself here (see NV101, NV103, NV105)", value.value)),
+        _ => None,
     }
+    .or_else(|| {
+        bond.kernel.events_for(key).find_map(|e| match e {
+            Event::Rounded { from, to, miimon, .. } => Some(format!("configured {from}; the kernel rounds it down to {to}, a multiple of miimon {miimon}")),
+            Event::Refused { value, .. } => Some(format!("the kernel refuses the configured {value} (see NV104, NV113)")),
+            _ => None,
+        })
+    });
+    Some((value.value.clone(), origin, why))
 }
 
 fn live_value(bond: &crate::live::Bond, key: &str) -> Option<String> {
@@ -137,8 +101,7 @@ fn option_drift(
     live: &crate::live::Bond,
     out: &mut Vec<Diagnostic>,
 ) {
-    let (miimon, _) = bond.effective_miimon();
-    let mode = bond.mode();
+    let mode = Some(bond.kernel.mode());
     for key in [
         "mode",
         "miimon",
@@ -160,7 +123,7 @@ fn option_drift(
         if key == "primary" && bond.get("primary").is_none() {
             continue;
         }
-        let Some((want, origin, why)) = expected(bond, key, miimon) else {
+        let Some((want, origin, why)) = expected(bond, key) else {
             continue;
         };
         let Some(have) = live_value(live, key) else {
@@ -247,21 +210,44 @@ fn slave_drift(
     }
 }
 
-/// NV504.
-fn mtu_drift(iface: &Interface<'_>, link: &Link, out: &mut Vec<Diagnostic>) {
-    let Some((want, opt)) = iface.mtu() else {
+/// NV504: the live MTU against what `ifup -a` of this configuration gives (`model::mtu`).
+fn mtu_drift(ctx: &Context<'_, '_>, iface: &Interface<'_>, link: &Link, out: &mut Vec<Diagnostic>) {
+    let Some(want) = ctx.model.links.mtu(&iface.name) else {
         return;
     };
-    let Some(have) = link.mtu else { return };
-    if want == have {
+    let configured = iface.mtu();
+    // A NIC nothing sets keeps whatever MTU it has.
+    if want.source == MtuSource::Default && configured.is_none() {
         return;
     }
+    let Some(have) = link.mtu else { return };
+    if want.mtu == have {
+        return;
+    }
+    let why = match &want.source {
+        MtuSource::Own(_) => "its `mtu` option".to_string(),
+        MtuSource::Bond(bond) => format!("the MTU of its bond {bond}"),
+        MtuSource::Bridge(bridge) => {
+            format!("bridge {bridge}'s `mtu`, which bridge-utils gives its ports")
+        }
+        MtuSource::RaisedFor(vlan) => format!("raised for VLAN {vlan} by the vlan hook"),
+        MtuSource::Hook(_) => "an `ip link set ... mtu` hook".to_string(),
+        MtuSource::Parent(parent) => format!("its parent {parent}'s MTU"),
+        MtuSource::Default => "the kernel default".to_string(),
+    };
+    let at = match &want.source {
+        MtuSource::Own(at) | MtuSource::Hook(at) => Some(*at),
+        _ => configured.map(|(_, o)| o.location()),
+    };
     out.push(
-        Diagnostic::new("NV504", format!("{} runs with MTU {have}, but the configuration says {want}", iface.name))
-            .at(opt.location())
-            .iface(&iface.name)
-            .help(format!("`ip link set {} mtu {want}` (after the bond or parent allows it), or fix the configuration", iface.name))
-            .note("a bond resets its slaves to its own MTU on enslave, and a VLAN cannot exceed its parent: check NV201 and NV202 too"),
+        Diagnostic::new(
+            "NV504",
+            format!("{} runs with MTU {have}, but the configuration gives it {} ({why})", iface.name, want.mtu),
+        )
+        .at_opt(at.or(iface.first_header()))
+        .iface(&iface.name)
+        .help(format!("`ip link set {name} mtu {mtu}` (after its bond or parent allows it), or `ifdown {name} && ifup {name}`; or fix the configuration", name = iface.name, mtu = want.mtu))
+        .note("something changed the MTU after boot, or the configuration was edited without being applied"),
     );
 }
 

@@ -3,6 +3,7 @@
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::mtu::{MtuEvent, MtuSource};
 use crate::model::{Interface, Kind};
 use crate::syntax::hooks::HookAction;
 
@@ -14,7 +15,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             Kind::Bridge => bridge_ports(ctx, iface, out),
             Kind::Physical | Kind::Loopback => {}
         }
-        ipv6_minimum(iface, out);
+        ipv6_minimum(ctx, iface, out);
         hook_mtu(ctx, iface, out);
     }
 }
@@ -60,7 +61,11 @@ fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnost
                     ),
                 )
                 .help(format!("keep one: the `mtu` option (`mtu {hook_mtu}`), and delete the hook command"))
-                .note("ifupdown applies `mtu` when it configures the link, and the hook runs after it: the hook's value is what the link ends up with, until something reapplies the configuration")
+                .note(if opt.opt.canonical_name() == "pre-up" {
+                    format!("`pre-up` commands run before ifupdown applies `mtu`: the link ends at {configured} and the hook has no lasting effect")
+                } else {
+                    format!("ifupdown applies `mtu` first and `up`/`post-up` commands after it: the link ends at {hook_mtu}, not {configured}")
+                })
             };
             out.push(
                 d.at(location)
@@ -78,10 +83,13 @@ fn mtu_label(iface: &Interface<'_>) -> String {
     }
 }
 
-/// NV201.
+/// NV201: a slave whose own `mtu` differs from what its bond runs with.
 fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagnostic>) {
     let Some(b) = &bond.bond else { return };
-    let bond_mtu = bond.effective_mtu();
+    let links = &ctx.model.links;
+    let bond_mtu = links
+        .mtu(&bond.name)
+        .map_or(bond.effective_mtu(), |l| l.mtu);
     for name in &b.slaves {
         let Some(slave) = ctx.model.get(name) else {
             continue;
@@ -92,6 +100,21 @@ fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagno
         if mtu == bond_mtu {
             continue;
         }
+        let ends = links.mtu(name).map(|l| l.mtu);
+        let (message, note) = match ends {
+            Some(end) if end == mtu => (
+                format!("{} keeps its MTU {mtu} but its bond {} runs at {bond_mtu}", slave.name, bond.name),
+                format!("{} applies its own `mtu` after it is enslaved, so it keeps it; but the bond's MTU decides what the bond sends and accepts: traffic through {} uses {bond_mtu}", slave.name, bond.name),
+            ),
+            Some(end) => (
+                format!("{}'s `mtu {mtu}` is reset to {end} by its bond {}", slave.name, bond.name),
+                format!("{} comes up before {} enslaves it, and enslaving sets a slave to the bond's MTU: the kernel logs \"{}: changing MTU from {mtu} to {end}\"", slave.name, bond.name, slave.name),
+            ),
+            None => (
+                format!("{} is configured with MTU {mtu} but its bond {} has {}", slave.name, bond.name, mtu_label(bond)),
+                "a bond's MTU is what it sends and receives; enslaving sets a slave to the bond's MTU".to_string(),
+            ),
+        };
         let help = if bond.mtu().is_none() {
             format!(
                 "set `mtu {mtu}` on {} (the bond's MTU is what its slaves get), and drop it from the slaves",
@@ -104,119 +127,173 @@ fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagno
             )
         };
         out.push(
-            Diagnostic::new(
-                "NV201",
-                format!(
-                    "{} is configured with MTU {mtu} but its bond {} has {}",
-                    slave.name,
-                    bond.name,
-                    mtu_label(bond)
-                ),
-            )
-            .at(opt.location())
-            .iface(&slave.name)
-            .label(bond.mtu().map(|(_, o)| o.location()).or(bond.first_header()), format!("{} MTU {bond_mtu}", bond.name))
-            .help(help)
-            .note(format!(
-                "enslaving sets every slave to the bond's MTU: the kernel logs \"{}: changing MTU from {mtu} to {bond_mtu}\"",
-                slave.name
-            )),
+            Diagnostic::new("NV201", message)
+                .at(opt.location())
+                .iface(&slave.name)
+                .label(
+                    bond.mtu()
+                        .map(|(_, o)| o.location())
+                        .or(bond.first_header()),
+                    format!("{} MTU {bond_mtu}", bond.name),
+                )
+                .help(help)
+                .note(note),
         );
     }
 }
 
 /// NV202.
 fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(vlan) = &vlan_iface.vlan else { return };
-    let Some((mtu, opt)) = vlan_iface.mtu() else {
-        return;
-    };
-    if vlan.parent.is_empty() {
-        return;
+    for event in &ctx.model.links.events {
+        match event {
+            MtuEvent::VlanRefused {
+                vlan,
+                mtu,
+                parent,
+                parent_mtu,
+                at,
+            } if *vlan == vlan_iface.name => {
+                let parent_iface = ctx.model.get(parent);
+                out.push(
+                    Diagnostic::new(
+                        "NV202",
+                        format!("VLAN {vlan} has MTU {mtu}, larger than its parent {parent}'s MTU {parent_mtu}: ifup {vlan} fails"),
+                    )
+                    .at(*at)
+                    .iface(vlan)
+                    .label(
+                        parent_iface.and_then(|p| p.mtu().map(|(_, o)| o.location()).or(p.first_header())),
+                        format!("{parent} MTU {parent_mtu}"),
+                    )
+                    .help(format!("raise {parent}'s MTU to at least {mtu} (`mtu {mtu}` in its stanza), or lower the VLAN's to {parent_mtu}"))
+                    .note(format!("the kernel refuses a VLAN MTU above its parent's: `ip link set dev {vlan} mtu {mtu}` fails with \"Numerical result out of range\" and the VLAN stays down")),
+                );
+            }
+            MtuEvent::ParentRaised {
+                parent,
+                from,
+                to,
+                vlan,
+            } if *vlan == vlan_iface.name => {
+                let parent_iface = ctx.model.get(parent);
+                let Some(opt) = vlan_iface.mtu().map(|(_, o)| o) else {
+                    continue;
+                };
+                out.push(
+                    Diagnostic::new(
+                        "NV202",
+                        format!("VLAN {vlan} has MTU {to}, larger than its parent {parent}'s {from}: the vlan hook raises {parent} to {to}"),
+                    )
+                    .severity(Severity::Warning)
+                    .at(opt.location())
+                    .iface(vlan)
+                    .label(
+                        parent_iface.and_then(|p| p.mtu().map(|(_, o)| o.location()).or(p.first_header())),
+                        format!("{parent} MTU {from}"),
+                    )
+                    .help(format!("set `mtu {to}` on {parent} so that its stanza says what it runs with"))
+                    .note("the vlan package's if-pre-up.d hook raises the raw device's MTU when the VLAN's is larger (only for stanzas with `vlan-raw-device`); everything else on the parent then runs at that MTU too"),
+                );
+            }
+            _ => {}
+        }
     }
-    let parent = ctx.model.get(&vlan.parent);
-    let parent_mtu = parent.map_or(1500, Interface::effective_mtu);
-    if mtu <= parent_mtu {
-        return;
-    }
-    let described = parent.map_or_else(
-        || "MTU 1500 (it has no stanza: assuming the default)".to_string(),
-        mtu_label,
-    );
-    out.push(
-        Diagnostic::new(
-            "NV202",
-            format!(
-                "VLAN {} has MTU {mtu}, larger than its parent {}'s {described}",
-                vlan_iface.name, vlan.parent
-            ),
-        )
-        .at(opt.location())
-        .iface(&vlan_iface.name)
-        .label(
-            parent.and_then(|p| p.mtu().map(|(_, o)| o.location()).or(p.first_header())),
-            format!("{} MTU {parent_mtu}", vlan.parent),
-        )
-        .help(format!(
-            "raise {}'s MTU to at least {mtu}, or lower the VLAN's to {parent_mtu}",
-            vlan.parent
-        ))
-        .note("the kernel refuses a VLAN MTU above its parent's (EINVAL when the VLAN is created with it, ERANGE when it is raised later), so ifup fails"),
-    );
 }
 
-/// NV203.
+/// NV203: a port whose own `mtu` is smaller than the bridge's.
 fn bridge_ports(ctx: &Context<'_, '_>, bridge: &Interface<'_>, out: &mut Vec<Diagnostic>) {
     let Some((mtu, opt)) = bridge.mtu() else {
         return;
     };
     for (port_name, port_loc) in &bridge.bridge_ports {
-        let port = ctx.model.get(port_name);
-        let port_mtu = port.map_or(1500, Interface::effective_mtu);
+        let Some((port_mtu, port_opt)) = ctx.model.get(port_name).and_then(Interface::mtu) else {
+            // bridge-utils gives a port without its own `mtu` the bridge's.
+            continue;
+        };
         if port_mtu >= mtu {
             continue;
         }
+        let ends = ctx.model.links.mtu(port_name).map_or(port_mtu, |l| l.mtu);
+        let note = if ends == mtu {
+            format!(
+                "bridge-utils sets every port to the bridge's `mtu` when it adds it: {port_name} comes up first with its own {port_mtu} and ends at {mtu}, so its own `mtu` has no effect"
+            )
+        } else {
+            format!(
+                "{port_name} applies its own `mtu {port_mtu}` after the bridge set it to {mtu}: frames the bridge accepts at {mtu} cannot leave through it and are dropped"
+            )
+        };
         out.push(
             Diagnostic::new(
                 "NV203",
                 format!(
-                    "bridge {} has MTU {mtu}, larger than port {port_name}'s MTU {port_mtu}",
+                    "bridge {} has MTU {mtu}, but its port {port_name} sets MTU {port_mtu}",
                     bridge.name
                 ),
             )
-            .at(opt.location())
-            .iface(&bridge.name)
-            .label(Some(*port_loc), format!("{port_name} has MTU {port_mtu}"))
-            .help(format!("set `mtu {mtu}` on {port_name} too (its own stanza), or lower the bridge's MTU"))
-            .note("frames the bridge accepts at its MTU cannot leave through the smaller port and are dropped"),
+            .at(port_opt.location())
+            .iface(port_name)
+            .label(Some(opt.location()), format!("{} MTU {mtu}", bridge.name))
+            .label(
+                Some(*port_loc),
+                format!("{port_name} is a port of {}", bridge.name),
+            )
+            .help(format!(
+                "give {port_name} `mtu {mtu}` (or remove its `mtu`), or lower the bridge's MTU"
+            ))
+            .note(note),
         );
     }
 }
 
 /// NV205.
-fn ipv6_minimum(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn ipv6_minimum(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
     if !iface.has_inet6() {
         return;
     }
-    for opt in iface.options() {
-        if opt.opt.name.text != "mtu" {
-            continue;
-        }
-        let Ok(mtu) = opt.value().trim().parse::<u32>() else {
+    let link = ctx.model.links.mtu(&iface.name);
+    if let Some(link) = link.filter(|l| (68..1280).contains(&l.mtu)) {
+        let at = match &link.source {
+            MtuSource::Own(at) | MtuSource::Hook(at) => Some(*at),
+            _ => None,
+        };
+        let Some(at) = at.or(iface.mtu().map(|(_, o)| o.location())) else {
+            return;
+        };
+        out.push(
+            Diagnostic::new(
+                "NV205",
+                format!("{} has IPv6 configured but its link MTU is {}, below IPv6's minimum of 1280", iface.name, link.mtu),
+            )
+            .at(at)
+            .iface(&iface.name)
+            .help("raise the MTU to at least 1280, or do not configure IPv6 on this interface")
+            .note("the kernel disables IPv6 on a device whose MTU is below 1280: adding the inet6 address fails (\"Invalid argument\") and ifup of the interface fails"),
+        );
+        return;
+    }
+    for event in &ctx.model.links.events {
+        let MtuEvent::Ipv6MtuOnly {
+            iface: name,
+            mtu,
+            at,
+        } = event
+        else {
             continue;
         };
-        if !(68..1280).contains(&mtu) {
+        if *name != iface.name {
             continue;
         }
         out.push(
             Diagnostic::new(
                 "NV205",
-                format!("{} has IPv6 configured but MTU {mtu}, below IPv6's minimum of 1280", iface.name),
+                format!("{}'s inet6 `mtu {mtu}` is below IPv6's minimum of 1280: it has no effect", iface.name),
             )
-            .at(opt.location())
+            .severity(Severity::Warning)
+            .at(*at)
             .iface(&iface.name)
-            .help("raise the MTU to at least 1280, or do not configure IPv6 on this interface")
-            .note("the kernel disables IPv6 on a device whose MTU is below 1280 (addrconf): its IPv6 addresses are removed"),
+            .help("remove it, or use a value from 1280 up to the link MTU")
+            .note("in an inet6 stanza ifupdown writes `mtu` to net.ipv6.conf.IFACE.mtu when it is not above the link MTU; the kernel refuses values below 1280 and ifupdown ignores the failure"),
         );
     }
 }

@@ -38,6 +38,9 @@
 #   --log FILE         keep the VM console log (kernel messages, setup output) in FILE
 #   --share DIR        mount host DIR read-write at /mnt/share in the VM (virtio-9p): for a
 #                      Debian root tree to chroot into, or bulk output
+#   --share-cache MODE with --share: the 9p cache mode (default none, always coherent); `loose`
+#                      caches files and directories in the VM, for a share that only the VM
+#                      uses while it runs (much faster to run programs from)
 #   --boot             with --share: boot the shared root with its own /lib/systemd/systemd
 #                      instead of running PROGRAM; a unit in it must print NETVET-VM-EXIT=N on
 #                      /dev/ttyS0 and power off (PROGRAM is still required, and ignored)
@@ -79,7 +82,9 @@ done
 /sbin/ip link set lo up
 if grep -q netvet.share /proc/cmdline; then
   modprobe virtio_pci; modprobe 9pnet_virtio; modprobe 9p
-  mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share /mnt/share || echo "NETVET-VM: 9p mount failed"
+  cache=$(sed -n 's/.*netvet.share_cache=\([a-z]*\).*/\1/p' /proc/cmdline)
+  mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000${cache:+,cache=$cache} share /mnt/share \
+    || echo "NETVET-VM: 9p mount failed"
 fi
 if grep -q netvet.boot /proc/cmdline; then
   # Boot the shared Debian root with its own init (systemd). Its test unit reports
@@ -257,7 +262,7 @@ prepare() {
 }
 
 # ------------------------------------------------------------------ arguments
-SETUP='' MODULES='' TIMEOUT=300 LOG='' PREPARE_ONLY=0 SHARE='' BOOT=0
+SETUP='' MODULES='' TIMEOUT=300 LOG='' PREPARE_ONLY=0 SHARE='' SHARE_CACHE='' BOOT=0
 FILES=() HOSTBINS=() ENVS=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -270,6 +275,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT=$2; shift 2;;
     --log) LOG=$2; shift 2;;
     --share) SHARE=$(realpath "$2"); shift 2;;
+    --share-cache) SHARE_CACHE=$2; shift 2;;
     --boot) BOOT=1; shift;;
     --) shift; break;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0;;
@@ -333,6 +339,7 @@ if [ -n "$SHARE" ]; then
   [ -d "$SHARE" ] || die "no such directory: $SHARE"
   EXTRA+=(-virtfs "local,path=$SHARE,mount_tag=share,security_model=none,id=share")
   APPEND+=" netvet.share"
+  [ -n "$SHARE_CACHE" ] && APPEND+=" netvet.share_cache=$SHARE_CACHE"
   [ "$BOOT" = 1 ] && APPEND+=" netvet.boot"
 fi
 # The pc machine: microvm also boots but hung before the first console line in about 1 boot of 8.

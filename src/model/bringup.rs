@@ -1,0 +1,554 @@
+//! What a bond ends up with in the kernel after `ifup`, predicted from the configuration.
+//!
+//! Debian's ifupdown hands a stanza's `bond-*` options to ifenslave's `if-pre-up.d/ifenslave`,
+//! which creates the bond (`ip link add dev BOND type bond`, so the bond starts from the bonding
+//! module's defaults: its `options bonding` parameters after the driver's own checks) and then
+//! writes a fixed subset of the options to `/sys/class/net/BOND/bonding/*`, one by one, in a
+//! fixed order. Each write goes through the driver's option code, which may refuse it (the mode
+//! does not support the option; a delay with MII monitoring off) or change other options (ARP
+//! monitoring turns MII monitoring off and back; a mode without ARP support turns miimon 100 on).
+//! A refused write is printed by ifenslave and ignored: `ifup` still succeeds.
+//!
+//! This module replays that sequence. It is the kernel's behaviour as read from Linux 6.1
+//! (`bond_check_params` in bond_main.c, `bond_opts[]` and the `bond_option_*_set` functions in
+//! bond_options.c) and ifenslave 2.13's write order; `tests/vm/fixtures.sh` checks the
+//! predictions against the real ifup on every fixture.
+
+use std::collections::BTreeMap;
+
+use super::bond::{Bond, BondMode, ModuleParam, Origin};
+use crate::source::Location;
+
+/// The options ifenslave writes, in the order it writes them (before enslaving, except
+/// `primary` and `primary_reselect`, which it writes after). Anything else in a `bond-*`
+/// option is handed to ifenslave in the environment and never applied.
+pub const IFENSLAVE_WRITES: &[&str] = &[
+    "fail_over_mac",
+    "use_carrier",
+    "num_grat_arp",
+    "num_unsol_na",
+    "arp_ip_target",
+    "arp_interval",
+    "miimon",
+    "downdelay",
+    "updelay",
+    "ad_select",
+    "mode",
+    "xmit_hash_policy",
+    "tlb_dynamic_lb",
+    "packets_per_slave",
+    "arp_validate",
+    "lacp_rate",
+    "primary",
+    "primary_reselect",
+];
+
+/// Options modelled here, as sysfs reports them.
+pub const MODELLED: &[&str] = &[
+    "mode",
+    "miimon",
+    "arp_interval",
+    "arp_ip_target",
+    "updelay",
+    "downdelay",
+    "lacp_rate",
+    "xmit_hash_policy",
+    "ad_select",
+    "min_links",
+    "primary",
+    "arp_validate",
+    "tlb_dynamic_lb",
+    "packets_per_slave",
+    "fail_over_mac",
+    "num_grat_arp",
+    "use_carrier",
+    "primary_reselect",
+];
+
+/// Modes in which the driver refuses an option (`unsuppmodes` in bond_opts[]).
+pub fn unsupported_in(key: &str, mode: BondMode) -> bool {
+    use BondMode::*;
+    let supported: &[BondMode] = match key {
+        "arp_interval" | "arp_validate" | "arp_missed_max" => {
+            &[BalanceRr, ActiveBackup, BalanceXor, Broadcast]
+        }
+        "lacp_rate" | "lacp_active" | "ad_actor_sys_prio" | "ad_actor_system"
+        | "ad_user_port_key" => &[Ieee8023ad],
+        "primary" | "active_slave" => &[ActiveBackup, BalanceTlb, BalanceAlb],
+        "packets_per_slave" => &[BalanceRr],
+        "tlb_dynamic_lb" => &[BalanceTlb, BalanceAlb],
+        _ => return false,
+    };
+    !supported.contains(&mode)
+}
+
+/// Who decided an option's final value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetBy {
+    /// The kernel's default, untouched.
+    KernelDefault,
+    /// An `options bonding` module parameter (the bond was created with it).
+    Module(Location),
+    /// ifenslave wrote the `bond-*` option from interfaces.
+    Interfaces(Location),
+    /// The driver changed it as a side effect of another write (see the events).
+    Driver,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Value {
+    /// As sysfs shows it: names for modes and policies (`802.3ad`, `fast`, `layer2+3`),
+    /// numbers in milliseconds, `arp_ip_target` as a space-separated list.
+    pub value: String,
+    pub set_by: SetBy,
+}
+
+/// Why a write did not take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// "option X: mode dependency failed, not supported in mode M".
+    Mode(BondMode),
+    /// "Unable to set up delay as MII monitoring is disabled" (EPERM).
+    MiimonOff,
+    /// The value is not one the driver accepts (EINVAL).
+    Invalid,
+}
+
+/// Something the driver or ifenslave did that the configuration does not say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The write of `key = value` failed; the option keeps its previous value.
+    Refused {
+        key: &'static str,
+        value: String,
+        at: Origin,
+        why: Refusal,
+    },
+    /// A delay not a multiple of miimon: the driver rounds it down.
+    Rounded {
+        key: &'static str,
+        from: u64,
+        to: u64,
+        miimon: u64,
+        at: Origin,
+    },
+    /// Writing `by` turned `key` off (ARP and MII monitoring exclude each other; a mode without
+    /// ARP support turns ARP monitoring off).
+    TurnedOff { key: &'static str, by: &'static str },
+    /// The driver turned miimon 100 on by itself, because the mode needs link monitoring:
+    /// `at_load` when the module's checks did it, otherwise the write of `mode` did.
+    MiimonForced { mode: BondMode, at_load: bool },
+    /// The module's checks reset arp_interval to 0: no arp_ip_target was given with it.
+    ArpWithoutTargets { at: Location },
+    /// A `bond-*` option that ifenslave never writes: it has no effect.
+    NotApplied { key: &'static str, at: Location },
+}
+
+/// The predicted kernel state of one bond after `ifup`.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub values: BTreeMap<&'static str, Value>,
+    pub events: Vec<Event>,
+}
+
+impl Outcome {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.values.get(key)
+    }
+
+    pub fn number(&self, key: &str) -> u64 {
+        self.get(key)
+            .and_then(|v| v.value.parse().ok())
+            .unwrap_or(0)
+    }
+
+    pub fn mode(&self) -> BondMode {
+        self.get("mode")
+            .and_then(|v| BondMode::parse(&v.value))
+            .unwrap_or(BondMode::BalanceRr)
+    }
+
+    /// The events about one option.
+    pub fn events_for<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.events.iter().filter(move |e| match e {
+            Event::Refused { key: k, .. }
+            | Event::Rounded { key: k, .. }
+            | Event::TurnedOff { key: k, .. }
+            | Event::NotApplied { key: k, .. } => *k == key,
+            Event::MiimonForced { .. } => key == "miimon",
+            Event::ArpWithoutTargets { .. } => key == "arp_interval",
+        })
+    }
+}
+
+/// The driver's per-bond parameters while the sequence runs. Delays are kept as the driver
+/// keeps them, in multiples of miimon.
+struct Params {
+    mode: BondMode,
+    miimon: u64,
+    arp_interval: u64,
+    arp_targets: Vec<String>,
+    updelay: u64,
+    downdelay: u64,
+    other: BTreeMap<&'static str, String>,
+    set_by: BTreeMap<&'static str, SetBy>,
+}
+
+impl Params {
+    fn set_by(&mut self, key: &'static str, by: SetBy) {
+        self.set_by.insert(key, by);
+    }
+
+    fn outcome(self, events: Vec<Event>) -> Outcome {
+        let mut values = BTreeMap::new();
+        let by = |k: &str| self.set_by.get(k).copied().unwrap_or(SetBy::KernelDefault);
+        let mut put = |key: &'static str, value: String| {
+            values.insert(
+                key,
+                Value {
+                    value,
+                    set_by: by(key),
+                },
+            );
+        };
+        put("mode", self.mode.name().to_string());
+        put("miimon", self.miimon.to_string());
+        put("arp_interval", self.arp_interval.to_string());
+        put("arp_ip_target", self.arp_targets.join(" "));
+        put("updelay", (self.updelay * self.miimon).to_string());
+        put("downdelay", (self.downdelay * self.miimon).to_string());
+        for (key, value) in &self.other {
+            put(key, value.clone());
+        }
+        Outcome { values, events }
+    }
+}
+
+/// The value a sysfs write of `key` stores, as sysfs shows it; `None` if the driver refuses it
+/// as invalid.
+fn canonical(key: &str, value: &str) -> Option<String> {
+    let value = value.trim();
+    let table: &[&str] = match key {
+        "lacp_rate" => &["slow", "fast"],
+        "xmit_hash_policy" => &[
+            "layer2",
+            "layer3+4",
+            "layer2+3",
+            "encap2+3",
+            "encap3+4",
+            "vlan+srcmac",
+        ],
+        "ad_select" => &["stable", "bandwidth", "count"],
+        "arp_validate" => &[
+            "none",
+            "active",
+            "backup",
+            "all",
+            "filter",
+            "filter_active",
+            "filter_backup",
+        ],
+        "fail_over_mac" => &["none", "active", "follow"],
+        "primary_reselect" => &["always", "better", "failure"],
+        "primary" => return Some(value.to_string()),
+        _ => {
+            // Numeric options.
+            return value.parse::<u64>().ok().map(|n| n.to_string());
+        }
+    };
+    if let Some(name) = table.iter().find(|n| **n == value) {
+        return Some((*name).to_string());
+    }
+    let n: usize = value.parse().ok()?;
+    table.get(n).map(|s| (*s).to_string())
+}
+
+/// The kernel defaults, then the module parameters through `bond_check_params`.
+fn module_defaults(module: &[ModuleParam], events: &mut Vec<Event>) -> Params {
+    let mut p = Params {
+        mode: BondMode::BalanceRr,
+        miimon: 0,
+        arp_interval: 0,
+        arp_targets: Vec::new(),
+        updelay: 0,
+        downdelay: 0,
+        other: BTreeMap::new(),
+        set_by: BTreeMap::new(),
+    };
+    for key in MODELLED {
+        if let Some(default) = super::bond::kernel_default(key) {
+            if !matches!(
+                *key,
+                "mode" | "miimon" | "arp_interval" | "updelay" | "downdelay"
+            ) {
+                p.other.insert(key, default.to_string());
+            }
+        }
+    }
+    // The last value of a parameter given twice wins.
+    let last = |name: &str| module.iter().rev().find(|m| m.name == name);
+    let num = |name: &str| {
+        last(name).and_then(|m| m.value.trim().parse::<u64>().ok().map(|v| (v, m.location)))
+    };
+    if let Some(m) = last("mode") {
+        if let Some(mode) = BondMode::parse(&m.value) {
+            p.mode = mode;
+            p.set_by("mode", SetBy::Module(m.location));
+        }
+    }
+    let (mut miimon, mut updelay, mut downdelay, mut arp_interval) = (0, 0, 0, 0);
+    if let Some((v, at)) = num("miimon") {
+        miimon = v;
+        p.set_by("miimon", SetBy::Module(at));
+    }
+    if let Some((v, at)) = num("updelay") {
+        updelay = v;
+        p.set_by("updelay", SetBy::Module(at));
+    }
+    if let Some((v, at)) = num("downdelay") {
+        downdelay = v;
+        p.set_by("downdelay", SetBy::Module(at));
+    }
+    if let Some((v, at)) = num("arp_interval") {
+        arp_interval = v;
+        p.set_by("arp_interval", SetBy::Module(at));
+    }
+    if !p.mode.uses_arp() && miimon == 0 {
+        miimon = 100;
+        p.set_by("miimon", SetBy::Driver);
+        events.push(Event::MiimonForced {
+            mode: p.mode,
+            at_load: true,
+        });
+    }
+    if miimon > 0 && arp_interval > 0 {
+        arp_interval = 0;
+        p.set_by("arp_interval", SetBy::Driver);
+        events.push(Event::TurnedOff {
+            key: "arp_interval",
+            by: "miimon",
+        });
+    }
+    // The driver keeps delays in multiples of miimon, rounded down; with miimon 0 they are
+    // ignored ("updelay and downdelay have no effect unless miimon is set").
+    for (key, value, slot) in [
+        ("updelay", updelay, &mut p.updelay),
+        ("downdelay", downdelay, &mut p.downdelay),
+    ] {
+        let Some(multiple) = value.checked_div(miimon) else {
+            continue;
+        };
+        *slot = multiple;
+        if multiple * miimon != value {
+            if let Some(m) = last(key) {
+                events.push(Event::Rounded {
+                    key,
+                    from: value,
+                    to: multiple * miimon,
+                    miimon,
+                    at: Origin::Modprobe(m.location),
+                });
+            }
+        }
+    }
+    if let Some(m) = last("arp_ip_target") {
+        p.arp_targets = m
+            .value
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        p.set_by("arp_ip_target", SetBy::Module(m.location));
+    }
+    if arp_interval > 0 && p.arp_targets.is_empty() {
+        let at = last("arp_interval").map(|m| m.location);
+        arp_interval = 0;
+        p.set_by("arp_interval", SetBy::Driver);
+        if let Some(at) = at {
+            events.push(Event::ArpWithoutTargets { at });
+        }
+    }
+    p.miimon = miimon;
+    p.arp_interval = arp_interval;
+    // Every option with a default is in `other`; `primary` has none.
+    let keys: Vec<&'static str> = p.other.keys().copied().collect();
+    for key in keys.into_iter().chain(["primary"]) {
+        let Some(m) = last(key) else { continue };
+        // The module drops `primary` in a mode without one.
+        if key == "primary" && unsupported_in(key, p.mode) {
+            continue;
+        }
+        if let Some(v) = canonical(key, &m.value) {
+            p.other.insert(key, v);
+            p.set_by(key, SetBy::Module(m.location));
+        }
+    }
+    p
+}
+
+/// Replay ifupdown and ifenslave bringing a bond up. `slaves` are the names that will be
+/// enslaved (for `primary`, which ifenslave writes only when the slave is in the bond).
+pub fn bond(bond: &Bond, module: &[ModuleParam], slaves: &[String]) -> Outcome {
+    let mut events = Vec::new();
+    let mut p = module_defaults(module, &mut events);
+    let from_interfaces: Vec<(&'static str, String, Location)> = bond
+        .options
+        .iter()
+        .filter_map(|(key, opt)| match opt.origin {
+            Origin::Interfaces(at) => Some((*key, opt.value.clone(), at)),
+            _ => None,
+        })
+        .collect();
+    for (key, _, at) in &from_interfaces {
+        if !IFENSLAVE_WRITES.contains(key) {
+            events.push(Event::NotApplied { key, at: *at });
+        }
+    }
+    for key in IFENSLAVE_WRITES {
+        let Some((_, value, at)) = from_interfaces.iter().find(|(k, _, _)| k == key) else {
+            continue;
+        };
+        let (value, at) = (value.trim(), *at);
+        if value.is_empty() {
+            continue;
+        }
+        write(&mut p, key, value, at, slaves, &mut events);
+    }
+    p.outcome(events)
+}
+
+/// One sysfs write, with the driver's checks and side effects.
+fn write(
+    p: &mut Params,
+    key: &'static str,
+    value: &str,
+    at: Location,
+    slaves: &[String],
+    events: &mut Vec<Event>,
+) {
+    let origin = Origin::Interfaces(at);
+    let refuse = |why, events: &mut Vec<Event>| {
+        events.push(Event::Refused {
+            key,
+            value: value.to_string(),
+            at: origin,
+            why,
+        });
+    };
+    if unsupported_in(key, p.mode) {
+        return refuse(Refusal::Mode(p.mode), events);
+    }
+    let number = value.parse::<u64>().ok();
+    match key {
+        "arp_ip_target" => {
+            for target in value.split(|c: char| c == ',' || c.is_whitespace()) {
+                if !target.is_empty() && !p.arp_targets.iter().any(|t| t == target) {
+                    p.arp_targets.push(target.to_string());
+                }
+            }
+            p.set_by(key, SetBy::Interfaces(at));
+        }
+        "arp_interval" => {
+            let Some(v) = number else {
+                return refuse(Refusal::Invalid, events);
+            };
+            p.arp_interval = v;
+            p.set_by(key, SetBy::Interfaces(at));
+            if v > 0 && p.miimon > 0 {
+                p.miimon = 0;
+                p.set_by("miimon", SetBy::Driver);
+                events.push(Event::TurnedOff {
+                    key: "miimon",
+                    by: "arp_interval",
+                });
+            }
+        }
+        "miimon" => {
+            let Some(v) = number else {
+                return refuse(Refusal::Invalid, events);
+            };
+            p.miimon = v;
+            p.set_by(key, SetBy::Interfaces(at));
+            if v > 0 && p.arp_interval > 0 {
+                p.arp_interval = 0;
+                p.set_by("arp_interval", SetBy::Driver);
+                events.push(Event::TurnedOff {
+                    key: "arp_interval",
+                    by: "miimon",
+                });
+            }
+        }
+        "updelay" | "downdelay" => {
+            let Some(v) = number else {
+                return refuse(Refusal::Invalid, events);
+            };
+            if p.miimon == 0 {
+                return refuse(Refusal::MiimonOff, events);
+            }
+            let multiple = v / p.miimon;
+            if v % p.miimon != 0 {
+                events.push(Event::Rounded {
+                    key,
+                    from: v,
+                    to: multiple * p.miimon,
+                    miimon: p.miimon,
+                    at: origin,
+                });
+            }
+            if key == "updelay" {
+                p.updelay = multiple;
+            } else {
+                p.downdelay = multiple;
+            }
+            p.set_by(key, SetBy::Interfaces(at));
+        }
+        "mode" => {
+            let Some(mode) = BondMode::parse(value) else {
+                return refuse(Refusal::Invalid, events);
+            };
+            if !mode.uses_arp() {
+                if p.arp_interval > 0 {
+                    p.arp_interval = 0;
+                    p.set_by("arp_interval", SetBy::Driver);
+                    events.push(Event::TurnedOff {
+                        key: "arp_interval",
+                        by: "mode",
+                    });
+                }
+                if p.miimon == 0 {
+                    p.miimon = 100;
+                    p.set_by("miimon", SetBy::Driver);
+                    events.push(Event::MiimonForced {
+                        mode,
+                        at_load: false,
+                    });
+                }
+            }
+            if mode == BondMode::BalanceAlb {
+                p.other.insert("tlb_dynamic_lb", "1".to_string());
+            }
+            p.other.insert("arp_validate", "none".to_string());
+            p.mode = mode;
+            p.set_by(key, SetBy::Interfaces(at));
+        }
+        "primary" => {
+            // ifenslave writes the first listed name that is a slave, or nothing.
+            let Some(name) = value
+                .split_whitespace()
+                .find(|n| slaves.iter().any(|s| s == n))
+            else {
+                return;
+            };
+            p.other.insert(key, name.to_string());
+            p.set_by(key, SetBy::Interfaces(at));
+        }
+        _ => {
+            let Some(v) = canonical(key, value) else {
+                return refuse(Refusal::Invalid, events);
+            };
+            p.other.insert(key, v);
+            p.set_by(key, SetBy::Interfaces(at));
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! The MTU every link ends with after `ifup -a`, predicted by replaying the order in which
+//! Debian's ifupdown brings interfaces up and what each step does to MTUs.
+//!
+//! What the replay knows (ifupdown 0.8.41, ifenslave 2.13, vlan 2.0.5, bridge-utils 1.7 and
+//! Linux 6.1, each step observed in the VM by `tests/vm/fixtures.sh`):
+//! - `ifup -a` takes the `auto` interfaces in file order; bringing one up runs its pre-up phase
+//!   (ifenslave, the vlan and bridge hooks, `pre-up` commands), then its method's commands
+//!   (where `mtu` is applied: `ip link set dev IF mtu N`), then `up`/`post-up` commands. An
+//!   `inet6` stanza's `mtu` raises the link MTU only when it is larger; otherwise it sets the
+//!   IPv6 MTU (`net.ipv6.conf.IF.mtu`) and leaves the link alone.
+//! - A slave's own stanza with `bond-master` first brings its bond up, then enslaves itself
+//!   (the kernel sets a new slave to the bond's MTU), then applies its own `mtu`: it keeps it.
+//!   A bond's `bond-slaves` enslaves the listed interfaces that exist; a listed slave whose own
+//!   stanza comes up later applies its own `mtu` afterwards. A bond's `mtu` reaches every slave
+//!   it has at that moment.
+//! - A VLAN is created at its parent's MTU; its own `mtu` above the parent's is refused
+//!   (ERANGE) and ifup of the VLAN fails. The vlan package's hook first raises the parent to the
+//!   VLAN's `mtu` when the stanza names `vlan-raw-device`.
+//! - bridge-utils sets every port to the bridge's `mtu` before adding it.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Interface, Kind, Model, StanzaRef, up_hook_actions};
+use crate::source::Location;
+use crate::syntax::hooks::HookAction;
+
+/// Why a link ends with its MTU.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MtuSource {
+    /// Its own `mtu` option.
+    Own(Location),
+    /// The bond it is enslaved to (enslaving, or the bond's own `mtu` reaching its slaves).
+    Bond(String),
+    /// The bridge it is a port of (bridge-utils sets ports to the bridge's `mtu`).
+    Bridge(String),
+    /// The vlan package's hook raised it for this VLAN.
+    RaisedFor(String),
+    /// An `ip link set ... mtu` command in a hook.
+    Hook(Location),
+    /// Created with its parent's MTU.
+    Parent(String),
+    /// Nothing set it: the kernel's 1500.
+    Default,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkMtu {
+    pub mtu: u32,
+    pub source: MtuSource,
+}
+
+/// Something ifup does with an MTU that the configuration does not say outright.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MtuEvent {
+    /// `ip link set dev VLAN mtu N` refused: larger than the parent's MTU (ERANGE).
+    VlanRefused {
+        vlan: String,
+        mtu: u32,
+        parent: String,
+        parent_mtu: u32,
+        at: Location,
+    },
+    /// The vlan hook raised `parent` from `from` to the VLAN's MTU.
+    ParentRaised {
+        parent: String,
+        from: u32,
+        to: u32,
+        vlan: String,
+    },
+    /// bridge-utils set a port to the bridge's MTU.
+    PortSet {
+        port: String,
+        bridge: String,
+        from: u32,
+        to: u32,
+    },
+    /// An inet6 stanza's `mtu` at or below the link MTU: only the IPv6 MTU sysctl is written,
+    /// which the kernel refuses below 1280 (ifupdown ignores the failure).
+    Ipv6MtuOnly {
+        iface: String,
+        mtu: u32,
+        at: Location,
+    },
+}
+
+/// The predicted links after `ifup -a`.
+#[derive(Debug, Default)]
+pub struct Links {
+    /// Links the configuration creates or touches, by name.
+    pub mtus: HashMap<String, LinkMtu>,
+    pub events: Vec<MtuEvent>,
+    /// Interfaces `ifup -a` brings up, in order.
+    pub brought_up: Vec<String>,
+    /// Slave to bond, for every interface that ends enslaved.
+    pub enslaved: HashMap<String, String>,
+}
+
+impl Links {
+    pub fn mtu(&self, name: &str) -> Option<&LinkMtu> {
+        self.mtus.get(name)
+    }
+}
+
+struct Replay<'m, 'h> {
+    model: &'m Model<'h>,
+    links: Links,
+    /// Up or being brought up.
+    started: HashSet<String>,
+    /// Bridges and the ports they hold.
+    ports: HashMap<String, Vec<String>>,
+}
+
+/// Replay `ifup -a` over the model.
+pub fn replay(model: &Model<'_>) -> Links {
+    let mut r = Replay {
+        model,
+        links: Links::default(),
+        started: HashSet::new(),
+        ports: HashMap::new(),
+    };
+    let autos: Vec<String> = model
+        .allows
+        .iter()
+        .filter(|a| a.class == "auto" && !a.name.contains(['=', '/']))
+        .map(|a| a.name.clone())
+        .collect();
+    for name in autos {
+        r.up(&name);
+    }
+    r.links
+}
+
+fn own_mtu(stanza: &StanzaRef<'_>) -> Option<(u32, Location)> {
+    let opt = stanza
+        .stanza
+        .options
+        .iter()
+        .find(|o| o.name.text == "mtu")?;
+    Some((opt.value.text.trim().parse().ok()?, stanza.loc(opt)))
+}
+
+impl<'m, 'h> Replay<'m, 'h> {
+    fn iface(&self, name: &str) -> Option<&'m Interface<'h>> {
+        let model: &'m Model<'h> = self.model;
+        model.get(name).filter(|i| i.has_stanza())
+    }
+
+    /// Whether a link exists: NICs always do (netvet cannot tell otherwise); virtual ones once
+    /// something created them.
+    fn exists(&self, name: &str) -> bool {
+        if self.links.mtus.contains_key(name) {
+            return true;
+        }
+        match self.model.get(name) {
+            Some(i) => i.kind == Kind::Physical && !name.contains('.'),
+            None => !name.contains('.'),
+        }
+    }
+
+    fn current(&self, name: &str) -> u32 {
+        self.links.mtus.get(name).map_or(1500, |l| l.mtu)
+    }
+
+    fn set(&mut self, name: &str, mtu: u32, source: MtuSource) {
+        self.links
+            .mtus
+            .insert(name.to_string(), LinkMtu { mtu, source });
+    }
+
+    /// `ip link set dev NAME mtu N`, with what the kernel does to slaves and VLANs.
+    fn set_mtu(&mut self, name: &str, mtu: u32, source: MtuSource, at: Location) -> bool {
+        if let Some(vlan) = self.iface(name).and_then(|i| i.vlan.clone()) {
+            if self.iface(name).is_some_and(|i| i.kind == Kind::Vlan) && !vlan.parent.is_empty() {
+                let parent_mtu = self.current(&vlan.parent);
+                if mtu > parent_mtu {
+                    self.links.events.push(MtuEvent::VlanRefused {
+                        vlan: name.to_string(),
+                        mtu,
+                        parent: vlan.parent.clone(),
+                        parent_mtu,
+                        at,
+                    });
+                    return false;
+                }
+            }
+        }
+        self.set(name, mtu, source);
+        let slaves: Vec<String> = self
+            .links
+            .enslaved
+            .iter()
+            .filter(|(_, bond)| *bond == name)
+            .map(|(s, _)| s.clone())
+            .collect();
+        for slave in slaves {
+            self.set(&slave, mtu, MtuSource::Bond(name.to_string()));
+        }
+        true
+    }
+
+    fn enslave(&mut self, slave: &str, bond: &str) {
+        if !self.exists(slave) || self.links.enslaved.contains_key(slave) {
+            return;
+        }
+        let mtu = self.current(bond);
+        self.links
+            .enslaved
+            .insert(slave.to_string(), bond.to_string());
+        self.set(slave, mtu, MtuSource::Bond(bond.to_string()));
+    }
+
+    fn up(&mut self, name: &str) {
+        if !self.started.insert(name.to_string()) {
+            return;
+        }
+        let Some(iface) = self.iface(name) else {
+            return;
+        };
+        self.links.brought_up.push(name.to_string());
+        let stanzas = iface.stanzas.clone();
+        let kind = iface.kind;
+        let vlan = iface.vlan.clone();
+        let master = iface
+            .option(&["bond-master"])
+            .map(|o| o.value().trim().to_string())
+            .filter(|m| !m.is_empty() && m != "none");
+        let creates_bond = iface
+            .option(&["bond-slaves", "slaves", "bond-mode"])
+            .is_some();
+        let bond_slaves: Vec<String> = iface
+            .option(&["bond-slaves", "slaves"])
+            .map(|o| {
+                o.value()
+                    .split_whitespace()
+                    .filter(|s| *s != "none")
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let bridge_ports: Vec<String> = iface.bridge_ports.iter().map(|(p, _)| p.clone()).collect();
+        let mtu_opt = stanzas.iter().find_map(own_mtu);
+
+        // pre-up: ifenslave, vlan, bridge-utils, then `pre-up` commands.
+        if let Some(bond) = &master {
+            if kind != Kind::Bond && self.iface(bond).is_some() {
+                self.up(bond);
+                if self.links.mtus.contains_key(bond) {
+                    self.enslave(name, bond);
+                }
+            }
+        }
+        if kind == Kind::Bond && creates_bond {
+            if !self.links.mtus.contains_key(name) {
+                self.set(name, 1500, MtuSource::Default);
+            }
+            for slave in &bond_slaves {
+                let being_configured = self.started.contains(slave);
+                if !being_configured {
+                    self.enslave(slave, name);
+                    let allowed = self
+                        .model
+                        .allows
+                        .iter()
+                        .any(|a| a.class == name && a.name == *slave);
+                    if allowed {
+                        self.up(slave);
+                    }
+                } else if self
+                    .iface(slave)
+                    .is_none_or(|s| s.option(&["bond-master"]).is_none())
+                {
+                    self.enslave(slave, name);
+                }
+            }
+        }
+        if let (Kind::Vlan, Some(vlan)) = (kind, &vlan) {
+            if !vlan.parent.is_empty() && self.exists(&vlan.parent) {
+                if let (Some((mtu, _)), Some(_)) = (mtu_opt, vlan.parent_origin) {
+                    let from = self.current(&vlan.parent);
+                    if from < mtu {
+                        self.links.events.push(MtuEvent::ParentRaised {
+                            parent: vlan.parent.clone(),
+                            from,
+                            to: mtu,
+                            vlan: name.to_string(),
+                        });
+                        let parent = vlan.parent.clone();
+                        let at = mtu_opt.map(|(_, at)| at).expect("checked above");
+                        self.set_mtu(&parent, mtu, MtuSource::RaisedFor(name.to_string()), at);
+                    }
+                }
+                let parent_mtu = self.current(&vlan.parent);
+                self.set(name, parent_mtu, MtuSource::Parent(vlan.parent.clone()));
+            }
+        }
+        if kind == Kind::Bridge {
+            if !self.links.mtus.contains_key(name) {
+                self.set(name, 1500, MtuSource::Default);
+            }
+            for port in &bridge_ports {
+                if !self.exists(port) {
+                    continue;
+                }
+                if let Some((mtu, _)) = mtu_opt {
+                    let from = self.current(port);
+                    if from != mtu {
+                        self.links.events.push(MtuEvent::PortSet {
+                            port: port.clone(),
+                            bridge: name.to_string(),
+                            from,
+                            to: mtu,
+                        });
+                    }
+                    self.set(port, mtu, MtuSource::Bridge(name.to_string()));
+                }
+                self.ports
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(port.clone());
+            }
+        }
+        self.hooks(name, &stanzas, true);
+
+        // The method: `mtu` per stanza, in order.
+        if !self.links.mtus.contains_key(name) && self.exists(name) {
+            self.set(name, 1500, MtuSource::Default);
+        }
+        for stanza in &stanzas {
+            let Some((mtu, at)) = own_mtu(stanza) else {
+                continue;
+            };
+            if stanza.stanza.family_str() == Some("inet6") && mtu <= self.current(name) {
+                if mtu < 1280 {
+                    self.links.events.push(MtuEvent::Ipv6MtuOnly {
+                        iface: name.to_string(),
+                        mtu,
+                        at,
+                    });
+                }
+                continue;
+            }
+            if self.links.mtus.contains_key(name) {
+                self.set_mtu(name, mtu, MtuSource::Own(at), at);
+            }
+        }
+        // `up` and `post-up` commands.
+        self.hooks(name, &stanzas, false);
+    }
+
+    /// `ip link set ... mtu N` in `pre-up` (`pre`) or `up`/`post-up` commands.
+    fn hooks(&mut self, name: &str, stanzas: &[StanzaRef<'_>], pre: bool) {
+        for stanza in stanzas {
+            for opt in &stanza.stanza.options {
+                if (opt.canonical_name() == "pre-up") != pre {
+                    continue;
+                }
+                for (action, at) in up_hook_actions(stanza.file, opt).unwrap_or_default() {
+                    let HookAction::SetMtu { device, mtu, .. } = action else {
+                        continue;
+                    };
+                    let Ok(mtu) = mtu.parse::<u32>() else {
+                        continue;
+                    };
+                    let device = if matches!(device.as_str(), "$IFACE" | "${IFACE}") {
+                        name.to_string()
+                    } else {
+                        device
+                    };
+                    if self.links.mtus.contains_key(&device) || self.exists(&device) {
+                        self.set_mtu(&device, mtu, MtuSource::Hook(at), at);
+                    }
+                }
+            }
+        }
+    }
+}
