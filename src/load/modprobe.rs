@@ -1,10 +1,11 @@
 //! Finding modprobe.d files in kmod's order, and the parameters a module gets from them.
 //!
 //! kmod 30 (Debian 12) reads `/etc/modprobe.d`, `/run/modprobe.d`, `/usr/local/lib/modprobe.d`
-//! and `/lib/modprobe.d`, only files ending in `.conf`. A file name found in an earlier directory
-//! hides the same name in later ones (so `/etc/modprobe.d/x.conf` overrides a packaged
-//! `/lib/modprobe.d/x.conf`); the remaining files are read in the order of their names, whatever
-//! their directory.
+//! and `/lib/modprobe.d`: the files whose names end in `.conf` or `.alias` and do not start with
+//! `.` (`conf_files_filter_out` in libkmod-config.c; a directory is skipped). A file name found in
+//! an earlier directory hides the same name in later ones (so `/etc/modprobe.d/x.conf` overrides
+//! a packaged `/lib/modprobe.d/x.conf`, but not `/lib/modprobe.d/x.alias`); the remaining files
+//! are read in the order of their names, whatever their directory.
 
 use std::path::{Path, PathBuf};
 
@@ -22,7 +23,26 @@ pub const DIRS: &[&str] = &[
 
 /// The files kmod reads, in order: `(host path, real path)`.
 pub fn files(root: &Root) -> Vec<(String, PathBuf)> {
-    super::conf_dir_files(root, DIRS)
+    let mut by_name: std::collections::BTreeMap<String, (String, PathBuf)> = Default::default();
+    for dir in DIRS {
+        let real_dir = root.resolve(Path::new(dir));
+        let Ok(entries) = std::fs::read_dir(&real_dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let real = real_dir.join(&name);
+            if kmod_reads(&name) && !real.is_dir() && !by_name.contains_key(&name) {
+                by_name.insert(name.clone(), (format!("{dir}/{name}"), real));
+            }
+        }
+    }
+    by_name.into_values().collect()
+}
+
+/// Whether kmod reads a file of this name in a modprobe.d directory.
+fn kmod_reads(name: &str) -> bool {
+    !name.starts_with('.') && (name.ends_with(".conf") || name.ends_with(".alias"))
 }
 
 pub fn load(root: &Root, host: &mut Host) {
@@ -81,13 +101,20 @@ mod tests {
         put("lib/modprobe.d/b.conf", "options bonding miimon=999\n");
         put("lib/modprobe.d/a.conf", "options bonding mode=4\n");
         put("run/modprobe.d/c.conf", "options bonding miimon=200\n");
+        put("lib/modprobe.d/b.alias", "options bonding lacp_rate=1\n");
         put("etc/modprobe.d/ignored.txt", "options bonding miimon=1\n");
+        put("etc/modprobe.d/.hidden.conf", "options bonding miimon=2\n");
+        put(
+            "etc/modprobe.d/dir.conf/x.conf",
+            "options bonding miimon=3\n",
+        );
         let root = Root::new(dir.path());
         let names: Vec<String> = files(&root).into_iter().map(|(d, _)| d).collect();
         assert_eq!(
             names,
             [
                 "/lib/modprobe.d/a.conf",
+                "/lib/modprobe.d/b.alias",
                 "/etc/modprobe.d/b.conf",
                 "/run/modprobe.d/c.conf"
             ]
@@ -99,7 +126,7 @@ mod tests {
             .iter()
             .map(|p| format!("{}={}", p.name, p.value))
             .collect();
-        assert_eq!(got, ["mode=4", "miimon=100", "miimon=200"]);
+        assert_eq!(got, ["mode=4", "lacp_rate=1", "miimon=100", "miimon=200"]);
     }
 
     #[test]

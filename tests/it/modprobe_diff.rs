@@ -1,18 +1,29 @@
-//! Differential test: netvet's modprobe.d parser against kmod's own (`modprobe -C DIR
-//! --showconfig`) on every file of the shared corpus.
+//! Differential test: netvet's modprobe.d loader and parser against kmod's own (`modprobe -C
+//! DIR --showconfig`), on every file of the shared corpus and on the edge cases where kmod's
+//! reading is surprising.
 //!
-//! Normalisations, each because of how `--showconfig` prints:
-//! - only commands for modules (and alias patterns) named in the file are compared: showconfig
-//!   also prints options of built-in modules from the running kernel's modules.builtin.modinfo;
+//! Both sides read the same directory (`etc/modprobe.d` of a temporary root): netvet through its
+//! loader, which chooses the files, and its parser; kmod through `-C`. Normalisations, each
+//! because of how `--showconfig` prints:
+//! - the lines showconfig prints for an empty directory are taken away (as a multiset): options
+//!   from the running kernel's command line (`bonding.miimon=100`) and the running kernel's
+//!   module indexes;
 //! - the parameters of an `options` line are compared as a list of tokens: showconfig prints the
 //!   raw rest of the line, whose runs of white space (a continuation joins lines with nothing
 //!   between, keeping both sides' spaces) carry no meaning to the kernel;
 //! - module names and alias patterns are compared with `-` as `_`, as kmod stores them
-//!   (`alias net-pf-10 off` is shown as `alias net_pf_10 off`).
+//!   (`alias net-pf-10 off` is shown as `alias net_pf_10 off`);
+//! - output lines are split at `\n` only, so a `\r` kept by kmod stays in the name it ends.
+//!
+//! The lines kmod rejects ("ignoring bad line", on stderr, with the file and the number of the
+//! line's last physical line) are compared with the errors netvet records for them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::process::Command;
+use std::sync::OnceLock;
 
+use netvet::load::Root;
 use netvet::syntax::modprobe::{self, Command as Cmd, normalize_module};
 
 use crate::support::corpus;
@@ -22,6 +33,34 @@ fn modprobe_bin() -> &'static str {
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
         .expect("kmod's modprobe is installed (tests/run-all.sh installs kmod)")
+}
+
+/// `modprobe -C DIR --showconfig`: (stdout, stderr).
+fn showconfig(dir: &Path) -> (String, String) {
+    let out = Command::new(modprobe_bin())
+        .arg("-C")
+        .arg(dir)
+        .arg("--showconfig")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}: modprobe failed", dir.display());
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// What showconfig prints for an empty directory, as a multiset of lines.
+fn baseline() -> &'static BTreeMap<String, usize> {
+    static BASELINE: OnceLock<BTreeMap<String, usize>> = OnceLock::new();
+    BASELINE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines = BTreeMap::new();
+        for line in showconfig(dir.path()).0.split('\n') {
+            *lines.entry(line.to_string()).or_default() += 1;
+        }
+        lines
+    })
 }
 
 /// Tokens as the kernel splits module parameters: white space outside double quotes.
@@ -52,55 +91,97 @@ struct View {
     options: Vec<(String, Vec<String>)>,
     aliases: BTreeSet<(String, String)>,
     blacklist: BTreeSet<String>,
+    /// `(file name, line number)` of each line rejected as a bad line.
+    bad_lines: BTreeSet<(String, usize)>,
 }
 
-fn netvet_view(text: &str) -> View {
-    let parsed = modprobe::parse(text);
+/// The modprobe.d directory of a temporary root.
+fn conf_dir(root: &Path) -> std::path::PathBuf {
+    root.join("etc/modprobe.d")
+}
+
+fn netvet_view(root: &Path) -> View {
     let mut v = View::default();
-    for c in &parsed.commands {
-        match c {
-            Cmd::Options { module, params } => v.options.push((
-                normalize_module(&module.text),
-                params
-                    .iter()
-                    .map(|p| text[p.span.range()].to_string())
-                    .collect(),
-            )),
-            Cmd::Alias { pattern, module } => {
-                v.aliases.insert((
-                    normalize_module(&pattern.text),
+    for (host_path, real) in netvet::load::modprobe::files(&Root::new(root)) {
+        let text = String::from_utf8_lossy(&std::fs::read(real).unwrap()).into_owned();
+        let name = host_path.rsplit('/').next().unwrap().to_string();
+        let parsed = modprobe::parse(&text);
+        for c in &parsed.commands {
+            match c {
+                Cmd::Options { module, params } => v.options.push((
                     normalize_module(&module.text),
-                ));
+                    params.iter().map(|p| p.text.clone()).collect(),
+                )),
+                Cmd::Alias { pattern, module } => {
+                    v.aliases.insert((
+                        normalize_module(&pattern.text),
+                        normalize_module(&module.text),
+                    ));
+                }
+                Cmd::Blacklist { module } => {
+                    v.blacklist.insert(normalize_module(&module.text));
+                }
+                _ => {}
             }
-            Cmd::Blacklist { module } => {
-                v.blacklist.insert(normalize_module(&module.text));
+        }
+        for e in &parsed.errors {
+            if e.help
+                .as_deref()
+                .is_some_and(|h| h.contains("ignoring bad line"))
+            {
+                // kmod numbers a joined line by its last physical line.
+                let end = (e.span.end as usize).min(text.len());
+                let line = text[..end].matches('\n').count() + 1;
+                v.bad_lines.insert((name.clone(), line));
             }
-            _ => {}
         }
     }
     v
 }
 
-fn kmod_view(showconfig: &str, netvet: &View) -> View {
-    let modules: BTreeSet<&str> = netvet.options.iter().map(|(m, _)| m.as_str()).collect();
-    let patterns: BTreeSet<&str> = netvet.aliases.iter().map(|(p, _)| p.as_str()).collect();
+fn kmod_view(showconfig: &str, stderr: &str) -> View {
+    let mut baseline = baseline().clone();
     let mut v = View::default();
-    for line in showconfig.lines() {
+    for line in showconfig.split('\n') {
+        if let Some(n) = baseline.get_mut(line).filter(|n| **n > 0) {
+            *n -= 1;
+            continue;
+        }
         let mut words = line.splitn(3, ' ');
         match (words.next(), words.next(), words.next()) {
-            (Some("options"), Some(m), rest) if modules.contains(m) => {
+            (Some("options"), Some(m), rest) => {
                 v.options.push((m.to_string(), tokens(rest.unwrap_or(""))));
             }
-            (Some("alias"), Some(p), Some(m)) if patterns.contains(p) => {
+            (Some("alias"), Some(p), Some(m)) => {
                 v.aliases.insert((p.to_string(), m.to_string()));
             }
-            (Some("blacklist"), Some(m), None) if netvet.blacklist.contains(m) => {
+            (Some("blacklist"), Some(m), None) => {
                 v.blacklist.insert(m.to_string());
             }
             _ => {}
         }
     }
+    // libkmod: ERROR ...: DIR/NAME line N: ignoring bad line starting with '...'
+    for line in stderr.lines() {
+        let Some(at) = line.find(": ignoring bad line") else {
+            continue;
+        };
+        let head = &line[..at];
+        let Some((path, number)) = head.rsplit_once(" line ") else {
+            continue;
+        };
+        let name = path.rsplit('/').next().unwrap().to_string();
+        v.bad_lines.insert((name, number.parse().unwrap()));
+    }
     v
+}
+
+/// How netvet's reading of the modprobe.d directory of `root` differs from kmod's, if it does.
+fn differences(root: &Path) -> Option<String> {
+    let (stdout, stderr) = showconfig(&conf_dir(root));
+    let ours = netvet_view(root);
+    let theirs = kmod_view(&stdout, &stderr);
+    (ours != theirs).then(|| format!("  netvet {ours:?}\n  kmod   {theirs:?}"))
 }
 
 #[test]
@@ -114,26 +195,81 @@ fn modprobe_showconfig_agrees_on_the_corpus() {
     assert!(!files.is_empty());
     let mut failures = Vec::new();
     for path in &files {
-        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("x.conf"), &text).unwrap();
-        let out = Command::new(modprobe_bin())
-            .arg("-C")
-            .arg(dir.path())
-            .arg("--showconfig")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}: modprobe failed", path.display());
-        let ours = netvet_view(&text);
-        let theirs = kmod_view(&String::from_utf8_lossy(&out.stdout), &ours);
-        if ours != theirs {
-            failures.push(format!(
-                "{}:\n  netvet {ours:?}\n  kmod   {theirs:?}",
-                path.display()
-            ));
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(conf_dir(root.path())).unwrap();
+        std::fs::copy(path, conf_dir(root.path()).join("x.conf")).unwrap();
+        if let Some(diff) = differences(root.path()) {
+            failures.push(format!("{}:\n{diff}", path.display()));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Each case where kmod 30 reads modprobe.d in a surprising way, beside ordinary lines, checked
+/// against the real `modprobe`.
+#[test]
+fn modprobe_showconfig_agrees_on_edge_cases() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = conf_dir(root.path());
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: &[(&str, &str)] = &[
+        // `.alias` files are read too, in name order with the `.conf` files.
+        (
+            "10-x.alias",
+            "options bonding miimon=77\nalias bond0 bonding\n",
+        ),
+        // Hidden files and other endings are not read.
+        (".hidden.conf", "options bonding miimon=1\n"),
+        ("notes.txt", "options bonding miimon=2\n"),
+        // Only a `#` in the first column is a comment; one ending in `\` swallows the next line.
+        (
+            "20-comments.conf",
+            "# a comment\n   # an indented comment\n\t# a tab-indented comment\n\
+             options bonding mode=4\n# a comment ending in a backslash \\\n\
+             options bonding miimon=3\nblacklist pcspkr\n",
+        ),
+        // CRLF: the `\r` stays in names and values; `\` + CRLF does not join; `options bonding\r`
+        // is a bad line (the name is `bonding\r`), `options bonding \r` is not (the rest is `\r`).
+        (
+            "30-crlf.conf",
+            "options bonding miimon=100\r\nalias bond1 bonding\r\nblacklist floppy\r\n\
+             options dummy numdummies=2\r\noptions bonding max_bonds=2 \\\r\nlacp_rate=1\r\n\
+             options bonding\r\noptions bonding \r\n",
+        ),
+        // After the module name: a blank rest is accepted, an empty one is a bad line.
+        (
+            "40-blank.conf",
+            "options bonding  \noptions dummy\t\t\noptions bonding \noptions dummy\n\
+             options bonding arp_interval=100\n",
+        ),
+        // `\` escapes the next byte; at the very end of a file it becomes a 0xFF byte.
+        (
+            "50-escapes.conf",
+            "options dummy name=a\\b c=\\\\d\noptions bonding a=1 \\\n  b=2\noptions dummy e=1\\",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    if let Some(diff) = differences(root.path()) {
+        panic!("netvet and kmod disagree:\n{diff}");
+    }
+    // The comparison saw every case.
+    let v = netvet_view(root.path());
+    for (module, params) in [
+        ("bonding", vec!["miimon=77"]),
+        ("bonding", vec![]),
+        ("dummy", vec!["e=1\u{FFFD}"]),
+    ] {
+        let params: Vec<String> = params.into_iter().map(String::from).collect();
+        assert!(
+            v.options.contains(&(module.to_string(), params.clone())),
+            "{module} {params:?} in {:?}",
+            v.options
+        );
+    }
+    assert!(v.blacklist.contains("floppy\r"), "{:?}", v.blacklist);
+    assert_eq!(v.bad_lines.len(), 6, "{:?}", v.bad_lines);
 }
 
 #[test]
