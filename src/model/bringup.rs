@@ -142,6 +142,12 @@ pub enum Event {
     ArpWithoutTargets { at: Location },
     /// A `bond-*` option that ifenslave never writes: it has no effect.
     NotApplied { key: &'static str, at: Location },
+    /// A module parameter the driver ignores at load in the module's `mode`.
+    ModuleParamIgnored {
+        key: &'static str,
+        at: Location,
+        mode: BondMode,
+    },
 }
 
 /// The predicted kernel state of one bond after `ifup`.
@@ -174,7 +180,8 @@ impl Outcome {
             Event::Refused { key: k, .. }
             | Event::Rounded { key: k, .. }
             | Event::TurnedOff { key: k, .. }
-            | Event::NotApplied { key: k, .. } => *k == key,
+            | Event::NotApplied { key: k, .. }
+            | Event::ModuleParamIgnored { key: k, .. } => *k == key,
             Event::MiimonForced { .. } => key == "miimon",
             Event::ArpWithoutTargets { .. } => key == "arp_interval",
         })
@@ -371,12 +378,30 @@ fn module_defaults(module: &[ModuleParam], events: &mut Vec<Event>) -> Params {
     }
     p.miimon = miimon;
     p.arp_interval = arp_interval;
-    // Every option with a default is in `other`; `primary` has none.
+    // Every option with a default is in `other`; `primary` has none. Some parameters count only
+    // in some modes of the module's own `mode` (bond_check_params): elsewhere the driver says
+    // "lacp_rate param is irrelevant in mode ..." and keeps its default, even if ifenslave later
+    // switches the bond to a mode that uses it.
     let keys: Vec<&'static str> = p.other.keys().copied().collect();
+    let primary_given = last("primary").is_some();
     for key in keys.into_iter().chain(["primary"]) {
         let Some(m) = last(key) else { continue };
-        // The module drops `primary` in a mode without one.
-        if key == "primary" && unsupported_in(key, p.mode) {
+        use BondMode::*;
+        let taken = match key {
+            "lacp_rate" => p.mode == Ieee8023ad,
+            "xmit_hash_policy" => matches!(p.mode, BalanceXor | Ieee8023ad | BalanceTlb),
+            "primary" => !unsupported_in(key, p.mode),
+            "primary_reselect" => primary_given && !unsupported_in("primary", p.mode),
+            // Always 1 at load in 6.1.
+            "tlb_dynamic_lb" => false,
+            _ => true,
+        };
+        if !taken {
+            events.push(Event::ModuleParamIgnored {
+                key,
+                at: m.location,
+                mode: p.mode,
+            });
             continue;
         }
         if let Some(v) = canonical(key, &m.value) {
@@ -550,5 +575,147 @@ fn write(
             p.other.insert(key, v);
             p.set_by(key, SetBy::Interfaces(at));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Root, Target, load, test_tree};
+    use crate::model::Model;
+
+    /// The kernel outcome for bond0 of an interfaces file (and an optional modprobe.d file).
+    fn outcome(interfaces: &str, modprobe: &str) -> (Outcome, Vec<Event>) {
+        let dir = test_tree(&[
+            ("etc/network/interfaces", interfaces),
+            ("etc/modprobe.d/bonding.conf", modprobe),
+        ]);
+        let host = load(&Target::Root(Root::new(dir.path())));
+        let model = Model::build(&host);
+        let bond = model
+            .get("bond0")
+            .and_then(|i| i.bond.as_ref())
+            .expect("bond0");
+        (bond.kernel.clone(), bond.kernel.events.clone())
+    }
+
+    fn bond0(options: &str) -> String {
+        format!("auto bond0\niface bond0 inet manual\n    bond-slaves eno1 eno2\n{options}")
+    }
+
+    #[test]
+    fn the_mode_write_turns_miimon_on_after_an_explicit_zero() {
+        let (k, events) = outcome(&bond0("    bond-mode 802.3ad\n    bond-miimon 0\n"), "");
+        assert_eq!(k.number("miimon"), 100);
+        assert!(events.contains(&Event::MiimonForced {
+            mode: BondMode::Ieee8023ad,
+            at_load: false
+        }));
+    }
+
+    #[test]
+    fn a_mode_from_the_module_is_not_written_so_miimon_0_stays() {
+        let (k, _) = outcome(&bond0("    bond-miimon 0\n"), "options bonding mode=4\n");
+        assert_eq!(k.mode(), BondMode::Ieee8023ad);
+        assert_eq!(k.number("miimon"), 0);
+    }
+
+    #[test]
+    fn arp_monitoring_written_before_an_8023ad_mode_is_replaced() {
+        let (k, events) = outcome(
+            &bond0(
+                "    bond-mode 802.3ad\n    bond-arp-interval 1000\n    bond-arp-ip-target 198.18.0.1\n",
+            ),
+            "",
+        );
+        assert_eq!((k.number("arp_interval"), k.number("miimon")), (0, 100));
+        assert!(events.contains(&Event::TurnedOff {
+            key: "arp_interval",
+            by: "mode"
+        }));
+    }
+
+    #[test]
+    fn arp_interval_is_refused_when_the_module_already_chose_8023ad() {
+        let (k, events) = outcome(
+            &bond0("    bond-arp-interval 1000\n"),
+            "options bonding mode=802.3ad\n",
+        );
+        assert_eq!(k.number("arp_interval"), 0);
+        assert!(events.iter().any(|e| matches!(
+            e,
+            Event::Refused {
+                key: "arp_interval",
+                why: Refusal::Mode(BondMode::Ieee8023ad),
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn miimon_written_after_arp_interval_wins() {
+        let (k, _) = outcome(
+            &bond0(
+                "    bond-mode active-backup\n    bond-miimon 100\n    bond-arp-interval 1000\n    bond-arp-ip-target 198.18.0.1\n",
+            ),
+            "",
+        );
+        assert_eq!((k.number("miimon"), k.number("arp_interval")), (100, 0));
+    }
+
+    #[test]
+    fn delays_round_down_and_are_refused_without_miimon() {
+        let (k, _) = outcome(
+            &bond0("    bond-mode active-backup\n    bond-miimon 100\n    bond-updelay 250\n"),
+            "",
+        );
+        assert_eq!(k.number("updelay"), 200);
+        // The mode turns miimon on only after the delay was written.
+        let (k, events) = outcome(&bond0("    bond-mode 802.3ad\n    bond-updelay 200\n"), "");
+        assert_eq!((k.number("updelay"), k.number("miimon")), (0, 100));
+        assert!(events.iter().any(|e| matches!(
+            e,
+            Event::Refused {
+                key: "updelay",
+                why: Refusal::MiimonOff,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn module_checks_reset_arp_without_targets_and_force_miimon() {
+        let (k, events) = outcome(&bond0(""), "options bonding arp_interval=1000\n");
+        assert_eq!(k.number("arp_interval"), 0);
+        assert!(matches!(events[0], Event::ArpWithoutTargets { .. }));
+        let (k, _) = outcome(&bond0(""), "options bonding mode=balance-alb\n");
+        assert_eq!(k.number("miimon"), 100);
+    }
+
+    #[test]
+    fn options_ifenslave_does_not_write_have_no_effect() {
+        let (k, events) = outcome(&bond0("    bond-mode 802.3ad\n    bond-min-links 2\n"), "");
+        assert_eq!(k.number("min_links"), 0);
+        assert!(events.iter().any(|e| matches!(
+            e,
+            Event::NotApplied {
+                key: "min_links",
+                ..
+            }
+        )));
+        let (k, _) = outcome(
+            &bond0("    bond-mode 802.3ad\n"),
+            "options bonding min_links=2\n",
+        );
+        assert_eq!(k.number("min_links"), 2);
+    }
+
+    #[test]
+    fn primary_is_written_only_for_an_enslaved_name() {
+        let (k, _) = outcome(
+            &bond0("    bond-mode active-backup\n    bond-primary eno9 eno2\n"),
+            "",
+        );
+        assert_eq!(k.get("primary").map(|v| v.value.as_str()), Some("eno2"));
     }
 }

@@ -529,18 +529,26 @@ fn vlan_of(iface: &Interface<'_>) -> Option<Vlan> {
         .strip_prefix("vlan")
         .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
 
+    // A dotted name's id is the one ifupdown uses; `vlan-id` matters only for other names.
     let (id_text, id_origin) = match (id_opt, dotted, vlan_n) {
-        (Some(opt), _, _) => (opt.value().trim().to_string(), opt.value_location()),
-        (None, Some((_, id)), _) | (None, None, Some(id)) => (id.to_string(), header),
+        (_, Some((_, id)), _) => (id.to_string(), header),
+        (Some(opt), None, _) => (opt.value().trim().to_string(), opt.value_location()),
+        (None, None, Some(id)) => (id.to_string(), header),
         (None, None, None) => {
             // `vlan-raw-device` on an arbitrary name gives no id: still a VLAN.
             let raw = raw?;
             (String::new(), raw.value_location())
         }
     };
+    // ifupdown creates a dotted VLAN itself, on the parent its name says; the vlan package's
+    // hook, which reads `vlan-raw-device`, then finds it exists (NV303 reports a disagreement).
     let (parent, parent_origin) = match (raw, dotted) {
-        (Some(opt), _) => (opt.value().trim().to_string(), Some(opt.value_location())),
-        (None, Some((parent, _))) => (parent.to_string(), None),
+        (_, Some((parent, _))) => (
+            parent.to_string(),
+            raw.filter(|r| r.value().trim() == parent)
+                .map(|r| r.value_location()),
+        ),
+        (Some(opt), None) => (opt.value().trim().to_string(), Some(opt.value_location())),
         // `vlan10` without vlan-raw-device has no parent: the VLAN script cannot create it.
         (None, None) => (String::new(), None),
     };

@@ -3,7 +3,8 @@
 //!
 //! What the replay knows (ifupdown 0.8.41, ifenslave 2.13, vlan 2.0.5, bridge-utils 1.7 and
 //! Linux 6.1, each step observed in the VM by `tests/vm/fixtures.sh`):
-//! - `ifup -a` takes the `auto` interfaces in file order; bringing one up runs its pre-up phase
+//! - `ifup -a` takes the `auto` interfaces in file order (then udev brings up `allow-hotplug`
+//!   ones); bringing one up runs its pre-up phase
 //!   (ifenslave, the vlan and bridge hooks, `pre-up` commands), then its method's commands
 //!   (where `mtu` is applied: `ip link set dev IF mtu N`), then `up`/`post-up` commands. An
 //!   `inet6` stanza's `mtu` raises the link MTU only when it is larger; otherwise it sets the
@@ -16,7 +17,9 @@
 //! - A VLAN is created at its parent's MTU; its own `mtu` above the parent's is refused
 //!   (ERANGE) and ifup of the VLAN fails. The vlan package's hook first raises the parent to the
 //!   VLAN's `mtu` when the stanza names `vlan-raw-device`.
-//! - bridge-utils sets every port to the bridge's `mtu` before adding it.
+//! - bridge-utils sets every port to the bridge's `mtu` before adding it. A bridge follows its
+//!   smallest port until its MTU is changed explicitly; ifupdown setting the MTU the bridge
+//!   already has is no change, so such a bridge still follows a port lowered later.
 
 use std::collections::{HashMap, HashSet};
 
@@ -108,6 +111,8 @@ struct Replay<'m, 'h> {
     started: HashSet<String>,
     /// Bridges and the ports they hold.
     ports: HashMap<String, Vec<String>>,
+    /// Bridges whose MTU was changed explicitly: the kernel then stops following the ports.
+    user_mtu: HashSet<String>,
 }
 
 /// Replay `ifup -a` over the model.
@@ -117,15 +122,20 @@ pub fn replay(model: &Model<'_>) -> Links {
         links: Links::default(),
         started: HashSet::new(),
         ports: HashMap::new(),
+        user_mtu: HashSet::new(),
     };
-    let autos: Vec<String> = model
-        .allows
-        .iter()
-        .filter(|a| a.class == "auto" && !a.name.contains(['=', '/']))
-        .map(|a| a.name.clone())
-        .collect();
-    for name in autos {
-        r.up(&name);
+    // At boot networking.service runs `ifup -a` (the `auto` interfaces, in file order) and
+    // udev's ifup@.service brings up each `allow-hotplug` interface whose device exists.
+    for class in ["auto", "hotplug"] {
+        let names: Vec<String> = model
+            .allows
+            .iter()
+            .filter(|a| a.class == class && !a.name.contains(['=', '/']))
+            .map(|a| a.name.clone())
+            .collect();
+        for name in names {
+            r.up(&name);
+        }
     }
     r.links
 }
@@ -184,7 +194,13 @@ impl<'m, 'h> Replay<'m, 'h> {
                 }
             }
         }
+        if self.ports.contains_key(name) && self.current(name) != mtu {
+            // br_change_mtu marks an MTU the user chose; setting the value it already has is
+            // not a change and leaves the bridge following its ports.
+            self.user_mtu.insert(name.to_string());
+        }
         self.set(name, mtu, source);
+        self.follow_ports(name);
         let slaves: Vec<String> = self
             .links
             .enslaved
@@ -196,6 +212,23 @@ impl<'m, 'h> Replay<'m, 'h> {
             self.set(&slave, mtu, MtuSource::Bond(name.to_string()));
         }
         true
+    }
+
+    /// A bridge whose MTU nobody changed follows its smallest port (br_mtu_auto_adjust).
+    fn follow_ports(&mut self, port: &str) {
+        let bridges: Vec<String> = self
+            .ports
+            .iter()
+            .filter(|(bridge, ports)| ports.iter().any(|p| p == port) && !self.user_mtu.contains(*bridge))
+            .map(|(bridge, _)| bridge.clone())
+            .collect();
+        for bridge in bridges {
+            let min = self.ports[&bridge].iter().map(|p| self.current(p)).min();
+            if let Some(min) = min {
+                let source = self.links.mtus.get(&bridge).map_or(MtuSource::Default, |l| l.source.clone());
+                self.set(&bridge, min, source);
+            }
+        }
     }
 
     fn enslave(&mut self, slave: &str, bond: &str) {
@@ -317,6 +350,7 @@ impl<'m, 'h> Replay<'m, 'h> {
                     .entry(name.to_string())
                     .or_default()
                     .push(port.clone());
+                self.follow_ports(port);
             }
         }
         self.hooks(name, &stanzas, true);

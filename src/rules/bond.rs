@@ -313,23 +313,33 @@ fn lacp(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Vec<Diagno
     if mode != BondMode::Ieee8023ad {
         return;
     }
-    let rate = bond.effective("lacp_rate");
-    if rate
-        .as_ref()
-        .is_some_and(|r| r.origin == Origin::KernelDefault)
-    {
-        out.push(
-            at_origin(
-                Diagnostic::new(
-                    "NV110",
-                    format!("802.3ad bond {} does not set lacp_rate: slow LACP takes 90 s to notice a dead partner", iface.name),
-                ),
-                None,
-                iface,
-            )
-            .help("add `bond-lacp-rate fast` (LACPDUs every second, 3 s timeout), or `bond-lacp-rate slow` to make the choice explicit")
-            .note("the default is slow: the partner sends LACPDUs every 30 s and is declared gone after 3 missed ones"),
-        );
+    // On what runs: a module `lacp_rate` counts only when the module itself loads in 802.3ad.
+    let rate = bond.kernel.get("lacp_rate");
+    let implicit = rate.is_none_or(|r| {
+        matches!(r.set_by, SetBy::KernelDefault | SetBy::Driver) && r.value == "slow"
+    });
+    if implicit {
+        let ignored = bond.kernel.events_for("lacp_rate").find_map(|e| match e {
+            Event::ModuleParamIgnored { at, mode, .. } => Some((*at, *mode)),
+            _ => None,
+        });
+        let mut d = at_origin(
+            Diagnostic::new(
+                "NV110",
+                format!("802.3ad bond {} runs slow LACP: it takes 90 s to notice a dead partner", iface.name),
+            ),
+            None,
+            iface,
+        )
+        .help("add `bond-lacp-rate fast` (LACPDUs every second, 3 s timeout), or `bond-lacp-rate slow` to make the choice explicit");
+        d = match ignored {
+            Some((at, module_mode)) => d
+                .severity(Severity::Warning)
+                .label(Some(at), "ignored by the driver")
+                .note(format!("the module parameter lacp_rate is taken only when the module itself loads in 802.3ad mode; it loads in {} (\"lacp_rate param is irrelevant in mode {}\"), and switching the bond to 802.3ad later keeps slow", module_mode.name(), module_mode.name())),
+            None => d.note("nothing sets lacp_rate, and the default is slow: the partner sends LACPDUs every 30 s and is declared gone after 3 missed ones"),
+        };
+        out.push(d);
     }
     if let Some(opt) = bond.get("xmit_hash_policy") {
         let policy = opt.value.trim();
@@ -549,12 +559,10 @@ fn same_value(key: &str, a: &str, b: &str) -> bool {
 
 /// NV131.
 fn module_without_options(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
-    let monitored = ctx
-        .model
-        .bonding_module
-        .iter()
-        .any(|p| (p.name == "miimon" || p.name == "arp_interval") && p.value.trim() != "0");
-    if monitored {
+    // What a bond created with the module's defaults alone runs with (the driver forces
+    // miimon 100 at load in a mode without ARP support).
+    let defaults = crate::model::bringup::bond(&Bond::default(), &ctx.model.bonding_module, &[]);
+    if defaults.number("miimon") > 0 || defaults.number("arp_interval") > 0 {
         return;
     }
     let bonds: Vec<&Interface<'_>> = ctx

@@ -158,8 +158,11 @@ fn slave_drift(
     iface: &Interface<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    // A configured slave that the kernel has not enslaved to its bond.
-    if let Some(m) = iface.master() {
+    // A slave that booting this configuration enslaves (`model::mtu`'s replay of ifup: the
+    // first bond to claim it wins), which the kernel has not enslaved to that bond.
+    let predicted = ctx.model.links.enslaved.get(&iface.name);
+    let membership = predicted.and_then(|bond| iface.memberships.iter().find(|m| m.bond == *bond));
+    if let Some(m) = membership {
         let bond_live = live.link(&m.bond).is_some_and(|l| l.bond.is_some());
         if bond_live {
             let actual = live.link(&iface.name).and_then(|l| l.master.clone());

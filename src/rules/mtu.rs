@@ -214,9 +214,15 @@ fn bridge_ports(ctx: &Context<'_, '_>, bridge: &Interface<'_>, out: &mut Vec<Dia
             continue;
         }
         let ends = ctx.model.links.mtu(port_name).map_or(port_mtu, |l| l.mtu);
+        let bridge_ends = ctx.model.links.mtu(&bridge.name).map_or(mtu, |l| l.mtu);
         let note = if ends == mtu {
             format!(
                 "bridge-utils sets every port to the bridge's `mtu` when it adds it: {port_name} comes up first with its own {port_mtu} and ends at {mtu}, so its own `mtu` has no effect"
+            )
+        } else if bridge_ends < mtu {
+            format!(
+                "{port_name} applies its own `mtu {port_mtu}` after bridge-utils set it to {mtu}, and a bridge whose MTU was not changed by hand follows its smallest port: {} ends at {bridge_ends}, not {mtu}",
+                bridge.name
             )
         } else {
             format!(

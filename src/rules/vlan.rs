@@ -66,21 +66,23 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             );
         }
         // NV303.
-        if let (Some((dot_parent, dot_id)), Some(raw_loc)) =
-            (dotted(&iface.name), vlan.parent_origin)
+        if let (Some((dot_parent, dot_id)), Some(raw)) =
+            (dotted(&iface.name), iface.option(&["vlan-raw-device"]))
         {
-            if dot_parent != vlan.parent {
+            let raw_parent = raw.value().trim();
+            if dot_parent != raw_parent {
                 out.push(
                     Diagnostic::new(
                         "NV303",
                         format!(
-                            "{} is named after {dot_parent} but `vlan-raw-device` says {}",
-                            iface.name, vlan.parent
+                            "{} is named after {dot_parent} but `vlan-raw-device` says {raw_parent}",
+                            iface.name
                         ),
                     )
-                    .at(raw_loc)
+                    .at(raw.value_location())
                     .iface(&iface.name)
-                    .help(format!("make them agree: rename the stanza to {}.{dot_id}, or set `vlan-raw-device {dot_parent}`", vlan.parent)),
+                    .help(format!("make them agree: rename the stanza to {raw_parent}.{dot_id}, or set `vlan-raw-device {dot_parent}`"))
+                    .note(format!("ifupdown creates a dotted VLAN itself, on the parent its name says ({dot_parent}), and `vlan-raw-device` is not used; if {dot_parent} does not exist, the vlan hook creates {raw_parent}.{dot_id} instead and {} never appears", iface.name)),
                 );
             }
         }

@@ -24,7 +24,9 @@ for i in $(seq 1 $vms); do
     install -m 755 "$netvet" "$r/usr/local/bin/netvet"
     # No DHCP server is reachable from the VM: this dhclient stands in for one that gets a
     # lease at once, so that `inet dhcp` stanzas come up as they would on a real network.
-    printf '#!/bin/sh\nexit 0\n' > "$r/sbin/dhclient"; chmod 755 "$r/sbin/dhclient"
+    # (It sets the link up, as dhclient does; its last argument is the interface.)
+    printf '#!/bin/sh\nfor i; do :; done\nexec ip link set dev "$i" up\n' > "$r/sbin/dhclient"
+    chmod 755 "$r/sbin/dhclient"
     mkdir -p "$r/scenarios"
     roots+=("$r")
 done

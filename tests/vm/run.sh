@@ -54,4 +54,13 @@ echo "== VM: ifup -a in a Debian root, then netvet check --live"
 # The real systemd as PID 1 creates the socket units' sockets; netvet must read them right.
 echo "== VM: systemd socket units and BindIPv6Only="
 "$here/systemd.sh" "$root/target/debug/netvet" || { echo "vm: systemd FAILED" >&2; rc=1; }
+# Every configuration fixture brought up by the real ifup -a; netvet's replay of ifupdown and
+# each rule's claims must match what the kernel ended up with. Release build: the binary runs
+# twice per fixture under emulation.
+echo "== VM: every fixture through ifup -a (fixtures.sh)"
+if cargo build --quiet --release --manifest-path "$root/Cargo.toml"; then
+    "$here/fixtures.sh" "$root/target/release/netvet" || { echo "vm: fixtures FAILED" >&2; rc=1; }
+else
+    echo "vm: release build for fixtures.sh failed" >&2; rc=1
+fi
 exit "$rc"

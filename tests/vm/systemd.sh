@@ -6,20 +6,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 netvet=$(realpath "$1")
-cache=${NETVET_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/netvet-vm}
-rootfs=$cache/rootfs-systemd
-
-if [ ! -x "$rootfs/lib/systemd/systemd" ]; then
-    command -v debootstrap >/dev/null || {
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-    }
-    rm -rf "$rootfs.tmp"
-    debootstrap --variant=minbase --include=systemd,systemd-sysv,iproute2,kmod \
-        bookworm "$rootfs.tmp" >"$cache/debootstrap-systemd.log" 2>&1 \
-        || { echo "vm: debootstrap failed:" >&2; tail -20 "$cache/debootstrap-systemd.log" >&2; exit 1; }
-    mv "$rootfs.tmp" "$rootfs"
-fi
+# shellcheck source=rootfs.sh
+. "$here/rootfs.sh"
+rootfs=$(ensure_rootfs systemd systemd,systemd-sysv,iproute2,kmod)
 
 # The test units, netvet, and a quiet boot: no getty, no units that need hardware.
 sd=$rootfs/etc/systemd/system
