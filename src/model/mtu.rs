@@ -140,13 +140,22 @@ pub fn replay(model: &Model<'_>) -> Links {
     r.links
 }
 
+/// A stanza's `mtu`, when it is one the kernel can take (NV004 reports the others; ifup fails
+/// on them and the link keeps its MTU).
 fn own_mtu(stanza: &StanzaRef<'_>) -> Option<(u32, Location)> {
     let opt = stanza
         .stanza
         .options
         .iter()
         .find(|o| o.name.text == "mtu")?;
-    Some((opt.value.text.trim().parse().ok()?, stanza.loc(opt)))
+    let mtu = opt
+        .value
+        .text
+        .trim()
+        .parse()
+        .ok()
+        .filter(|m| (68..=65535).contains(m))?;
+    Some((mtu, stanza.loc(opt)))
 }
 
 impl<'m, 'h> Replay<'m, 'h> {
@@ -219,13 +228,19 @@ impl<'m, 'h> Replay<'m, 'h> {
         let bridges: Vec<String> = self
             .ports
             .iter()
-            .filter(|(bridge, ports)| ports.iter().any(|p| p == port) && !self.user_mtu.contains(*bridge))
+            .filter(|(bridge, ports)| {
+                ports.iter().any(|p| p == port) && !self.user_mtu.contains(*bridge)
+            })
             .map(|(bridge, _)| bridge.clone())
             .collect();
         for bridge in bridges {
             let min = self.ports[&bridge].iter().map(|p| self.current(p)).min();
             if let Some(min) = min {
-                let source = self.links.mtus.get(&bridge).map_or(MtuSource::Default, |l| l.source.clone());
+                let source = self
+                    .links
+                    .mtus
+                    .get(&bridge)
+                    .map_or(MtuSource::Default, |l| l.source.clone());
                 self.set(&bridge, min, source);
             }
         }

@@ -609,31 +609,19 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
     };
     if bonds.len() > 1 {
         let m = &iface.memberships;
-        out.push(
-            Diagnostic::new(
-                "NV120",
-                format!(
-                    "{} is enslaved to both {} and {}",
-                    iface.name, m[0].bond, m[1].bond
-                ),
-            )
-            .at(m[1].location)
-            .iface(&iface.name)
-            .label(
-                Some(m[0].location),
-                format!("enslaved to {} here", m[0].bond),
-            )
-            .help("an interface can belong to one bond only: remove it from one of them")
-            .note(
-                "whichever bond comes up second fails to enslave it (\"Device or resource busy\")",
+        let winner = ctx.model.links.enslaved.get(&iface.name);
+        let outcome = match winner {
+            Some(bond) => format!(
+                "booting this configuration, {bond} enslaves it first; the other bond's attempt fails (\"Device is in use and cannot be enslaved\") and ifup still exits 0"
             ),
-        );
-        // NV123: the slave's own bond-master disagrees with a bond's list.
-        if let (Some(list), Some(own)) = (
-            m.iter().find(|x| x.via == MembershipVia::BondSlaves),
-            m.iter().find(|x| x.via == MembershipVia::BondMaster),
-        ) {
-            out.push(
+            None => "whichever bond comes up second fails to enslave it (\"Device is in use and cannot be enslaved\")".to_string(),
+        };
+        let list = m.iter().find(|x| x.via == MembershipVia::BondSlaves);
+        let own = m.iter().find(|x| x.via == MembershipVia::BondMaster);
+        match (list, own) {
+            // One bond lists it and its own stanza names another: say exactly that (NV123),
+            // not the more general NV120.
+            (Some(list), Some(own)) if bonds.len() == 2 => out.push(
                 Diagnostic::new(
                     "NV123",
                     format!(
@@ -647,8 +635,26 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
                 .help(format!(
                     "make `bond-master` name {} or remove the interface from {}'s list",
                     list.bond, list.bond
-                )),
-            );
+                ))
+                .note(outcome),
+            ),
+            _ => out.push(
+                Diagnostic::new(
+                    "NV120",
+                    format!(
+                        "{} is enslaved to both {} and {}",
+                        iface.name, m[0].bond, m[1].bond
+                    ),
+                )
+                .at(m[1].location)
+                .iface(&iface.name)
+                .label(
+                    Some(m[0].location),
+                    format!("enslaved to {} here", m[0].bond),
+                )
+                .help("an interface can belong to one bond only: remove it from one of them")
+                .note(outcome),
+            ),
         }
     }
     for m in &iface.memberships {

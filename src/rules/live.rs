@@ -219,8 +219,8 @@ fn mtu_drift(ctx: &Context<'_, '_>, iface: &Interface<'_>, link: &Link, out: &mu
         return;
     };
     let configured = iface.mtu();
-    // A NIC nothing sets keeps whatever MTU it has.
-    if want.source == MtuSource::Default && configured.is_none() {
+    // A link nothing sets (or whose `mtu` is invalid, NV004) keeps whatever MTU it has.
+    if want.source == MtuSource::Default {
         return;
     }
     let Some(have) = link.mtu else { return };
