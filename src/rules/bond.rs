@@ -15,6 +15,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 // An invalid mode is NV004; the mode-dependent rules cannot say anything useful.
                 continue;
             };
+            never_created(iface, out);
             link_monitoring(iface, bond, out);
             delays(iface, bond, out);
             lacp(iface, bond, mode, out);
@@ -37,6 +38,27 @@ fn at_origin(d: Diagnostic, origin: Option<Origin>, iface: &Interface<'_>) -> Di
             .label(Some(loc), "set for every bond by the module parameter here"),
         Some(Origin::KernelDefault) | None => d.at_opt(iface.first_header()),
     }
+}
+
+/// NV115: ifenslave creates a bond only for a stanza with `bond-slaves` (or `slaves`) or
+/// `bond-mode`; other `bond-*` options alone make nothing.
+fn never_created(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+    if iface
+        .option(&["bond-slaves", "slaves", "bond-mode"])
+        .is_some()
+    {
+        return;
+    }
+    out.push(
+        Diagnostic::new(
+            "NV115",
+            format!("{} has bond options but neither `bond-slaves` nor `bond-mode`: nothing creates the bond", iface.name),
+        )
+        .at_opt(iface.first_header())
+        .iface(&iface.name)
+        .help(format!("add `bond-slaves none` (when the slaves name it with `bond-master`) or `bond-mode MODE` to {}'s stanza", iface.name))
+        .note("ifenslave's pre-up hook sets a stanza up as a bond only when it has bond-slaves or bond-mode; otherwise no bond is created, ifup of it fails (\"Cannot find device\") and its slaves fail to enslave"),
+    );
 }
 
 /// Where a configured option was written, for pointing at it.

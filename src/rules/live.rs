@@ -223,6 +223,12 @@ fn mtu_drift(ctx: &Context<'_, '_>, iface: &Interface<'_>, link: &Link, out: &mu
     if want.source == MtuSource::Default {
         return;
     }
+    // A slave that is not in its bond is NV503's finding; its MTU follows from that.
+    if let MtuSource::Bond(bond) = &want.source {
+        if link.master.as_deref() != Some(bond.as_str()) {
+            return;
+        }
+    }
     let Some(have) = link.mtu else { return };
     if want.mtu == have {
         return;
