@@ -9,12 +9,22 @@
 //!   `_` and `-` (so `eth0.cfg` is ignored), in alphabetical order.
 //! - ifupdown reads a file at most once; a second `source` of it is skipped, which is also how it
 //!   survives an include cycle. netvet reports the cycle.
+//! - Files are read in ifupdown's order: a `source` line is followed where it stands, before the
+//!   rest of the including file. `iface A ... inherits B` needs an `iface B` (of A's family, or
+//!   any family when A gives none) read before it, in this file or an earlier one; otherwise
+//!   ifupdown stops there ("unknown iface to inherit from").
+//! - A fatal error in the main file rejects the whole configuration; netvet keeps reading it all
+//!   to show every problem. A fatal error in a file read through `source` only ends that file:
+//!   ifupdown ignores the rest of it (including its `source` lines) and goes on with the
+//!   including file, so netvet moves what follows the error out of the model
+//!   ([`interfaces::InterfacesFile::cut_at_stop`]) and says so in the error's help.
 
 use std::path::{Path, PathBuf};
 
 use super::{Host, ReadError, Root, read_file};
 use crate::source::{FileId, Location, Span};
 use crate::syntax::interfaces::{self, Item, SourceKind};
+use crate::syntax::{SyntaxError, Word};
 
 /// What went wrong while following `source` lines. Each becomes an NV002 finding.
 #[derive(Debug)]
@@ -45,6 +55,7 @@ pub fn load_root(root: &Root, host: &mut Host) {
         root,
         host,
         stack: Vec::new(),
+        defined: Vec::new(),
     }
     .file(&main, None);
 }
@@ -57,6 +68,7 @@ pub fn load_file(path: &Path, host: &mut Host) {
         root: &root,
         host,
         stack: Vec::new(),
+        defined: Vec::new(),
     }
     .file(path, None);
 }
@@ -66,6 +78,21 @@ struct Loader<'a> {
     host: &'a mut Host,
     /// Files being read, outermost first, to detect cycles.
     stack: Vec<PathBuf>,
+    /// `(name, family)` of the stanzas ifupdown has read so far, for `inherits`.
+    defined: Vec<(String, String)>,
+}
+
+/// What the loader does with one item, in file order.
+enum Step {
+    Define(String, String),
+    Inherit {
+        name: String,
+        family: Option<String>,
+        parent: Word,
+        at: usize,
+    },
+    Source(SourceKind, String, Span),
+    Nothing,
 }
 
 impl Loader<'_> {
@@ -102,24 +129,78 @@ impl Loader<'_> {
             }
         };
         let parsed = interfaces::parse(&self.host.sources.get(id).text);
-        let sources: Vec<(SourceKind, String, Span)> = parsed
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Source { kind, pattern, .. } => {
-                    Some((*kind, pattern.text.clone(), pattern.span))
-                }
-                _ => None,
-            })
-            .collect();
+        let index = self.host.interfaces.len();
         self.host.interfaces.push((id, parsed));
+        let included = requested_by.is_some();
 
         self.stack.push(canonical);
         let dir = real.parent().map(Path::to_path_buf).unwrap_or_default();
-        for (kind, pattern, span) in sources {
-            self.source(id, &dir, kind, &pattern, span);
+        let mut i = 0;
+        loop {
+            let parsed = &self.host.interfaces[index].1;
+            let Some(item) = parsed.items.get(i) else {
+                break;
+            };
+            i += 1;
+            let stopped = parsed
+                .stop
+                .as_ref()
+                .is_some_and(|s| item.start() as usize >= s.at);
+            if stopped && included {
+                break;
+            }
+            match step(item) {
+                Step::Define(name, family) => self.defined.push((name, family)),
+                Step::Inherit {
+                    name,
+                    family,
+                    parent,
+                    at,
+                } => {
+                    let found = self
+                        .defined
+                        .iter()
+                        .find(|(n, f)| *n == parent.text && family.as_ref().is_none_or(|x| x == f))
+                        .map(|(_, f)| f.clone());
+                    match found {
+                        Some(parent_family) => {
+                            self.defined.push((name, family.unwrap_or(parent_family)));
+                        }
+                        None => {
+                            let err = unknown_parent(&name, family.as_deref(), &parent);
+                            self.host.interfaces[index].1.fatal(
+                                at,
+                                "unknown iface to inherit from",
+                                err,
+                            );
+                            if included {
+                                break;
+                            }
+                        }
+                    }
+                }
+                Step::Source(kind, pattern, span) => {
+                    self.source(id, &dir, kind, &pattern, span);
+                }
+                Step::Nothing => {}
+            }
         }
         self.stack.pop();
+
+        let parsed = &mut self.host.interfaces[index].1;
+        if included {
+            if let Some(stop) = parsed.stop.clone() {
+                parsed.cut_at_stop();
+                if let Some(err) = parsed.errors.get_mut(stop.error) {
+                    err.help = Some(format!(
+                        "ifupdown stops reading this file here (\"{}\"); as the file is read \
+                         through `source`, it ignores the rest of the file and goes on with the \
+                         file that includes it: fix the line, or nothing after it takes effect",
+                        stop.reason
+                    ));
+                }
+            }
+        }
     }
 
     fn source(&mut self, from: FileId, dir: &Path, kind: SourceKind, pattern: &str, span: Span) {
@@ -196,6 +277,50 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+fn step(item: &Item) -> Step {
+    match item {
+        Item::Iface(s) => {
+            let family = s.family.as_ref().map(|w| w.text.clone());
+            match (&s.inherits, family) {
+                (Some(parent), family) => Step::Inherit {
+                    name: s.name.text.clone(),
+                    family,
+                    parent: parent.clone(),
+                    at: s.header.start as usize,
+                },
+                // A header ifupdown rejects defines nothing.
+                (None, Some(family)) if s.method.is_some() => {
+                    Step::Define(s.name.text.clone(), family)
+                }
+                _ => Step::Nothing,
+            }
+        }
+        Item::Source { kind, pattern, .. } => {
+            Step::Source(*kind, pattern.text.clone(), pattern.span)
+        }
+        _ => Step::Nothing,
+    }
+}
+
+fn unknown_parent(name: &str, family: Option<&str>, parent: &Word) -> SyntaxError {
+    let wanted = match family {
+        Some(f) => format!("`iface {} {f} ...`", parent.text),
+        None => format!("`iface {} ...`", parent.text),
+    };
+    SyntaxError::new(
+        parent.span,
+        format!(
+            "`iface {name}` inherits from `{}`, but no {wanted} stanza is read before it",
+            parent.text
+        ),
+    )
+    .with_help(
+        "ifupdown stops here (\"unknown iface to inherit from\"): it looks only at stanzas it has \
+         already read, of the same family; define the parent above this stanza (or in a file \
+         sourced before it)",
+    )
 }
 
 /// Split a `source` argument into words as wordexp(3) does for the cases seen in practice:

@@ -414,17 +414,26 @@ fn auto_without_iface(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for entry in &ctx.model.allows {
-        let name = entry.name.as_str();
-        // `/eth*/=foo` and `mac/...` are pattern forms.
-        if (name == "lo" && implicit_lo) || name.contains(['/', '=']) {
+        let written = entry.name.as_str();
+        // `/eth*/=foo` and `mac/...` are pattern forms, matched against the machine's devices.
+        if written.contains('/') {
+            continue;
+        }
+        // `PHYS=LOGICAL` brings PHYS up with the `iface LOGICAL` stanza, and skips mappings.
+        let (name, logical) = match written.split_once('=') {
+            Some((_, logical)) => (logical, true),
+            None => (written, false),
+        };
+        if name == "lo" && implicit_lo {
             continue;
         }
         if ctx.model.get(name).is_some_and(Interface::has_stanza) {
             continue;
         }
-        if mapping_patterns
-            .iter()
-            .any(|p| glob::Pattern::new(p).is_ok_and(|p| p.matches(name)))
+        if !logical
+            && mapping_patterns
+                .iter()
+                .any(|p| glob::Pattern::new(p).is_ok_and(|p| p.matches(name)))
         {
             continue;
         }
@@ -444,13 +453,13 @@ fn auto_without_iface(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(
                 "NV005",
-                format!("`{keyword} {name}` has no `iface {name}` stanza"),
+                format!("`{keyword} {written}` has no `iface {name}` stanza"),
             )
             .severity(severity)
             .at(entry.location)
             .iface(name)
             .help(format!(
-                "add `iface {name} inet manual` (or the method you need), or remove `{name}` from the `{keyword}` line; {consequence}"
+                "add `iface {name} inet manual` (or the method you need), or remove `{written}` from the `{keyword}` line; {consequence}"
             )),
         );
     }

@@ -10,13 +10,25 @@
 //! - Trailing white space is trimmed, then the line is split into words at white space.
 //! - `iface`, `mapping`, `auto`, `allow-CLASS`, `source`, `source-dir*` (a prefix match, so
 //!   `source-directory` and `source-dir` both work), `no-auto-down`, `no-scripts` and `rename` are
-//!   keywords. `auto`, `allow-*`, `no-auto-down` and `no-scripts` with no argument inside a stanza
-//!   apply to that stanza and keep it open; with arguments, and every other keyword, they end it.
+//!   keywords. `auto`, `allow-*`, `no-auto-down` and `no-scripts` with no argument inside an
+//!   `iface` stanza apply to that stanza and keep it open; inside a `mapping` they end it; with
+//!   arguments, and every other keyword, they end any stanza.
 //! - Any other first word is an option of the open `iface` stanza, or `script`/`map` of an open
 //!   `mapping`; elsewhere ifupdown stops with "misplaced option".
+//! - Words are read into 80-byte buffers: ifupdown keeps the first 79 bytes of a longer keyword,
+//!   option name, interface name or `auto` name, and does not terminate the copy, so stale bytes
+//!   may follow. Option values and `source` paths are the rest of the line and are not cut.
+//!   netvet keeps the whole word and warns.
 //!
-//! ifupdown stops at the first fatal error; this parser records it and goes on, so that one run
-//! shows every problem. Each error says whether ifupdown would reject the file.
+//! ifupdown stops reading a file at its first fatal error. In the main interfaces file that
+//! rejects the whole configuration ("couldn't read interfaces file"); in a file read through
+//! `source` or `source-directory` it only ends that file: the lines after the error are ignored
+//! and ifupdown goes on with the including file. This parser records where ifupdown stops
+//! ([`InterfacesFile::stop`]) and goes on, so that one run shows every problem; the loader
+//! decides what the stop means ([`InterfacesFile::cut_at_stop`] for included files). Errors that
+//! are not at the stop are either later fatal errors or warnings ifupdown only prints.
+//! `inherits` naming a stanza not read before is fatal too ("unknown iface to inherit from"),
+//! but depends on the files read earlier, so the loader checks it.
 
 use nom::IResult;
 use nom::Parser;
@@ -51,6 +63,102 @@ pub struct InterfacesFile {
     pub errors: Vec<SyntaxError>,
     /// `# netvet: ignore ...` comments, with the range of text each one covers.
     pub suppressions: Vec<SuppressionComment>,
+    /// The first error that makes ifupdown stop reading the file, if any.
+    pub stop: Option<Stop>,
+    /// Items after the stop of a file read through `source`: ifupdown never reads them, so the
+    /// model does not see them. Empty until [`InterfacesFile::cut_at_stop`].
+    pub unread: Vec<Item>,
+}
+
+/// Where and why ifupdown stops reading a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stop {
+    /// Index of the error in [`InterfacesFile::errors`].
+    pub error: usize,
+    /// Byte offset of the logical line ifupdown stops at: nothing from here on is read.
+    pub at: usize,
+    /// ifupdown's own message.
+    pub reason: &'static str,
+}
+
+impl InterfacesFile {
+    /// Record an error ifupdown only warns about.
+    pub fn warn(&mut self, err: SyntaxError) {
+        self.insert_error(err);
+    }
+
+    /// Record an error that stops ifupdown at the logical line starting at `at`. The earliest
+    /// such error is the stop.
+    pub fn fatal(&mut self, at: usize, reason: &'static str, err: SyntaxError) {
+        let index = self.insert_error(err);
+        match &mut self.stop {
+            Some(stop) if stop.at <= at => {}
+            stop => {
+                *stop = Some(Stop {
+                    error: index,
+                    at,
+                    reason,
+                })
+            }
+        }
+    }
+
+    /// Keep `errors` in file order (the loader adds some after parsing); returns the index.
+    fn insert_error(&mut self, err: SyntaxError) -> usize {
+        let index = self
+            .errors
+            .partition_point(|e| e.span.start <= err.span.start);
+        self.errors.insert(index, err);
+        if let Some(stop) = &mut self.stop {
+            if stop.error >= index {
+                stop.error += 1;
+            }
+        }
+        index
+    }
+
+    /// What ifupdown keeps of a file read through `source` that has a stop: items from the stop
+    /// on move to [`InterfacesFile::unread`], and a stanza open at the stop keeps only the lines
+    /// before it. Errors are all kept.
+    pub fn cut_at_stop(&mut self) {
+        let Some(at) = self.stop.as_ref().map(|s| s.at) else {
+            return;
+        };
+        let at = at as u32;
+        let first_unread = self.items.partition_point(|i| i.start() < at);
+        self.unread = self.items.split_off(first_unread);
+        match self.items.last_mut() {
+            Some(Item::Iface(stanza)) => {
+                stanza.options.retain(|o| o.span.start < at);
+                stanza.flags.retain(|f| f.span.start < at);
+                let mut span = stanza.header;
+                for o in &stanza.options {
+                    span = span.cover(o.span);
+                }
+                for f in &stanza.flags {
+                    span = span.cover(f.span);
+                }
+                stanza.span = span;
+            }
+            Some(Item::Mapping(mapping)) => {
+                mapping.maps.retain(|m| m.span.start < at);
+                if mapping.script.as_ref().is_some_and(|s| s.span.start >= at) {
+                    mapping.script = None;
+                }
+                let mut span = mapping.keyword.span;
+                for w in mapping
+                    .patterns
+                    .iter()
+                    .chain(&mapping.maps)
+                    .chain(&mapping.script)
+                {
+                    span = span.cover(w.span);
+                }
+                mapping.span = span;
+            }
+            _ => {}
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -74,6 +182,19 @@ pub enum Item {
         keyword: Word,
         args: Vec<Word>,
     },
+}
+
+impl Item {
+    /// Where the item starts in its file.
+    pub fn start(&self) -> u32 {
+        match self {
+            Item::Iface(s) => s.header.start,
+            Item::Mapping(m) => m.span.start,
+            Item::Allow { keyword, .. }
+            | Item::Source { keyword, .. }
+            | Item::Other { keyword, .. } => keyword.span.start,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -306,20 +427,24 @@ pub fn parse(text: &str) -> InterfacesFile {
         let rest = words.get(1).map(|&(s, _)| (s, line.text.len()));
 
         let keyword = first.text.as_str();
+        check_word_lengths(&mut file, keyword, &first, &args);
         match keyword {
             "iface" => {
-                let stanza = parse_iface_header(first, &args, line.span, &mut file.errors);
+                let stanza = parse_iface_header(first, &args, line.span, &mut file);
                 file.items.push(Item::Iface(stanza));
                 open = Open::Iface(file.items.len() - 1);
             }
             "mapping" => {
                 if args.is_empty() {
-                    file.errors.push(
+                    file.warn(
                         SyntaxError::new(
                             line.span,
                             "`mapping` needs at least one interface pattern",
                         )
-                        .with_help("write `mapping eth0` followed by `script` and `map` lines"),
+                        .with_help(
+                            "ifupdown accepts it, but the mapping matches nothing: write \
+                             `mapping eth0` followed by `script` and `map` lines",
+                        ),
                     );
                 }
                 file.items.push(Item::Mapping(Mapping {
@@ -344,12 +469,17 @@ pub fn parse(text: &str) -> InterfacesFile {
                 || k == "no-scripts" =>
             {
                 if args.is_empty() {
-                    // Inside a stanza, a bare flag applies to the stanza and keeps it open.
-                    if let Open::Iface(i) = open {
-                        if let Item::Iface(stanza) = &mut file.items[i] {
-                            stanza.span = stanza.span.cover(line.span);
-                            stanza.flags.push(first);
+                    // Inside an iface stanza, a bare flag applies to the stanza and keeps it
+                    // open; it ends a mapping.
+                    match open {
+                        Open::Iface(i) => {
+                            if let Item::Iface(stanza) = &mut file.items[i] {
+                                stanza.span = stanza.span.cover(line.span);
+                                stanza.flags.push(first);
+                            }
                         }
+                        Open::Mapping(_) => open = Open::None,
+                        Open::None => {}
                     }
                     continue;
                 }
@@ -387,7 +517,9 @@ pub fn parse(text: &str) -> InterfacesFile {
                             value: line.word(s, e),
                             span: line.span,
                         }),
-                        None => file.errors.push(
+                        None => file.fatal(
+                            line.span.start as usize,
+                            "option with empty value",
                             SyntaxError::new(
                                 line.span,
                                 format!("option `{keyword}` has an empty value"),
@@ -409,12 +541,16 @@ pub fn parse(text: &str) -> InterfacesFile {
                         ("script", Some(value)) if mapping.script.is_none() => {
                             mapping.script = Some(value);
                         }
-                        ("script", Some(_)) => file.errors.push(
+                        ("script", Some(_)) => file.fatal(
+                            line.span.start as usize,
+                            "duplicate script in mapping",
                             SyntaxError::new(line.span, "duplicate `script` in mapping")
                                 .with_help("a mapping runs exactly one script; delete one of them"),
                         ),
                         ("map", Some(value)) => mapping.maps.push(value),
-                        _ => file.errors.push(
+                        _ => file.fatal(
+                            line.span.start as usize,
+                            "misplaced option",
                             SyntaxError::new(
                                 first.span,
                                 format!("`{keyword}` is not allowed in a mapping stanza"),
@@ -426,13 +562,54 @@ pub fn parse(text: &str) -> InterfacesFile {
                         ),
                     }
                 }
-                Open::None => file.errors.push(misplaced(&first, &file.items)),
+                Open::None => {
+                    let err = misplaced(&first, &file.items);
+                    file.fatal(line.span.start as usize, "misplaced option", err);
+                }
             },
         }
     }
 
     file.suppressions = resolve_suppressions(comments, &file.items, &lines, text.len());
     file
+}
+
+/// ifupdown's word buffer: `char firstword[80]` and friends, read with `next_word(.., 80)`.
+pub const MAX_WORD: usize = 79;
+
+/// Warn about the words of a line that ifupdown reads into its 80-byte buffers and cuts: the
+/// first word always; every word of `iface`, `mapping`, `auto`, `allow-*`, `no-auto-down`,
+/// `no-scripts` and `rename` lines. Option values and `source` paths are read whole.
+fn check_word_lengths(file: &mut InterfacesFile, keyword: &str, first: &Word, args: &[Word]) {
+    let all_words = matches!(
+        keyword,
+        "iface" | "mapping" | "auto" | "no-auto-down" | "no-scripts" | "rename"
+    ) || (keyword.starts_with("allow-") && keyword.len() > 6);
+    let words = std::iter::once(first).chain(args.iter().filter(|_| all_words));
+    for word in words.filter(|w| w.text.len() > MAX_WORD) {
+        let head = |n: usize| {
+            let mut cut = n;
+            while !word.text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            &word.text[..cut]
+        };
+        let err = SyntaxError::new(
+            word.span,
+            format!(
+                "`{}...` is {} bytes long; ifupdown keeps only the first {MAX_WORD}",
+                head(20),
+                word.text.len(),
+            ),
+        )
+        .with_help(format!(
+            "ifupdown reads words into an 80-byte buffer: it cuts this one to `{}` and may append \
+             stale bytes from an earlier word, so the name it uses is unpredictable; use a word \
+             of at most {MAX_WORD} bytes",
+            head(MAX_WORD)
+        ));
+        file.warn(err);
+    }
 }
 
 fn misplaced(first: &Word, items: &[Item]) -> SyntaxError {
@@ -466,9 +643,11 @@ fn push_source(
             kind,
             pattern: line.word(s, e),
         }),
-        None => file.errors.push(
-            SyntaxError::new(line.span, format!("`{}` needs a path", keyword.text))
-                .with_help("ifupdown would try to read the including file's directory itself"),
+        None => file.warn(
+            SyntaxError::new(line.span, format!("`{}` needs a path", keyword.text)).with_help(
+                "ifupdown tries to read the including file's directory as a file, prints an \
+                 error and goes on: give the path, or delete the line",
+            ),
         ),
     }
 }
@@ -477,8 +656,11 @@ fn parse_iface_header(
     keyword: Word,
     args: &[Word],
     header: Span,
-    errors: &mut Vec<SyntaxError>,
+    file: &mut InterfacesFile,
 ) -> Stanza {
+    const NO_TYPE: &str = "unknown or no address type and no inherits keyword specified";
+    const NO_METHOD: &str = "unknown or no method and no inherits keyword specified";
+    let at = header.start as usize;
     let mut stanza = Stanza {
         keyword,
         name: Word::new("", header),
@@ -492,7 +674,9 @@ fn parse_iface_header(
     };
     let mut args = args.iter();
     let Some(name) = args.next() else {
-        errors.push(
+        file.fatal(
+            at,
+            "too few parameters for iface line",
             SyntaxError::new(
                 header,
                 "`iface` needs an interface name, a family and a method",
@@ -506,7 +690,9 @@ fn parse_iface_header(
     let family = args.next();
     let mut inherits_keyword = false;
     match family {
-        None => errors.push(
+        None => file.fatal(
+            at,
+            NO_TYPE,
             SyntaxError::new(
                 name.span,
                 format!("`iface {}` has no address family and method", name.text),
@@ -518,7 +704,9 @@ fn parse_iface_header(
             ),
         ),
         Some(f) if f.text == "inherits" => inherits_keyword = true,
-        Some(f) if !is_known_family(&f.text) => errors.push(
+        Some(f) if !is_known_family(&f.text) => file.fatal(
+            at,
+            NO_TYPE,
             SyntaxError::new(f.span, format!("unknown address family `{}`", f.text)).with_help(
                 "use inet, inet6, can, ipx or meta; ifupdown rejects the file \
                  (\"unknown or no address type\")",
@@ -527,7 +715,9 @@ fn parse_iface_header(
         Some(f) => {
             stanza.family = Some(f.clone());
             match args.next() {
-                None => errors.push(
+                None => file.fatal(
+                    at,
+                    NO_METHOD,
                     SyntaxError::new(
                         f.span,
                         format!("`iface {} {}` has no method", name.text, f.text),
@@ -544,7 +734,9 @@ fn parse_iface_header(
                         .find(|(fam, _)| *fam == f.text)
                         .map(|(_, ms)| ms.join(", "))
                         .unwrap_or_default();
-                    errors.push(
+                    file.fatal(
+                        at,
+                        NO_METHOD,
                         SyntaxError::new(
                             m.span,
                             format!("unknown method `{}` for family {}", m.text, f.text),
@@ -561,7 +753,7 @@ fn parse_iface_header(
             if extra.text == "inherits" {
                 inherits_keyword = true;
             } else {
-                errors.push(
+                file.warn(
                     SyntaxError::new(
                         extra.span,
                         format!("extra word `{}` on the iface line is ignored", extra.text),
@@ -574,7 +766,9 @@ fn parse_iface_header(
     if inherits_keyword {
         match args.next() {
             Some(parent) => stanza.inherits = Some(parent.clone()),
-            None => errors.push(
+            None => file.fatal(
+                at,
+                "'inherits' keyword is missing a parameter",
                 SyntaxError::new(
                     header,
                     "`inherits` is missing the interface to inherit from",
@@ -791,6 +985,32 @@ mod tests {
             &text[s.covers.range()],
             "iface bond0 inet manual\n  bond-mode 802.3ad"
         );
+    }
+
+    #[test]
+    fn stop_is_the_first_fatal_error_and_cut_keeps_what_ifupdown_read() {
+        let text = "iface a inet manual extra\n  mtu 1\n  mtu\n  hwaddress x\nauto b\niface b inet manual\n";
+        let mut f = parse(text);
+        let stop = f.stop.clone().unwrap();
+        assert_eq!(stop.reason, "option with empty value");
+        assert!(f.errors[stop.error].message.contains("empty value"));
+        assert_eq!(&text[stop.at..stop.at + 3], "mtu");
+        f.cut_at_stop();
+        assert_eq!(f.items.len(), 1);
+        assert_eq!(f.unread.len(), 2);
+        assert_eq!(stanzas(&f)[0].options.len(), 1);
+        assert_eq!(f.errors.len(), 2, "the warning and the stop are both kept");
+    }
+
+    #[test]
+    fn bare_auto_ends_a_mapping_and_long_words_warn() {
+        let f = parse("mapping eth0\n  script /x\nauto\n  map a b\n");
+        assert_eq!(f.stop.as_ref().unwrap().reason, "misplaced option");
+        let long = "y".repeat(100);
+        let f = parse(&format!("iface a inet manual\n  {long} {long}\n"));
+        assert!(f.stop.is_none());
+        assert_eq!(f.errors.len(), 1, "only the option name is cut");
+        assert!(f.errors[0].message.contains("100 bytes"));
     }
 
     #[test]
