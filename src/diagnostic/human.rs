@@ -4,7 +4,7 @@
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::{Diagnostic, Severity};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceMap, Span};
 
 fn level(severity: Severity) -> Level<'static> {
     match severity {
@@ -43,16 +43,39 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
         }
         for file in files {
             let source = sources.get(file);
-            let mut snippet = Snippet::source(source.text.as_str())
+            let primary = d.location.filter(|l| l.file == file).map(|l| l.span);
+            let labels: Vec<_> = d
+                .labels
+                .iter()
+                .filter(|l| l.location.file == file)
+                .collect();
+            // Hand the renderer only the lines from the first annotation to the last: it walks
+            // its source from the start, and a host's interfaces file can be large.
+            let spans = primary
+                .into_iter()
+                .chain(labels.iter().map(|l| l.location.span));
+            let Some(cover) = spans.reduce(Span::cover) else {
+                continue;
+            };
+            let first = source.line_col(cover.start).line;
+            let last = source.line_col(cover.end).line;
+            let window = source.line_span(first).cover(source.line_span(last));
+            let base = window.start as usize;
+            let local = |span: Span| {
+                let range = span.range();
+                range.start.saturating_sub(base)..range.end.saturating_sub(base)
+            };
+            let mut snippet = Snippet::source(source.slice(window))
+                .line_start(first)
                 .path(source.display.as_str())
                 .fold(true);
-            if let Some(loc) = d.location.filter(|l| l.file == file) {
-                snippet = snippet.annotation(AnnotationKind::Primary.span(loc.span.range()));
+            if let Some(span) = primary {
+                snippet = snippet.annotation(AnnotationKind::Primary.span(local(span)));
             }
-            for label in d.labels.iter().filter(|l| l.location.file == file) {
+            for label in labels {
                 snippet = snippet.annotation(
                     AnnotationKind::Context
-                        .span(label.location.span.range())
+                        .span(local(label.location.span))
                         .label(label.message.as_str()),
                 );
             }

@@ -92,8 +92,8 @@ pub struct Links {
     /// Links the configuration creates or touches, by name.
     pub mtus: HashMap<String, LinkMtu>,
     pub events: Vec<MtuEvent>,
-    /// Interfaces `ifup -a` brings up, in order.
-    pub brought_up: Vec<String>,
+    /// Interfaces booting brings up (`ifup -a`, then hotplug).
+    pub brought_up: HashSet<String>,
     /// Slave to bond, for every interface that ends enslaved.
     pub enslaved: HashMap<String, String>,
 }
@@ -113,6 +113,8 @@ struct Replay<'m, 'h> {
     ports: HashMap<String, Vec<String>>,
     /// Bridges whose MTU was changed explicitly: the kernel then stops following the ports.
     user_mtu: HashSet<String>,
+    /// Bond to its slaves, the reverse of `links.enslaved`.
+    slaves_of: HashMap<String, Vec<String>>,
 }
 
 /// Replay `ifup -a` over the model.
@@ -123,6 +125,7 @@ pub fn replay(model: &Model<'_>) -> Links {
         started: HashSet::new(),
         ports: HashMap::new(),
         user_mtu: HashSet::new(),
+        slaves_of: HashMap::new(),
     };
     // At boot networking.service runs `ifup -a` (the `auto` interfaces, in file order) and
     // udev's ifup@.service brings up each `allow-hotplug` interface whose device exists.
@@ -210,13 +213,7 @@ impl<'m, 'h> Replay<'m, 'h> {
         }
         self.set(name, mtu, source);
         self.follow_ports(name);
-        let slaves: Vec<String> = self
-            .links
-            .enslaved
-            .iter()
-            .filter(|(_, bond)| *bond == name)
-            .map(|(s, _)| s.clone())
-            .collect();
+        let slaves = self.slaves_of.get(name).cloned().unwrap_or_default();
         for slave in slaves {
             self.set(&slave, mtu, MtuSource::Bond(name.to_string()));
         }
@@ -254,6 +251,10 @@ impl<'m, 'h> Replay<'m, 'h> {
         self.links
             .enslaved
             .insert(slave.to_string(), bond.to_string());
+        self.slaves_of
+            .entry(bond.to_string())
+            .or_default()
+            .push(slave.to_string());
         self.set(slave, mtu, MtuSource::Bond(bond.to_string()));
     }
 
@@ -264,7 +265,7 @@ impl<'m, 'h> Replay<'m, 'h> {
         let Some(iface) = self.iface(name) else {
             return;
         };
-        self.links.brought_up.push(name.to_string());
+        self.links.brought_up.insert(name.to_string());
         let stanzas = iface.stanzas.clone();
         let kind = iface.kind;
         let vlan = iface.vlan.clone();
