@@ -106,10 +106,15 @@ pub fn read_file(sources: &mut SourceMap, real: &Path, display: String) -> io::R
     Ok(sources.add(SourceFile::new(display, real.to_path_buf(), bytes)))
 }
 
-/// The `*.conf` files of a list of configuration directories, as kmod and systemd read them: a
-/// file name found in an earlier directory hides the same name in later ones, and the files are
-/// taken in the order of their names, whatever their directory. `(host path, real path)`.
-pub(crate) fn conf_dir_files(root: &Root, dirs: &[&str]) -> Vec<(String, PathBuf)> {
+/// The files of a list of configuration directories whose names `reads` accepts, as kmod and
+/// systemd read them: a file name found in an earlier directory hides the same name in later
+/// ones, and the files are taken in the order of their names, whatever their directory.
+/// Directories are skipped. `(host path, real path)`.
+pub(crate) fn conf_dir_files(
+    root: &Root,
+    dirs: &[&str],
+    reads: fn(&str) -> bool,
+) -> Vec<(String, PathBuf)> {
     let mut by_name: std::collections::BTreeMap<String, (String, PathBuf)> = Default::default();
     for dir in dirs {
         let real_dir = root.resolve(Path::new(dir));
@@ -118,9 +123,9 @@ pub(crate) fn conf_dir_files(root: &Root, dirs: &[&str]) -> Vec<(String, PathBuf
         };
         for entry in entries.filter_map(Result::ok) {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".conf") && !by_name.contains_key(&name) {
-                let value = (format!("{dir}/{name}"), real_dir.join(&name));
-                by_name.insert(name, value);
+            let real = real_dir.join(&name);
+            if reads(&name) && !real.is_dir() && !by_name.contains_key(&name) {
+                by_name.insert(name.clone(), (format!("{dir}/{name}"), real));
             }
         }
     }

@@ -23,21 +23,7 @@ pub const DIRS: &[&str] = &[
 
 /// The files kmod reads, in order: `(host path, real path)`.
 pub fn files(root: &Root) -> Vec<(String, PathBuf)> {
-    let mut by_name: std::collections::BTreeMap<String, (String, PathBuf)> = Default::default();
-    for dir in DIRS {
-        let real_dir = root.resolve(Path::new(dir));
-        let Ok(entries) = std::fs::read_dir(&real_dir) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let real = real_dir.join(&name);
-            if kmod_reads(&name) && !real.is_dir() && !by_name.contains_key(&name) {
-                by_name.insert(name.clone(), (format!("{dir}/{name}"), real));
-            }
-        }
-    }
-    by_name.into_values().collect()
+    super::conf_dir_files(root, DIRS, kmod_reads)
 }
 
 /// Whether kmod reads a file of this name in a modprobe.d directory.

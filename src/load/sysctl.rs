@@ -44,11 +44,12 @@ fn resolve_in_root(root: &Root, real: &Path) -> PathBuf {
 /// The files applied, in order: `(host path, real path to read)`.
 pub fn files(root: &Root) -> Vec<(String, PathBuf)> {
     let dev_null = root.resolve(Path::new("/dev/null"));
-    let mut files: Vec<(String, PathBuf)> = super::conf_dir_files(root, DIRS)
-        .into_iter()
-        .map(|(display, real)| (display, resolve_in_root(root, &real)))
-        .filter(|(_, target)| target != Path::new("/dev/null") && *target != dev_null)
-        .collect();
+    let mut files: Vec<(String, PathBuf)> =
+        super::conf_dir_files(root, DIRS, |name| name.ends_with(".conf"))
+            .into_iter()
+            .map(|(display, real)| (display, resolve_in_root(root, &real)))
+            .filter(|(_, target)| target != Path::new("/dev/null") && *target != dev_null)
+            .collect();
     let conf = root.resolve(Path::new("/etc/sysctl.conf"));
     let same = |a: &Path| a.canonicalize().ok() == conf.canonicalize().ok();
     if conf.is_file() && !files.iter().any(|(_, real)| same(real)) {

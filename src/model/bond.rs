@@ -53,6 +53,36 @@ pub fn option_key(option_name: &str) -> Option<&'static str> {
     OPTIONS.iter().map(|(k, _)| *k).find(|k| *k == rest)
 }
 
+/// The names an option takes, in the driver's order: a number `n` means the `n`th name
+/// (`lacp_rate 1` is `fast`). `None` for options that are not an enumeration.
+pub fn named_values(key: &str) -> Option<&'static [&'static str]> {
+    Some(match key {
+        "xmit_hash_policy" => &[
+            "layer2",
+            "layer3+4",
+            "layer2+3",
+            "encap2+3",
+            "encap3+4",
+            "vlan+srcmac",
+        ],
+        "lacp_rate" => &["slow", "fast"],
+        "ad_select" => &["stable", "bandwidth", "count"],
+        "arp_validate" => &[
+            "none",
+            "active",
+            "backup",
+            "all",
+            "filter",
+            "filter_active",
+            "filter_backup",
+        ],
+        "arp_all_targets" => &["any", "all"],
+        "primary_reselect" => &["always", "better", "failure"],
+        "fail_over_mac" => &["none", "active", "follow"],
+        _ => return None,
+    })
+}
+
 pub fn kernel_default(key: &str) -> Option<&'static str> {
     OPTIONS
         .iter()

@@ -206,6 +206,12 @@ impl Params {
         self.set_by.insert(key, by);
     }
 
+    /// The driver switched `key` off as a side effect of writing `by`.
+    fn turned_off(&mut self, key: &'static str, by: &'static str, events: &mut Vec<Event>) {
+        self.set_by(key, SetBy::Driver);
+        events.push(Event::TurnedOff { key, by });
+    }
+
     fn outcome(self, events: Vec<Event>) -> Outcome {
         let mut values = BTreeMap::new();
         let by = |k: &str| self.set_by.get(k).copied().unwrap_or(SetBy::KernelDefault);
@@ -235,33 +241,12 @@ impl Params {
 /// as invalid.
 fn canonical(key: &str, value: &str) -> Option<String> {
     let value = value.trim();
-    let table: &[&str] = match key {
-        "lacp_rate" => &["slow", "fast"],
-        "xmit_hash_policy" => &[
-            "layer2",
-            "layer3+4",
-            "layer2+3",
-            "encap2+3",
-            "encap3+4",
-            "vlan+srcmac",
-        ],
-        "ad_select" => &["stable", "bandwidth", "count"],
-        "arp_validate" => &[
-            "none",
-            "active",
-            "backup",
-            "all",
-            "filter",
-            "filter_active",
-            "filter_backup",
-        ],
-        "fail_over_mac" => &["none", "active", "follow"],
-        "primary_reselect" => &["always", "better", "failure"],
-        "primary" => return Some(value.to_string()),
-        _ => {
-            // Numeric options.
-            return value.parse::<u64>().ok().map(|n| n.to_string());
-        }
+    if key == "primary" {
+        return Some(value.to_string());
+    }
+    let Some(table) = super::bond::named_values(key) else {
+        // Numeric options.
+        return value.parse::<u64>().ok().map(|n| n.to_string());
     };
     if let Some(name) = table.iter().find(|n| **n == value) {
         return Some((*name).to_string());
@@ -482,11 +467,7 @@ fn write(
             p.set_by(key, SetBy::Interfaces(at));
             if v > 0 && p.miimon > 0 {
                 p.miimon = 0;
-                p.set_by("miimon", SetBy::Driver);
-                events.push(Event::TurnedOff {
-                    key: "miimon",
-                    by: "arp_interval",
-                });
+                p.turned_off("miimon", key, events);
             }
         }
         "miimon" => {
@@ -497,11 +478,7 @@ fn write(
             p.set_by(key, SetBy::Interfaces(at));
             if v > 0 && p.arp_interval > 0 {
                 p.arp_interval = 0;
-                p.set_by("arp_interval", SetBy::Driver);
-                events.push(Event::TurnedOff {
-                    key: "arp_interval",
-                    by: "miimon",
-                });
+                p.turned_off("arp_interval", key, events);
             }
         }
         "updelay" | "downdelay" => {

@@ -76,6 +76,14 @@ fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnost
     }
 }
 
+/// Where an interface's MTU is decided: its `mtu` option, or its stanza.
+fn mtu_or_header(iface: &Interface<'_>) -> Option<crate::source::Location> {
+    iface
+        .mtu()
+        .map(|(_, o)| o.location())
+        .or(iface.first_header())
+}
+
 fn mtu_label(iface: &Interface<'_>) -> String {
     match iface.mtu() {
         Some((mtu, _)) => format!("MTU {mtu}"),
@@ -130,12 +138,7 @@ fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagno
             Diagnostic::new("NV201", message)
                 .at(opt.location())
                 .iface(&slave.name)
-                .label(
-                    bond.mtu()
-                        .map(|(_, o)| o.location())
-                        .or(bond.first_header()),
-                    format!("{} MTU {bond_mtu}", bond.name),
-                )
+                .label(mtu_or_header(bond), format!("{} MTU {bond_mtu}", bond.name))
                 .help(help)
                 .note(note),
         );
@@ -162,7 +165,7 @@ fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<
                     .at(*at)
                     .iface(vlan)
                     .label(
-                        parent_iface.and_then(|p| p.mtu().map(|(_, o)| o.location()).or(p.first_header())),
+                        parent_iface.and_then(mtu_or_header),
                         format!("{parent} MTU {parent_mtu}"),
                     )
                     .help(format!("raise {parent}'s MTU to at least {mtu} (`mtu {mtu}` in its stanza), or lower the VLAN's to {parent_mtu}"))
@@ -188,7 +191,7 @@ fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<
                     .at(opt.location())
                     .iface(vlan)
                     .label(
-                        parent_iface.and_then(|p| p.mtu().map(|(_, o)| o.location()).or(p.first_header())),
+                        parent_iface.and_then(mtu_or_header),
                         format!("{parent} MTU {from}"),
                     )
                     .help(format!("set `mtu {to}` on {parent} so that its stanza says what it runs with"))

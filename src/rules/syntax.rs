@@ -192,6 +192,9 @@ pub(super) fn check_bond_value(key: &str, value: &str) -> Option<String> {
             Some(format!("expected one of {}", allowed.join(", ")))
         }
     };
+    if let Some(names) = crate::model::bond::named_values(key) {
+        return one_of(names);
+    }
     match key {
         "mode" => BondMode::parse(value)
             .is_none()
@@ -206,20 +209,6 @@ pub(super) fn check_bond_value(key: &str, value: &str) -> Option<String> {
                 .is_err()
                 .then(|| "expected a non-negative whole number".to_string())
         }
-        "xmit_hash_policy" => one_of(&[
-            "layer2",
-            "layer3+4",
-            "layer2+3",
-            "encap2+3",
-            "encap3+4",
-            "vlan+srcmac",
-        ]),
-        "lacp_rate" => one_of(&["slow", "fast"]),
-        "ad_select" => one_of(&["stable", "bandwidth", "count"]),
-        "arp_validate" => one_of(&["none", "active", "backup", "all", "filter", "filter_active", "filter_backup"]),
-        "arp_all_targets" => one_of(&["any", "all"]),
-        "primary_reselect" => one_of(&["always", "better", "failure"]),
-        "fail_over_mac" => one_of(&["none", "active", "follow"]),
         "use_carrier" | "all_slaves_active" | "tlb_dynamic_lb" | "coupled_control" => {
             one_of(&["0", "1"])
         }
