@@ -197,17 +197,6 @@ impl Bond {
         self.options.get(key)
     }
 
-    /// The value the driver will use: configured, or the kernel default (`None` for options
-    /// without one, like `primary`).
-    pub fn effective(&self, key: &str) -> Option<BondOption> {
-        self.get(key).cloned().or_else(|| {
-            kernel_default(key).map(|value| BondOption {
-                value: value.to_string(),
-                origin: Origin::KernelDefault,
-            })
-        })
-    }
-
     /// A numeric option (`miimon`, `updelay`, ...) when it is set and is a number.
     pub fn number(&self, key: &str) -> Option<(u64, &BondOption)> {
         let opt = self.get(key)?;

@@ -101,7 +101,7 @@ fn option_drift(
     live: &crate::live::Bond,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mode = Some(bond.kernel.mode());
+    let mode = bond.kernel.mode();
     for key in [
         "mode",
         "miimon",
@@ -117,7 +117,7 @@ fn option_drift(
         // Options the mode does not use are reported by the kernel with its default; comparing
         // them would only repeat NV113.
         let mode_specific = matches!(key, "lacp_rate" | "ad_select");
-        if mode_specific && mode != Some(BondMode::Ieee8023ad) {
+        if mode_specific && mode != BondMode::Ieee8023ad {
             continue;
         }
         if key == "primary" && bond.get("primary").is_none() {
