@@ -131,6 +131,9 @@ pub struct Interface<'h> {
     /// Every `iface` stanza with this name, in reading order. Empty for an interface only named
     /// by others (a NIC in a `bond-slaves` list).
     pub stanzas: Vec<StanzaRef<'h>>,
+    /// For each stanza, the options it inherits (`inherits PARENT`): ifupdown copies the
+    /// parent's options into the stanza before reading its own.
+    pub inherited: Vec<Vec<OptRef<'h>>>,
     pub kind: Kind,
     pub bond: Option<Bond>,
     pub vlan: Option<Vlan>,
@@ -152,6 +155,7 @@ impl<'h> Interface<'h> {
         Interface {
             name: name.to_string(),
             stanzas: Vec::new(),
+            inherited: Vec::new(),
             kind: Kind::Physical,
             bond: None,
             vlan: None,
@@ -162,13 +166,21 @@ impl<'h> Interface<'h> {
     }
 
     /// Every option (normalised name) across all stanzas, in order.
+    /// Every option across all stanzas, in order: a stanza's inherited options before its own.
     pub fn options(&self) -> impl Iterator<Item = OptRef<'h>> + '_ {
-        self.stanzas.iter().flat_map(|s| {
+        (0..self.stanzas.len()).flat_map(|i| self.stanza_options(i))
+    }
+
+    /// The options of stanza `i`: what it inherits, then its own.
+    pub fn stanza_options(&self, i: usize) -> impl Iterator<Item = OptRef<'h>> + '_ {
+        let inherited = self.inherited.get(i).map_or(&[][..], Vec::as_slice);
+        let own = self.stanzas.get(i).into_iter().flat_map(|s| {
             s.stanza
                 .options
                 .iter()
                 .map(move |opt| OptRef { stanza: *s, opt })
-        })
+        });
+        inherited.iter().copied().chain(own)
     }
 
     /// The first option with any of these names (normalised: give them with `-`).
@@ -295,12 +307,58 @@ impl<'h> Model<'h> {
                 }
             }
         }
+        model.inherit();
         model.hook_sysctls = hook_sysctls(host);
         model.link_bonds();
         model.link_bridges();
         model.classify();
         model.links = mtu::replay(&model);
         model
+    }
+
+    /// Resolve `inherits`: the parent is the first stanza of that name in the same address
+    /// family (any family when the child names none). An unknown parent is NV001's (ifupdown
+    /// stops reading there); a chain is followed a few levels, and a cycle stops.
+    fn inherit(&mut self) {
+        fn resolve<'h>(model: &Model<'h>, stanza: &Stanza, depth: usize) -> Vec<OptRef<'h>> {
+            let Some(parent_name) = stanza.inherits.as_ref().map(|w| w.text.as_str()) else {
+                return Vec::new();
+            };
+            if depth > 8 {
+                return Vec::new();
+            }
+            let Some(parent) = model.get(parent_name) else {
+                return Vec::new();
+            };
+            let family = stanza.family_str();
+            let Some(p) = parent.stanzas.iter().find(|p| {
+                !std::ptr::eq(p.stanza, stanza)
+                    && (family.is_none() || p.stanza.family_str() == family)
+            }) else {
+                return Vec::new();
+            };
+            let mut out = resolve(model, p.stanza, depth + 1);
+            out.extend(
+                p.stanza
+                    .options
+                    .iter()
+                    .map(|opt| OptRef { stanza: *p, opt }),
+            );
+            out
+        }
+        let inherited: Vec<Vec<Vec<OptRef<'h>>>> = self
+            .interfaces
+            .iter()
+            .map(|i| {
+                i.stanzas
+                    .iter()
+                    .map(|s| resolve(self, s.stanza, 0))
+                    .collect()
+            })
+            .collect();
+        for (iface, inherited) in self.interfaces.iter_mut().zip(inherited) {
+            iface.inherited = inherited;
+        }
     }
 
     fn intern(&mut self, name: &str) -> usize {
@@ -558,4 +616,33 @@ fn vlan_of(iface: &Interface<'_>) -> Option<Vlan> {
         id_text,
         id_origin,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Root, Target, load, test_tree};
+
+    #[test]
+    fn a_stanza_gets_the_options_it_inherits_parents_first() {
+        let dir = test_tree(&[(
+            "etc/network/interfaces",
+            "iface tmpl inet manual\n    bond-mode 802.3ad\n    bond-miimon 100\n    mtu 9000\n\n\
+             auto bond0\niface bond0 inet manual inherits tmpl\n    bond-slaves eno1 eno2\n    mtu 1500\n\n\
+             iface loop inet manual inherits loop\n",
+        )]);
+        let host = load(&Target::Root(Root::new(dir.path())));
+        let model = Model::build(&host);
+        let bond0 = model.get("bond0").expect("bond0");
+        assert_eq!(bond0.kind, Kind::Bond);
+        let b = bond0.bond.as_ref().expect("a bond");
+        assert_eq!(b.kernel.mode(), BondMode::Ieee8023ad);
+        assert_eq!(b.kernel.number("miimon"), 100);
+        // ifupdown joins the two into one value and uses the parent's first line.
+        assert_eq!(bond0.mtu().map(|(m, _)| m), Some(9000));
+        let links = &model.links;
+        assert_eq!(links.mtu("bond0").map(|l| l.mtu), Some(9000));
+        // A stanza naming itself inherits nothing.
+        assert_eq!(model.get("loop").expect("loop").options().count(), 0);
+    }
 }

@@ -143,22 +143,17 @@ pub fn replay(model: &Model<'_>) -> Links {
     r.links
 }
 
-/// A stanza's `mtu`, when it is one the kernel can take (NV004 reports the others; ifup fails
-/// on them and the link keeps its MTU).
-fn own_mtu(stanza: &StanzaRef<'_>) -> Option<(u32, Location)> {
-    let opt = stanza
-        .stanza
-        .options
-        .iter()
-        .find(|o| o.name.text == "mtu")?;
+/// Stanza `i`'s `mtu` (inherited first, as ifupdown uses it), when it is one the kernel can
+/// take (NV004 reports the others; ifup fails on them and the link keeps its MTU).
+fn own_mtu(iface: &Interface<'_>, i: usize) -> Option<(u32, Location)> {
+    let opt = iface.stanza_options(i).find(|o| o.opt.name.text == "mtu")?;
     let mtu = opt
-        .value
-        .text
+        .value()
         .trim()
         .parse()
         .ok()
         .filter(|m| (68..=65535).contains(m))?;
-    Some((mtu, stanza.loc(opt)))
+    Some((mtu, opt.location()))
 }
 
 impl<'m, 'h> Replay<'m, 'h> {
@@ -287,7 +282,7 @@ impl<'m, 'h> Replay<'m, 'h> {
             })
             .unwrap_or_default();
         let bridge_ports: Vec<String> = iface.bridge_ports.iter().map(|(p, _)| p.clone()).collect();
-        let mtu_opt = stanzas.iter().find_map(own_mtu);
+        let mtu_opt = (0..stanzas.len()).find_map(|i| own_mtu(iface, i));
 
         // pre-up: ifenslave, vlan, bridge-utils, then `pre-up` commands.
         if let Some(bond) = &master {
@@ -375,8 +370,8 @@ impl<'m, 'h> Replay<'m, 'h> {
         if !self.links.mtus.contains_key(name) && self.exists(name) {
             self.set(name, 1500, MtuSource::Default);
         }
-        for stanza in &stanzas {
-            let Some((mtu, at)) = own_mtu(stanza) else {
+        for (i, stanza) in stanzas.iter().enumerate() {
+            let Some((mtu, at)) = own_mtu(iface, i) else {
                 continue;
             };
             if stanza.stanza.family_str() == Some("inet6") && mtu <= self.current(name) {

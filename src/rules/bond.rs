@@ -591,7 +591,10 @@ fn module_without_options(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         .model
         .interfaces
         .iter()
-        .filter(|i| i.kind == Kind::Bond && i.has_stanza())
+        // Bonds that booting brings up: a template stanza only others inherit from is not one.
+        .filter(|i| {
+            i.kind == Kind::Bond && i.has_stanza() && ctx.model.links.brought_up.contains(&i.name)
+        })
         .filter(|i| {
             i.bond.as_ref().is_some_and(|b| {
                 b.options

@@ -63,4 +63,5 @@ done
 echo "vm: ifup -a of $n configurations took $((SECONDS - t0)) s"
 rm -rf "${roots[@]}"
 [ "$rc" = 0 ] || exit 1
-python3 "$here/fixtures/check.py" "$out"
+subset=(); [ "$pattern" = "*" ] || subset=(--subset)
+python3 "$here/fixtures/check.py" "$out" "${subset[@]}"
