@@ -16,6 +16,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     include_problems(ctx, out);
     for iface in &ctx.model.interfaces {
         duplicate_stanzas(iface, out);
+        inherited_twice(iface, out);
         invalid_values(iface, out);
     }
     invalid_module_params(ctx, out);
@@ -144,19 +145,59 @@ fn duplicate_stanzas(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Options that may be given several times (each line is one more address or command).
+const MULTI: &[&str] = &[
+    "address",
+    "up",
+    "down",
+    "pre-up",
+    "post-up",
+    "pre-down",
+    "post-down",
+    "dns-nameservers",
+    "dns-search",
+];
+
+/// NV003: a stanza that sets a single-valued option it also inherits. ifupdown copies the
+/// parent's options in first and then appends the stanza's own: the two become one value of
+/// two lines (`ifquery` shows `mtu: 9000` and then `1500`), and the commands that use it break.
+fn inherited_twice(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+    for (i, stanza) in iface.stanzas.iter().enumerate() {
+        let Some(inherited) = iface.inherited.get(i) else {
+            continue;
+        };
+        for own in &stanza.stanza.options {
+            let name = own.name.text.as_str();
+            if MULTI.contains(&model::normalize_option(name).as_str()) {
+                continue;
+            }
+            let Some(parent) = inherited.iter().find(|o| o.opt.name.text == name) else {
+                continue;
+            };
+            let from = parent.stanza.stanza.name.text.as_str();
+            out.push(
+                Diagnostic::new(
+                    "NV003",
+                    format!(
+                        "{} sets `{name} {}` but also inherits `{name} {}` from {from}: ifupdown joins them into one two-line value",
+                        iface.name,
+                        own.value.text.trim(),
+                        parent.value().trim()
+                    ),
+                )
+                .severity(Severity::Error)
+                .at(stanza.loc(own))
+                .iface(&iface.name)
+                .label(Some(parent.location()), format!("inherited from {from}"))
+                .help(format!("remove `{name}` from {from}, or from this stanza: one value per option"))
+                .note(format!("`%{name}%` in ifupdown's commands then expands to both lines: the first runs with {from}'s value, the second line fails as a command, and ifup of {} fails", iface.name)),
+            );
+        }
+    }
+}
+
 /// A single-valued option that two stanzas set to different values.
 fn conflicting_option(a: &StanzaRef<'_>, b: &StanzaRef<'_>) -> Option<String> {
-    const MULTI: &[&str] = &[
-        "address",
-        "up",
-        "down",
-        "pre-up",
-        "post-up",
-        "pre-down",
-        "post-down",
-        "dns-nameservers",
-        "dns-search",
-    ];
     for oa in &a.stanza.options {
         let name = model::normalize_option(&oa.name.text);
         if MULTI.contains(&name.as_str()) {
