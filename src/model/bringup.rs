@@ -95,6 +95,17 @@ pub enum SetBy {
     Driver,
 }
 
+impl SetBy {
+    /// Where the value was written: the module parameter or the interfaces option.
+    pub fn origin(self) -> Option<Origin> {
+        match self {
+            SetBy::Module(at) => Some(Origin::Modprobe(at)),
+            SetBy::Interfaces(at) => Some(Origin::Interfaces(at)),
+            SetBy::KernelDefault | SetBy::Driver => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Value {
     /// As sysfs shows it: names for modes and policies (`802.3ad`, `fast`, `layer2+3`),
@@ -208,8 +219,53 @@ impl Params {
 
     /// The driver switched `key` off as a side effect of writing `by`.
     fn turned_off(&mut self, key: &'static str, by: &'static str, events: &mut Vec<Event>) {
+        match key {
+            "miimon" => self.miimon = 0,
+            _ => self.arp_interval = 0,
+        }
         self.set_by(key, SetBy::Driver);
         events.push(Event::TurnedOff { key, by });
+    }
+
+    /// MII monitoring off in a mode that needs link monitoring: the driver turns on 100 ms,
+    /// at load (`bond_check_params`) or when the mode is written (`bond_option_mode_set`).
+    fn force_miimon(&mut self, mode: BondMode, at_load: bool, events: &mut Vec<Event>) {
+        if mode.uses_arp() || self.miimon > 0 {
+            return;
+        }
+        self.miimon = 100;
+        self.set_by("miimon", SetBy::Driver);
+        events.push(Event::MiimonForced { mode, at_load });
+    }
+
+    /// updelay or downdelay, which the driver keeps as a multiple of miimon, rounded down.
+    /// False, and nothing stored, when miimon is 0.
+    fn set_delay(
+        &mut self,
+        key: &'static str,
+        value: u64,
+        at: Origin,
+        events: &mut Vec<Event>,
+    ) -> bool {
+        let miimon = self.miimon;
+        let Some(multiple) = value.checked_div(miimon) else {
+            return false;
+        };
+        if multiple * miimon != value {
+            events.push(Event::Rounded {
+                key,
+                from: value,
+                to: multiple * miimon,
+                miimon,
+                at,
+            });
+        }
+        if key == "updelay" {
+            self.updelay = multiple;
+        } else {
+            self.downdelay = multiple;
+        }
+        true
     }
 
     fn outcome(self, events: Vec<Event>) -> Outcome {
@@ -288,59 +344,25 @@ fn module_defaults(module: &[ModuleParam], events: &mut Vec<Event>) -> Params {
             p.set_by("mode", SetBy::Module(m.location));
         }
     }
-    let (mut miimon, mut updelay, mut downdelay, mut arp_interval) = (0, 0, 0, 0);
-    if let Some((v, at)) = num("miimon") {
-        miimon = v;
-        p.set_by("miimon", SetBy::Module(at));
-    }
-    if let Some((v, at)) = num("updelay") {
-        updelay = v;
-        p.set_by("updelay", SetBy::Module(at));
-    }
-    if let Some((v, at)) = num("downdelay") {
-        downdelay = v;
-        p.set_by("downdelay", SetBy::Module(at));
-    }
-    if let Some((v, at)) = num("arp_interval") {
-        arp_interval = v;
-        p.set_by("arp_interval", SetBy::Module(at));
-    }
-    if !p.mode.uses_arp() && miimon == 0 {
-        miimon = 100;
-        p.set_by("miimon", SetBy::Driver);
-        events.push(Event::MiimonForced {
-            mode: p.mode,
-            at_load: true,
-        });
-    }
-    if miimon > 0 && arp_interval > 0 {
-        arp_interval = 0;
-        p.set_by("arp_interval", SetBy::Driver);
-        events.push(Event::TurnedOff {
-            key: "arp_interval",
-            by: "miimon",
-        });
-    }
-    // The driver keeps delays in multiples of miimon, rounded down; with miimon 0 they are
-    // ignored ("updelay and downdelay have no effect unless miimon is set").
-    for (key, value, slot) in [
-        ("updelay", updelay, &mut p.updelay),
-        ("downdelay", downdelay, &mut p.downdelay),
+    for (key, slot) in [
+        ("miimon", &mut p.miimon),
+        ("arp_interval", &mut p.arp_interval),
     ] {
-        let Some(multiple) = value.checked_div(miimon) else {
-            continue;
-        };
-        *slot = multiple;
-        if multiple * miimon != value {
-            if let Some(m) = last(key) {
-                events.push(Event::Rounded {
-                    key,
-                    from: value,
-                    to: multiple * miimon,
-                    miimon,
-                    at: Origin::Modprobe(m.location),
-                });
-            }
+        if let Some((v, at)) = num(key) {
+            *slot = v;
+            p.set_by.insert(key, SetBy::Module(at));
+        }
+    }
+    p.force_miimon(p.mode, true, events);
+    if p.miimon > 0 && p.arp_interval > 0 {
+        p.turned_off("arp_interval", "miimon", events);
+    }
+    // With miimon 0 the delays are ignored ("updelay and downdelay have no effect unless
+    // miimon is set").
+    for key in ["updelay", "downdelay"] {
+        if let Some((v, at)) = num(key) {
+            p.set_delay(key, v, Origin::Modprobe(at), events);
+            p.set_by(key, SetBy::Module(at));
         }
     }
     if let Some(m) = last("arp_ip_target") {
@@ -353,16 +375,13 @@ fn module_defaults(module: &[ModuleParam], events: &mut Vec<Event>) -> Params {
             .collect();
         p.set_by("arp_ip_target", SetBy::Module(m.location));
     }
-    if arp_interval > 0 && p.arp_targets.is_empty() {
-        let at = last("arp_interval").map(|m| m.location);
-        arp_interval = 0;
+    if p.arp_interval > 0 && p.arp_targets.is_empty() {
+        p.arp_interval = 0;
         p.set_by("arp_interval", SetBy::Driver);
-        if let Some(at) = at {
-            events.push(Event::ArpWithoutTargets { at });
+        if let Some(m) = last("arp_interval") {
+            events.push(Event::ArpWithoutTargets { at: m.location });
         }
     }
-    p.miimon = miimon;
-    p.arp_interval = arp_interval;
     // Every option with a default is in `other`; `primary` has none. Some parameters count only
     // in some modes of the module's own `mode` (bond_check_params): elsewhere the driver says
     // "lacp_rate param is irrelevant in mode ..." and keeps its default, even if ifenslave later
@@ -466,7 +485,6 @@ fn write(
             p.arp_interval = v;
             p.set_by(key, SetBy::Interfaces(at));
             if v > 0 && p.miimon > 0 {
-                p.miimon = 0;
                 p.turned_off("miimon", key, events);
             }
         }
@@ -477,7 +495,6 @@ fn write(
             p.miimon = v;
             p.set_by(key, SetBy::Interfaces(at));
             if v > 0 && p.arp_interval > 0 {
-                p.arp_interval = 0;
                 p.turned_off("arp_interval", key, events);
             }
         }
@@ -485,23 +502,8 @@ fn write(
             let Some(v) = number else {
                 return refuse(Refusal::Invalid, events);
             };
-            if p.miimon == 0 {
+            if !p.set_delay(key, v, origin, events) {
                 return refuse(Refusal::MiimonOff, events);
-            }
-            let multiple = v / p.miimon;
-            if v % p.miimon != 0 {
-                events.push(Event::Rounded {
-                    key,
-                    from: v,
-                    to: multiple * p.miimon,
-                    miimon: p.miimon,
-                    at: origin,
-                });
-            }
-            if key == "updelay" {
-                p.updelay = multiple;
-            } else {
-                p.downdelay = multiple;
             }
             p.set_by(key, SetBy::Interfaces(at));
         }
@@ -509,24 +511,10 @@ fn write(
             let Some(mode) = BondMode::parse(value) else {
                 return refuse(Refusal::Invalid, events);
             };
-            if !mode.uses_arp() {
-                if p.arp_interval > 0 {
-                    p.arp_interval = 0;
-                    p.set_by("arp_interval", SetBy::Driver);
-                    events.push(Event::TurnedOff {
-                        key: "arp_interval",
-                        by: "mode",
-                    });
-                }
-                if p.miimon == 0 {
-                    p.miimon = 100;
-                    p.set_by("miimon", SetBy::Driver);
-                    events.push(Event::MiimonForced {
-                        mode,
-                        at_load: false,
-                    });
-                }
+            if !mode.uses_arp() && p.arp_interval > 0 {
+                p.turned_off("arp_interval", key, events);
             }
+            p.force_miimon(mode, false, events);
             if mode == BondMode::BalanceAlb {
                 p.other.insert("tlb_dynamic_lb", "1".to_string());
             }

@@ -221,6 +221,13 @@ impl<'h> Interface<'h> {
         self.memberships.first()
     }
 
+    /// Whether ifenslave sets this stanza up as a bond: only with `bond-slaves` (or the older
+    /// `slaves`) or `bond-mode` (NV115).
+    pub fn ifenslave_creates_bond(&self) -> bool {
+        self.option(&["bond-slaves", "slaves", "bond-mode"])
+            .is_some()
+    }
+
     /// Open vSwitch ports are configured by ovs scripts, not as kernel VLANs or bonds.
     pub fn is_ovs(&self) -> bool {
         self.option(&["ovs-type"]).is_some()

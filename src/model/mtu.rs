@@ -23,7 +23,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Interface, Kind, Model, StanzaRef, up_hook_actions};
+use super::{Interface, Kind, Model, StanzaRef, split_list, up_hook_actions};
 use crate::source::Location;
 use crate::syntax::hooks::HookAction;
 
@@ -178,6 +178,13 @@ impl<'m, 'h> Replay<'m, 'h> {
         self.links.mtus.get(name).map_or(1500, |l| l.mtu)
     }
 
+    /// A virtual link comes into being at the kernel's 1500, unless it already exists.
+    fn create(&mut self, name: &str) {
+        if !self.links.mtus.contains_key(name) {
+            self.set(name, 1500, MtuSource::Default);
+        }
+    }
+
     fn set(&mut self, name: &str, mtu: u32, source: MtuSource) {
         self.links
             .mtus
@@ -186,8 +193,12 @@ impl<'m, 'h> Replay<'m, 'h> {
 
     /// `ip link set dev NAME mtu N`, with what the kernel does to slaves and VLANs.
     fn set_mtu(&mut self, name: &str, mtu: u32, source: MtuSource, at: Location) -> bool {
-        if let Some(vlan) = self.iface(name).and_then(|i| i.vlan.clone()) {
-            if self.iface(name).is_some_and(|i| i.kind == Kind::Vlan) && !vlan.parent.is_empty() {
+        let vlan = self
+            .iface(name)
+            .filter(|i| i.kind == Kind::Vlan)
+            .and_then(|i| i.vlan.as_ref());
+        if let Some(vlan) = vlan {
+            if !vlan.parent.is_empty() {
                 let parent_mtu = self.current(&vlan.parent);
                 if mtu > parent_mtu {
                     self.links.events.push(MtuEvent::VlanRefused {
@@ -261,26 +272,21 @@ impl<'m, 'h> Replay<'m, 'h> {
             return;
         };
         self.links.brought_up.insert(name.to_string());
-        let stanzas = iface.stanzas.clone();
+        let stanzas = &iface.stanzas;
         let kind = iface.kind;
-        let vlan = iface.vlan.clone();
+        let vlan = iface.vlan.as_ref();
         let master = iface
             .option(&["bond-master"])
             .map(|o| o.value().trim().to_string())
             .filter(|m| !m.is_empty() && m != "none");
-        let creates_bond = iface
-            .option(&["bond-slaves", "slaves", "bond-mode"])
-            .is_some();
         let bond_slaves: Vec<String> = iface
             .option(&["bond-slaves", "slaves"])
-            .map(|o| {
-                o.value()
-                    .split_whitespace()
-                    .filter(|s| *s != "none")
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+            .map(split_list)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(slave, _)| slave)
+            .filter(|slave| slave != "none")
+            .collect();
         let bridge_ports: Vec<String> = iface.bridge_ports.iter().map(|(p, _)| p.clone()).collect();
         let mtu_opt = (0..stanzas.len()).find_map(|i| own_mtu(iface, i));
 
@@ -293,10 +299,8 @@ impl<'m, 'h> Replay<'m, 'h> {
                 }
             }
         }
-        if kind == Kind::Bond && creates_bond {
-            if !self.links.mtus.contains_key(name) {
-                self.set(name, 1500, MtuSource::Default);
-            }
+        if kind == Kind::Bond && iface.ifenslave_creates_bond() {
+            self.create(name);
             for slave in &bond_slaves {
                 let being_configured = self.started.contains(slave);
                 if !being_configured {
@@ -317,30 +321,28 @@ impl<'m, 'h> Replay<'m, 'h> {
                 }
             }
         }
-        if let (Kind::Vlan, Some(vlan)) = (kind, &vlan) {
-            if !vlan.parent.is_empty() && self.exists(&vlan.parent) {
-                if let (Some((mtu, _)), Some(_)) = (mtu_opt, vlan.parent_origin) {
-                    let from = self.current(&vlan.parent);
+        if let (Kind::Vlan, Some(vlan)) = (kind, vlan) {
+            let parent = vlan.parent.as_str();
+            if !parent.is_empty() && self.exists(parent) {
+                // The vlan hook raises the raw device it is given (`vlan-raw-device`).
+                if let (Some((mtu, at)), Some(_)) = (mtu_opt, vlan.parent_origin) {
+                    let from = self.current(parent);
                     if from < mtu {
                         self.links.events.push(MtuEvent::ParentRaised {
-                            parent: vlan.parent.clone(),
+                            parent: parent.to_string(),
                             from,
                             to: mtu,
                             vlan: name.to_string(),
                         });
-                        let parent = vlan.parent.clone();
-                        let at = mtu_opt.map(|(_, at)| at).expect("checked above");
-                        self.set_mtu(&parent, mtu, MtuSource::RaisedFor(name.to_string()), at);
+                        self.set_mtu(parent, mtu, MtuSource::RaisedFor(name.to_string()), at);
                     }
                 }
-                let parent_mtu = self.current(&vlan.parent);
-                self.set(name, parent_mtu, MtuSource::Parent(vlan.parent.clone()));
+                let parent_mtu = self.current(parent);
+                self.set(name, parent_mtu, MtuSource::Parent(parent.to_string()));
             }
         }
         if kind == Kind::Bridge {
-            if !self.links.mtus.contains_key(name) {
-                self.set(name, 1500, MtuSource::Default);
-            }
+            self.create(name);
             for port in &bridge_ports {
                 if !self.exists(port) {
                     continue;
@@ -364,11 +366,11 @@ impl<'m, 'h> Replay<'m, 'h> {
                 self.follow_ports(port);
             }
         }
-        self.hooks(name, &stanzas, true);
+        self.hooks(name, stanzas, true);
 
         // The method: `mtu` per stanza, in order.
-        if !self.links.mtus.contains_key(name) && self.exists(name) {
-            self.set(name, 1500, MtuSource::Default);
+        if self.exists(name) {
+            self.create(name);
         }
         for (i, stanza) in stanzas.iter().enumerate() {
             let Some((mtu, at)) = own_mtu(iface, i) else {
@@ -389,7 +391,7 @@ impl<'m, 'h> Replay<'m, 'h> {
             }
         }
         // `up` and `post-up` commands.
-        self.hooks(name, &stanzas, false);
+        self.hooks(name, stanzas, false);
     }
 
     /// `ip link set ... mtu N` in `pre-up` (`pre`) or `up`/`post-up` commands.
@@ -406,13 +408,9 @@ impl<'m, 'h> Replay<'m, 'h> {
                     let Ok(mtu) = mtu.parse::<u32>() else {
                         continue;
                     };
-                    let device = if matches!(device.as_str(), "$IFACE" | "${IFACE}") {
-                        name.to_string()
-                    } else {
-                        device
-                    };
-                    if self.links.mtus.contains_key(&device) || self.exists(&device) {
-                        self.set_mtu(&device, mtu, MtuSource::Hook(at), at);
+                    let device = crate::syntax::hooks::device(&device, name);
+                    if self.exists(device) {
+                        self.set_mtu(device, mtu, MtuSource::Hook(at), at);
                     }
                 }
             }

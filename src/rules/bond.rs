@@ -43,10 +43,7 @@ fn at_origin(d: Diagnostic, origin: Option<Origin>, iface: &Interface<'_>) -> Di
 /// NV115: ifenslave creates a bond only for a stanza with `bond-slaves` (or `slaves`) or
 /// `bond-mode`; other `bond-*` options alone make nothing.
 fn never_created(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
-    if iface
-        .option(&["bond-slaves", "slaves", "bond-mode"])
-        .is_some()
-    {
+    if iface.ifenslave_creates_bond() {
         return;
     }
     out.push(
@@ -79,8 +76,8 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
     let arp_cfg = configured_number(bond, "arp_interval");
 
     // NV102: ARP monitoring asked for with nothing to probe.
-    if arp_cfg.is_some_and(|v| v > 0) && bond.arp_targets().is_empty() {
-        let (value, opt) = bond.number("arp_interval").expect("configured above");
+    let arp_on = bond.number("arp_interval").filter(|(v, _)| *v > 0);
+    if let Some((value, opt)) = arp_on.filter(|_| bond.arp_targets().is_empty()) {
         let module_reset = k
             .events
             .iter()
@@ -391,11 +388,7 @@ fn min_links(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
     if k.mode() != BondMode::Ieee8023ad || min <= n {
         return;
     }
-    let origin = match k.get("min_links").map(|v| v.set_by) {
-        Some(SetBy::Module(at)) => Some(Origin::Modprobe(at)),
-        Some(SetBy::Interfaces(at)) => Some(Origin::Interfaces(at)),
-        _ => None,
-    };
+    let origin = k.get("min_links").and_then(|v| v.set_by.origin());
     out.push(
         at_origin(
             Diagnostic::new(

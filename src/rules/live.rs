@@ -57,11 +57,10 @@ fn no_monitoring(link: &Link, bond: &crate::live::Bond, out: &mut Vec<Diagnostic
 /// configuration had a say; `None` for options nobody set.
 fn expected(bond: &Bond, key: &str) -> Option<(String, Option<Origin>, Option<String>)> {
     let value = bond.kernel.get(key)?;
+    // A value the driver chose still points at what the configuration said.
     let origin = match value.set_by {
-        SetBy::KernelDefault => None,
-        SetBy::Module(at) => Some(Origin::Modprobe(at)),
-        SetBy::Interfaces(at) => Some(Origin::Interfaces(at)),
         SetBy::Driver => bond.get(key).map(|o| o.origin),
+        set_by => set_by.origin(),
     };
     let why = match value.set_by {
         SetBy::Driver => Some(format!("the driver sets {key} {} by itself here (see NV101, NV103, NV105)", value.value)),

@@ -29,11 +29,11 @@ fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnost
             let HookAction::SetMtu { device, mtu, .. } = action else {
                 continue;
             };
-            let own = matches!(device.as_str(), "$IFACE" | "${IFACE}") || device == iface.name;
-            let target = if own {
+            let device = crate::syntax::hooks::device(&device, &iface.name);
+            let target = if device == iface.name {
                 Some(iface)
             } else {
-                ctx.model.get(&device)
+                ctx.model.get(device)
             };
             let Some(target) = target else { continue };
             let Some((configured, mtu_opt)) = target.mtu() else {

@@ -23,6 +23,16 @@ pub enum HookAction {
     },
 }
 
+/// The device a hook command names, with `$IFACE` (ifupdown's variable for the stanza's
+/// interface) resolved to `iface`.
+pub fn device<'a>(written: &'a str, iface: &'a str) -> &'a str {
+    if matches!(written, "$IFACE" | "${IFACE}") {
+        iface
+    } else {
+        written
+    }
+}
+
 /// A word and its byte range inside the command text.
 struct ShellWord {
     text: String,
