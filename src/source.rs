@@ -4,6 +4,7 @@
 //! indentation, CRLF), so that diagnostics can quote it and fixes can be expressed as edits over
 //! [`Span`]s instead of reprinting the file.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -136,12 +137,17 @@ impl fmt::Display for LineCol {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Real path to file, so that "was this file read already" stays constant-time on a
+    /// `source-directory` of thousands of files.
+    by_path: HashMap<PathBuf, FileId>,
 }
 
 impl SourceMap {
     pub fn add(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));
+        self.by_path.entry(file.path.clone()).or_insert(id);
         self.files.push(file);
-        FileId(u32::try_from(self.files.len() - 1).expect("fewer than 4 billion files"))
+        id
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -149,10 +155,7 @@ impl SourceMap {
     }
 
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
+        self.by_path.get(path).copied()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {

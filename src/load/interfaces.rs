@@ -19,6 +19,7 @@
 //!   including file, so netvet moves what follows the error out of the model
 //!   ([`interfaces::InterfacesFile::cut_at_stop`]) and says so in the error's help.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{Host, ReadError, Root, read_file};
@@ -55,7 +56,7 @@ pub fn load_root(root: &Root, host: &mut Host) {
         root,
         host,
         stack: Vec::new(),
-        defined: Vec::new(),
+        defined: HashMap::new(),
     }
     .file(&main, None);
 }
@@ -68,7 +69,7 @@ pub fn load_file(path: &Path, host: &mut Host) {
         root: &root,
         host,
         stack: Vec::new(),
-        defined: Vec::new(),
+        defined: HashMap::new(),
     }
     .file(path, None);
 }
@@ -78,8 +79,9 @@ struct Loader<'a> {
     host: &'a mut Host,
     /// Files being read, outermost first, to detect cycles.
     stack: Vec<PathBuf>,
-    /// `(name, family)` of the stanzas ifupdown has read so far, for `inherits`.
-    defined: Vec<(String, String)>,
+    /// The families of the stanzas ifupdown has read so far, by name and in reading order, for
+    /// `inherits`.
+    defined: HashMap<String, Vec<String>>,
 }
 
 /// What the loader does with one item, in file order.
@@ -150,21 +152,23 @@ impl Loader<'_> {
                 break;
             }
             match step(item) {
-                Step::Define(name, family) => self.defined.push((name, family)),
+                Step::Define(name, family) => self.defined.entry(name).or_default().push(family),
                 Step::Inherit {
                     name,
                     family,
                     parent,
                     at,
                 } => {
-                    let found = self
-                        .defined
-                        .iter()
-                        .find(|(n, f)| *n == parent.text && family.as_ref().is_none_or(|x| x == f))
-                        .map(|(_, f)| f.clone());
+                    let found = self.defined.get(parent.text.as_str()).and_then(|families| {
+                        families
+                            .iter()
+                            .find(|f| family.as_ref().is_none_or(|x| x == *f))
+                            .cloned()
+                    });
                     match found {
                         Some(parent_family) => {
-                            self.defined.push((name, family.unwrap_or(parent_family)));
+                            let family = family.unwrap_or(parent_family);
+                            self.defined.entry(name).or_default().push(family);
                         }
                         None => {
                             let err = unknown_parent(&name, family.as_deref(), &parent);
@@ -282,23 +286,23 @@ impl Loader<'_> {
 fn step(item: &Item) -> Step {
     match item {
         Item::Iface(s) => {
-            let family = s.family.as_ref().map(|w| w.text.clone());
+            let family = s.family.as_ref().map(|w| w.text.to_string());
             match (&s.inherits, family) {
                 (Some(parent), family) => Step::Inherit {
-                    name: s.name.text.clone(),
+                    name: s.name.text.to_string(),
                     family,
                     parent: parent.clone(),
                     at: s.header.start as usize,
                 },
                 // A header ifupdown rejects defines nothing.
                 (None, Some(family)) if s.method.is_some() => {
-                    Step::Define(s.name.text.clone(), family)
+                    Step::Define(s.name.text.to_string(), family)
                 }
                 _ => Step::Nothing,
             }
         }
         Item::Source { kind, pattern, .. } => {
-            Step::Source(*kind, pattern.text.clone(), pattern.span)
+            Step::Source(*kind, pattern.text.to_string(), pattern.span)
         }
         _ => Step::Nothing,
     }

@@ -110,7 +110,7 @@ fn collect_includes(directives: &[Directive], out: &mut Vec<(String, Span)>) {
     for d in directives {
         if d.name.text == "include" {
             if let Some(arg) = d.args.first() {
-                out.push((arg.text.clone(), d.span));
+                out.push((arg.text.to_string(), d.span));
             }
         }
         if let Some(block) = &d.block {
@@ -148,7 +148,7 @@ fn load_keywords(
                     .iter()
                     .any(|k| e.keyword.text.eq_ignore_ascii_case(k))
             })
-            .map(|e| (e.args.iter().map(|a| a.text.clone()).collect(), e.span))
+            .map(|e| (e.args.iter().map(|a| a.text.to_string()).collect(), e.span))
             .collect();
         done.push((file, parsed));
         for (patterns, span) in includes {

@@ -57,8 +57,12 @@ pub fn module_options(files: &[(FileId, ModprobeFile)], module: &str) -> Vec<Mod
             }
             for p in params {
                 out.push(ModuleParam {
-                    name: p.name.text.clone(),
-                    value: p.value.as_ref().map(|v| v.text.clone()).unwrap_or_default(),
+                    name: p.name.text.to_string(),
+                    value: p
+                        .value
+                        .as_ref()
+                        .map(|v| v.text.to_string())
+                        .unwrap_or_default(),
                     location: Location {
                         file: *file,
                         span: p.span,

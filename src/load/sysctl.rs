@@ -92,7 +92,7 @@ impl SysctlSettings {
                 let Some(value) = &entry.value else { continue };
                 let setting = Setting {
                     name: entry.name.clone(),
-                    value: value.text.clone(),
+                    value: value.text.to_string(),
                     location: Location {
                         file: *file,
                         span: entry.span,

@@ -164,13 +164,16 @@ pub enum Event {
 /// The predicted kernel state of one bond after `ifup`.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
-    pub values: BTreeMap<&'static str, Value>,
+    /// Every option the bond runs with, sorted by name. A sorted vector rather than a map: a
+    /// host with thousands of bonds keeps one of these per bond.
+    values: Vec<(&'static str, Value)>,
     pub events: Vec<Event>,
 }
 
 impl Outcome {
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.values.get(key)
+        let i = self.values.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
+        Some(&self.values[i].1)
     }
 
     pub fn number(&self, key: &str) -> u64 {
@@ -289,6 +292,8 @@ impl Params {
         for (key, value) in &self.other {
             put(key, value.clone());
         }
+        let mut values: Vec<_> = values.into_iter().collect();
+        values.shrink_to_fit();
         Outcome { values, events }
     }
 }

@@ -132,11 +132,11 @@ pub struct Interface<'h> {
     /// by others (a NIC in a `bond-slaves` list).
     pub stanzas: Vec<StanzaRef<'h>>,
     /// For each stanza, the options it inherits (`inherits PARENT`): ifupdown copies the
-    /// parent's options into the stanza before reading its own.
+    /// parent's options into the stanza before reading its own. Empty when no stanza inherits.
     pub inherited: Vec<Vec<OptRef<'h>>>,
     pub kind: Kind,
-    pub bond: Option<Bond>,
-    pub vlan: Option<Vlan>,
+    pub bond: Option<Box<Bond>>,
+    pub vlan: Option<Box<Vlan>>,
     /// Bonds that claim this interface as a slave.
     pub memberships: Vec<Membership>,
     /// Bridges that list this interface in `bridge-ports`.
@@ -236,9 +236,9 @@ impl<'h> Interface<'h> {
 
 /// One `auto` / `allow-CLASS` entry.
 #[derive(Debug)]
-pub struct AllowEntry {
-    pub class: String,
-    pub name: String,
+pub struct AllowEntry<'h> {
+    pub class: &'h str,
+    pub name: &'h str,
     pub location: Location,
 }
 
@@ -247,7 +247,9 @@ pub struct Model<'h> {
     pub host: &'h Host,
     pub interfaces: Vec<Interface<'h>>,
     index: HashMap<String, usize>,
-    pub allows: Vec<AllowEntry>,
+    pub allows: Vec<AllowEntry<'h>>,
+    /// Indexes into `allows`, sorted by interface name, then reading order.
+    allows_by_name: Vec<u32>,
     /// `options bonding ...` from modprobe.d, in the order the kernel applies them.
     pub bonding_module: Vec<ModuleParam>,
     /// sysctl.d and sysctl.conf, with their precedence.
@@ -262,6 +264,17 @@ pub struct Model<'h> {
 impl<'h> Model<'h> {
     pub fn get(&self, name: &str) -> Option<&Interface<'h>> {
         self.index.get(name).map(|&i| &self.interfaces[i])
+    }
+
+    /// The `auto` and `allow-CLASS` entries that name this interface, in reading order.
+    pub fn allows_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a AllowEntry<'h>> + 'a {
+        let first = self
+            .allows_by_name
+            .partition_point(|&i| self.allows[i as usize].name < name);
+        self.allows_by_name[first..]
+            .iter()
+            .map(|&i| &self.allows[i as usize])
+            .take_while(move |a| a.name == name)
     }
 
     /// Every configured assignment of a sysctl, in the order they take effect: the sysctl files,
@@ -283,6 +296,7 @@ impl<'h> Model<'h> {
             interfaces: Vec::new(),
             index: HashMap::new(),
             allows: Vec::new(),
+            allows_by_name: Vec::new(),
             bonding_module: bonding_params(host),
             sysctl: SysctlSettings::new(&host.sysctl),
             hook_sysctls: Vec::new(),
@@ -301,8 +315,8 @@ impl<'h> Model<'h> {
                     Item::Allow { class, names, .. } => {
                         for name in names {
                             model.allows.push(AllowEntry {
-                                class: class.clone(),
-                                name: name.text.clone(),
+                                class,
+                                name: &name.text,
                                 location: Location {
                                     file: *file,
                                     span: name.span,
@@ -314,6 +328,14 @@ impl<'h> Model<'h> {
                 }
             }
         }
+        model.allows_by_name = (0..model.allows.len())
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect();
+        // A stable sort keeps reading order among the entries of one name.
+        let allows = &model.allows;
+        model
+            .allows_by_name
+            .sort_by_key(|&i| allows[i as usize].name);
         model.inherit();
         model.hook_sysctls = hook_sysctls(host);
         model.link_bonds();
@@ -364,7 +386,10 @@ impl<'h> Model<'h> {
             })
             .collect();
         for (iface, inherited) in self.interfaces.iter_mut().zip(inherited) {
-            iface.inherited = inherited;
+            // Most interfaces inherit nothing: keep no per-stanza list for them.
+            if inherited.iter().any(|i| !i.is_empty()) {
+                iface.inherited = inherited;
+            }
         }
     }
 
@@ -417,7 +442,7 @@ impl<'h> Model<'h> {
         for (slave, membership) in claims {
             let bond = self.intern(&membership.bond);
             if self.interfaces[bond].bond.is_none() {
-                self.interfaces[bond].bond = Some(Bond::default());
+                self.interfaces[bond].bond = Some(Box::default());
             }
             let i = self.intern(&slave);
             let memberships = &mut self.interfaces[i].memberships;
@@ -459,13 +484,13 @@ impl<'h> Model<'h> {
 
     fn classify(&mut self) {
         for iface in &mut self.interfaces {
-            iface.vlan = vlan_of(iface);
+            iface.vlan = vlan_of(iface).map(Box::new);
             let is_bond_by_options = iface.memberships.is_empty()
                 && iface
                     .options()
                     .any(|o| bond::option_key(&o.opt.name.text).is_some());
             if is_bond_by_options && iface.bond.is_none() {
-                iface.bond = Some(Bond::default());
+                iface.bond = Some(Box::default());
             }
             iface.kind = if iface.name == "lo"
                 || iface
@@ -485,17 +510,22 @@ impl<'h> Model<'h> {
             };
         }
         // Bond options need the whole picture: slaves from both directions, module defaults.
+        let mut slaves_of: HashMap<String, Vec<String>> = HashMap::new();
+        for iface in &self.interfaces {
+            for m in &iface.memberships {
+                slaves_of
+                    .entry(m.bond.clone())
+                    .or_default()
+                    .push(iface.name.clone());
+            }
+        }
         for i in 0..self.interfaces.len() {
             if self.interfaces[i].kind != Kind::Bond {
                 continue;
             }
-            let name = self.interfaces[i].name.clone();
-            let slaves = self
-                .interfaces
-                .iter()
-                .filter(|s| s.memberships.iter().any(|m| m.bond == name))
-                .map(|s| s.name.clone())
-                .collect();
+            let slaves = slaves_of
+                .remove(&self.interfaces[i].name)
+                .unwrap_or_default();
             let options = bond::collect_options(&self.interfaces[i], &self.bonding_module);
             if let Some(b) = self.interfaces[i].bond.as_mut() {
                 b.slaves = slaves;

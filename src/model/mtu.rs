@@ -111,6 +111,8 @@ struct Replay<'m, 'h> {
     started: HashSet<String>,
     /// Bridges and the ports they hold.
     ports: HashMap<String, Vec<String>>,
+    /// Ports and the bridges that hold them, the reverse of `ports`.
+    bridges_of: HashMap<String, Vec<String>>,
     /// Bridges whose MTU was changed explicitly: the kernel then stops following the ports.
     user_mtu: HashSet<String>,
     /// Bond to its slaves, the reverse of `links.enslaved`.
@@ -124,6 +126,7 @@ pub fn replay(model: &Model<'_>) -> Links {
         links: Links::default(),
         started: HashSet::new(),
         ports: HashMap::new(),
+        bridges_of: HashMap::new(),
         user_mtu: HashSet::new(),
         slaves_of: HashMap::new(),
     };
@@ -134,7 +137,7 @@ pub fn replay(model: &Model<'_>) -> Links {
             .allows
             .iter()
             .filter(|a| a.class == class && !a.name.contains(['=', '/']))
-            .map(|a| a.name.clone())
+            .map(|a| a.name.to_string())
             .collect();
         for name in names {
             r.up(&name);
@@ -229,12 +232,12 @@ impl<'m, 'h> Replay<'m, 'h> {
     /// A bridge whose MTU nobody changed follows its smallest port (br_mtu_auto_adjust).
     fn follow_ports(&mut self, port: &str) {
         let bridges: Vec<String> = self
-            .ports
-            .iter()
-            .filter(|(bridge, ports)| {
-                ports.iter().any(|p| p == port) && !self.user_mtu.contains(*bridge)
-            })
-            .map(|(bridge, _)| bridge.clone())
+            .bridges_of
+            .get(port)
+            .into_iter()
+            .flatten()
+            .filter(|bridge| !self.user_mtu.contains(*bridge))
+            .cloned()
             .collect();
         for bridge in bridges {
             let min = self.ports[&bridge].iter().map(|p| self.current(p)).min();
@@ -305,11 +308,7 @@ impl<'m, 'h> Replay<'m, 'h> {
                 let being_configured = self.started.contains(slave);
                 if !being_configured {
                     self.enslave(slave, name);
-                    let allowed = self
-                        .model
-                        .allows
-                        .iter()
-                        .any(|a| a.class == name && a.name == *slave);
+                    let allowed = self.model.allows_of(slave).any(|a| a.class == name);
                     if allowed {
                         self.up(slave);
                     }
@@ -363,6 +362,10 @@ impl<'m, 'h> Replay<'m, 'h> {
                     .entry(name.to_string())
                     .or_default()
                     .push(port.clone());
+                let bridges = self.bridges_of.entry(port.clone()).or_default();
+                if !bridges.iter().any(|b| b == name) {
+                    bridges.push(name.to_string());
+                }
                 self.follow_ports(port);
             }
         }

@@ -706,11 +706,7 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
         .model
         .get(&master.bond)
         .is_some_and(Interface::has_stanza);
-    let hotplug = ctx
-        .model
-        .allows
-        .iter()
-        .any(|a| a.name == iface.name && a.class != "auto");
+    let hotplug = ctx.model.allows_of(&iface.name).any(|a| a.class != "auto");
     let up = ctx.model.links.brought_up.contains(&iface.name);
     if own_only && bond_exists && iface.has_stanza() && !up && !hotplug {
         out.push(

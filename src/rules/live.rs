@@ -437,14 +437,11 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
 fn auto_links(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
     for entry in ctx.model.allows.iter().filter(|a| a.class == "auto") {
         if entry.name.contains(['/', '='])
-            || !ctx
-                .model
-                .get(&entry.name)
-                .is_some_and(Interface::has_stanza)
+            || !ctx.model.get(entry.name).is_some_and(Interface::has_stanza)
         {
             continue;
         }
-        let state = match live.link(&entry.name) {
+        let state = match live.link(entry.name) {
             None => "does not exist",
             Some(l) if !l.admin_up => "is administratively down",
             Some(_) => continue,
@@ -452,7 +449,7 @@ fn auto_links(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>
         out.push(
             Diagnostic::new("NV507", format!("`auto {}`, but the interface {state}", entry.name))
                 .at(entry.location)
-                .iface(&entry.name)
+                .iface(entry.name)
                 .help(format!("`ifup {}` and read its errors; `journalctl -u networking` shows what happened at boot", entry.name)),
         );
     }

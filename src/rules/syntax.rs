@@ -444,7 +444,7 @@ fn auto_without_iface(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for entry in &ctx.model.allows {
-        let written = entry.name.as_str();
+        let written = entry.name;
         // `/eth*/=foo` and `mac/...` are pattern forms, matched against the machine's devices.
         if written.contains('/') {
             continue;

@@ -151,8 +151,8 @@ pub fn parse(text: &str, base: usize) -> Vec<HookAction> {
                 let mtu = rest.windows(2).find(|p| p[0].text == "mtu").map(|p| p[1]);
                 if let (Some(device), Some(mtu)) = (device, mtu) {
                     actions.push(HookAction::SetMtu {
-                        device: device.text.clone(),
-                        mtu: mtu.text.clone(),
+                        device: device.text.to_string(),
+                        mtu: mtu.text.to_string(),
                         span: span(first, mtu),
                     });
                 }
@@ -161,8 +161,8 @@ pub fn parse(text: &str, base: usize) -> Vec<HookAction> {
                 let mtu = cmd.windows(2).find(|p| p[0].text == "mtu").map(|p| &p[1]);
                 if let (Some(device), Some(mtu)) = (cmd.get(1), mtu) {
                     actions.push(HookAction::SetMtu {
-                        device: device.text.clone(),
-                        mtu: mtu.text.clone(),
+                        device: device.text.to_string(),
+                        mtu: mtu.text.to_string(),
                         span: span(first, mtu),
                     });
                 }
@@ -188,7 +188,7 @@ pub fn parse(text: &str, base: usize) -> Vec<HookAction> {
                     ) {
                         actions.push(HookAction::Sysctl {
                             name: key.replace('/', "."),
-                            value: value.text.clone(),
+                            value: value.text.to_string(),
                             span: span(first, cmd.last().expect("non-empty")),
                         });
                     }

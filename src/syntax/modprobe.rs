@@ -454,8 +454,8 @@ mod tests {
             .iter()
             .filter_map(|c| match c {
                 Command::Options { module, params } => Some((
-                    module.text.clone(),
-                    params.iter().map(|p| p.text.clone()).collect(),
+                    module.text.to_string(),
+                    params.iter().map(|p| p.text.to_string()).collect(),
                 )),
                 _ => None,
             })

@@ -111,7 +111,7 @@ fn stanza_pairs(stanza: &interfaces::Stanza) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for opt in &stanza.options {
         let key = cut_key(opt.canonical_name());
-        let mut value = opt.value.text.clone();
+        let mut value = opt.value.text.to_string();
         if key == "address" && stanza.method_str() == Some("static") {
             if let Some((addr, _)) = value.split_once('/') {
                 value = addr.to_string();
@@ -170,10 +170,10 @@ fn compare(name: &str, dir: &Path, failures: &mut Vec<String>) -> Verdict {
         for item in &f.items {
             let names: Vec<String> = match item {
                 Item::Allow { class, names, .. } if class == "auto" => {
-                    names.iter().map(|w| w.text.clone()).collect()
+                    names.iter().map(|w| w.text.to_string()).collect()
                 }
                 Item::Iface(s) if s.flags.iter().any(|f| f.text == "auto") => {
-                    vec![s.name.text.clone()]
+                    vec![s.name.text.to_string()]
                 }
                 _ => Vec::new(),
             };
@@ -210,7 +210,7 @@ fn compare(name: &str, dir: &Path, failures: &mut Vec<String>) -> Verdict {
     for (_, f) in &host.interfaces {
         for item in &f.items {
             if let Item::Iface(s) = item {
-                let entry = by_name.entry(s.name.text.clone()).or_default();
+                let entry = by_name.entry(s.name.text.to_string()).or_default();
                 entry.0.extend(stanza_pairs(s));
                 entry.1 |= s.inherits.is_some();
             }
@@ -220,7 +220,7 @@ fn compare(name: &str, dir: &Path, failures: &mut Vec<String>) -> Verdict {
     for (_, f) in &host.interfaces {
         for item in &f.unread {
             if let Item::Iface(s) = item {
-                if !by_name.contains_key(&s.name.text) && ifquery(dir, &[&s.name.text]).0 {
+                if !by_name.contains_key(s.name.text.as_str()) && ifquery(dir, &[&s.name.text]).0 {
                     failures.push(format!(
                         "{name}: ifquery knows {}, which netvet says it never reads",
                         s.name.text

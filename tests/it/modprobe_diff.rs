@@ -110,7 +110,7 @@ fn netvet_view(root: &Path) -> View {
             match c {
                 Cmd::Options { module, params } => v.options.push((
                     normalize_module(&module.text),
-                    params.iter().map(|p| p.text.clone()).collect(),
+                    params.iter().map(|p| p.text.to_string()).collect(),
                 )),
                 Cmd::Alias { pattern, module } => {
                     v.aliases.insert((
