@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# Benchmark: `netvet check` with every rule on a generated 1,750-interface config (250 bonds of
-# 4 slaves, 2 VLANs each, IPv4 and IPv6), side by side with Debian's own parser doing less work
-# (`ifquery --list -a`, parse only). Prints hyperfine's timings and both peak RSS figures.
-# Targets: netvet no slower than ifquery; netvet's peak memory under 20 MiB.
+# Benchmark: `netvet check` (every rule on by default, JSON output) on generated hosts of 250,
+# 1,000 and 4,000 802.3ad bonds (4 slaves with their own stanza, 2 VLANs per bond, IPv4 and
+# IPv6: 1,751, 7,001 and 28,001 stanzas), side by side with Debian's own parser doing less work
+# (`ifquery --list -a`, parse only).
+#
+# Prints two tables:
+#  1. hyperfine at 1,751 stanzas, netvet and ifquery in one run.
+#     Target: netvet at most 0.3x ifquery's time.
+#  2. growth: wall time and peak RSS at each size for both programs.
+#     Targets: netvet at 28,001 stanzas at most 20x its 1,751-stanza time, under 64 MiB.
+#     ifquery is quadratic (about 75 s at 28,001 stanzas): it runs once per size, and
+#     BENCH_SKIP_IFQUERY_LARGE=1 skips it above 1,751 stanzas.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,18 +26,52 @@ export PATH="$PATH:/usr/sbin:/sbin"
 cargo build --release --quiet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-bench/gen-large.py "$work/interfaces" 250
+for bonds in 250 1000 4000; do
+    bench/gen-large.py "$work/interfaces-$bonds" "$bonds"
+done
 
-netvet="target/release/netvet check --format json --fail-on never $work/interfaces"
-ifq="ifquery -i $work/interfaces --list -a"
+netvet() { echo "target/release/netvet check --format json --fail-on never $work/interfaces-$1"; }
+ifq() { echo "ifquery -i $work/interfaces-$1 --list -a"; }
+
+echo "## 1,751 stanzas, side by side"
+echo
 hyperfine --warmup 3 --runs 30 -N --export-markdown "$work/times.md" \
-    -n "netvet check (all rules)" "$netvet" \
-    -n "ifquery --list -a (parse only)" "$ifq" >/dev/null
+    -n "netvet check (all rules, JSON)" "$(netvet 250)" \
+    -n "ifquery --list -a (parse only)" "$(ifq 250)" >/dev/null
 cat "$work/times.md"
 
-rss() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1; }
+# "SECONDS KIB" of one run (wall clock, peak RSS).
+measure() { /usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -n 1; }
+# netvet's mean wall time (hyperfine, 10 runs) and peak RSS at one size.
+netvet_point() {
+    hyperfine --warmup 1 --runs 10 -N --export-json "$work/point.json" "$(netvet "$1")" >/dev/null
+    local mean
+    mean=$(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["mean"])' "$work/point.json")
+    local out
+    out=$(measure $(netvet "$1"))
+    printf '%s %s\n' "$mean" "${out#* }"
+}
+
 echo
-echo "| command | peak RSS (KiB) |"
-echo "|:---|---:|"
-echo "| netvet check (all rules) | $(rss $netvet) |"
-echo "| ifquery --list -a | $(rss $ifq) |"
+echo "## Growth"
+echo
+echo "| stanzas | netvet time (s) | netvet peak RSS (MiB) | ifquery time (s) | ifquery peak RSS (MiB) |"
+echo "|---:|---:|---:|---:|---:|"
+base=""
+for point in "250 1,751" "1000 7,001" "4000 28,001"; do
+    bonds=${point% *}
+    stanzas=${point#* }
+    read -r nt nrss < <(netvet_point "$bonds")
+    [ -n "$base" ] || base=$nt
+    if [ "$bonds" != 250 ] && [ "${BENCH_SKIP_IFQUERY_LARGE:-0}" = 1 ]; then
+        it="skipped" irss="skipped"
+    else
+        read -r it irss < <(measure $(ifq "$bonds"))
+        irss=$(awk -v k="$irss" 'BEGIN { printf "%.1f", k / 1024 }')
+    fi
+    printf '| %s | %s | %s | %s | %s |\n' "$stanzas" "$nt" \
+        "$(awk -v k="$nrss" 'BEGIN { printf "%.1f", k / 1024 }')" "$it" "$irss"
+    last=$nt
+done
+echo
+awk -v a="$base" -v b="$last" 'BEGIN { printf "netvet 28,001 / 1,751 stanzas: %.1fx the time (target: at most 20x)\n", b / a }'

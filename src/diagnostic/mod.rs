@@ -160,8 +160,8 @@ impl Diagnostic {
         self
     }
 
-    pub fn iface(mut self, name: impl Into<String>) -> Self {
-        self.interface = Some(name.into());
+    pub fn iface(mut self, name: impl AsRef<str>) -> Self {
+        self.interface = Some(name.as_ref().to_string());
         self
     }
 

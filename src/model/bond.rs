@@ -184,7 +184,7 @@ pub struct BondOption {
 #[derive(Debug, Default)]
 pub struct Bond {
     /// Slave names, from the bond's list and from slaves' `bond-master`, in interface order.
-    pub slaves: Vec<String>,
+    pub slaves: Vec<super::Name>,
     /// Options given somewhere (interfaces or modprobe.d), by driver name.
     pub options: BTreeMap<&'static str, BondOption>,
     /// What the kernel will run with once ifupdown has brought the bond up.

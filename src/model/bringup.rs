@@ -423,7 +423,7 @@ fn module_defaults(module: &[ModuleParam], events: &mut Vec<Event>) -> Params {
 
 /// Replay ifupdown and ifenslave bringing a bond up. `slaves` are the names that will be
 /// enslaved (for `primary`, which ifenslave writes only when the slave is in the bond).
-pub fn bond(bond: &Bond, module: &[ModuleParam], slaves: &[String]) -> Outcome {
+pub fn bond(bond: &Bond, module: &[ModuleParam], slaves: &[super::Name]) -> Outcome {
     let mut events = Vec::new();
     let mut p = module_defaults(module, &mut events);
     let from_interfaces: Vec<(&'static str, String, Location)> = bond
@@ -458,7 +458,7 @@ fn write(
     key: &'static str,
     value: &str,
     at: Location,
-    slaves: &[String],
+    slaves: &[super::Name],
     events: &mut Vec<Event>,
 ) {
     let origin = Origin::Interfaces(at);

@@ -21,6 +21,10 @@ use crate::syntax::interfaces::{Item, Opt, Stanza};
 
 pub use bond::{Bond, BondMode, BondOption, ModuleParam, Origin};
 
+/// An interface name. The kernel allows at most 15 bytes, which a `CompactString` stores
+/// inline: the model's maps keyed by name cost no heap allocation per interface.
+pub type Name = compact_str::CompactString;
+
 /// A stanza and the file it is in.
 #[derive(Clone, Copy, Debug)]
 pub struct StanzaRef<'h> {
@@ -112,7 +116,7 @@ impl Vlan {
 /// A bond this interface is enslaved to, and how that was said.
 #[derive(Clone, Debug)]
 pub struct Membership {
-    pub bond: String,
+    pub bond: Name,
     pub location: Location,
     pub via: MembershipVia,
 }
@@ -127,7 +131,7 @@ pub enum MembershipVia {
 
 #[derive(Debug)]
 pub struct Interface<'h> {
-    pub name: String,
+    pub name: Name,
     /// Every `iface` stanza with this name, in reading order. Empty for an interface only named
     /// by others (a NIC in a `bond-slaves` list).
     pub stanzas: Vec<StanzaRef<'h>>,
@@ -140,8 +144,8 @@ pub struct Interface<'h> {
     /// Bonds that claim this interface as a slave.
     pub memberships: Vec<Membership>,
     /// Bridges that list this interface in `bridge-ports`.
-    pub bridges: Vec<(String, Location)>,
-    pub bridge_ports: Vec<(String, Location)>,
+    pub bridges: Vec<(Name, Location)>,
+    pub bridge_ports: Vec<(Name, Location)>,
 }
 
 /// Option names as ifupdown hands them to scripts: `bond_miimon` and `bond-miimon` both become
@@ -153,7 +157,7 @@ pub fn normalize_option(name: &str) -> String {
 impl<'h> Interface<'h> {
     fn new(name: &str) -> Self {
         Interface {
-            name: name.to_string(),
+            name: Name::from(name),
             stanzas: Vec::new(),
             inherited: Vec::new(),
             kind: Kind::Physical,
@@ -246,7 +250,7 @@ pub struct AllowEntry<'h> {
 pub struct Model<'h> {
     pub host: &'h Host,
     pub interfaces: Vec<Interface<'h>>,
-    index: HashMap<String, usize>,
+    index: HashMap<Name, usize>,
     pub allows: Vec<AllowEntry<'h>>,
     /// Indexes into `allows`, sorted by interface name, then reading order.
     allows_by_name: Vec<u32>,
@@ -399,13 +403,13 @@ impl<'h> Model<'h> {
         }
         self.interfaces.push(Interface::new(name));
         self.index
-            .insert(name.to_string(), self.interfaces.len() - 1);
+            .insert(Name::from(name), self.interfaces.len() - 1);
         self.interfaces.len() - 1
     }
 
     /// Record who is enslaved to whom, from both directions.
     fn link_bonds(&mut self) {
-        let mut claims: Vec<(String, Membership)> = Vec::new();
+        let mut claims: Vec<(Name, Membership)> = Vec::new();
         for iface in &self.interfaces {
             if let Some(list) = iface.option(&["bond-slaves", "slaves"]) {
                 for (name, span) in split_list(list) {
@@ -413,7 +417,7 @@ impl<'h> Model<'h> {
                         continue;
                     }
                     claims.push((
-                        name,
+                        Name::from(name),
                         Membership {
                             bond: iface.name.clone(),
                             location: Location {
@@ -431,7 +435,7 @@ impl<'h> Model<'h> {
                     claims.push((
                         iface.name.clone(),
                         Membership {
-                            bond: bond.to_string(),
+                            bond: Name::from(bond),
                             location: master.value_location(),
                             via: MembershipVia::BondMaster,
                         },
@@ -457,7 +461,7 @@ impl<'h> Model<'h> {
     }
 
     fn link_bridges(&mut self) {
-        let mut ports: Vec<(String, String, Location)> = Vec::new();
+        let mut ports: Vec<(Name, Name, Location)> = Vec::new();
         for iface in &self.interfaces {
             if let Some(list) = iface.option(&["bridge-ports"]) {
                 for (name, span) in split_list(list) {
@@ -468,7 +472,7 @@ impl<'h> Model<'h> {
                         file: list.stanza.file,
                         span,
                     };
-                    ports.push((iface.name.clone(), name, location));
+                    ports.push((iface.name.clone(), Name::from(name), location));
                 }
             }
         }
@@ -510,7 +514,7 @@ impl<'h> Model<'h> {
             };
         }
         // Bond options need the whole picture: slaves from both directions, module defaults.
-        let mut slaves_of: HashMap<String, Vec<String>> = HashMap::new();
+        let mut slaves_of: HashMap<Name, Vec<Name>> = HashMap::new();
         for iface in &self.interfaces {
             for m in &iface.memberships {
                 slaves_of

@@ -23,7 +23,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Interface, Kind, Model, StanzaRef, split_list, up_hook_actions};
+use super::{Interface, Kind, Model, Name, StanzaRef, split_list, up_hook_actions};
 use crate::source::Location;
 use crate::syntax::hooks::HookAction;
 
@@ -90,12 +90,12 @@ pub enum MtuEvent {
 #[derive(Debug, Default)]
 pub struct Links {
     /// Links the configuration creates or touches, by name.
-    pub mtus: HashMap<String, LinkMtu>,
+    pub mtus: HashMap<Name, LinkMtu>,
     pub events: Vec<MtuEvent>,
     /// Interfaces booting brings up (`ifup -a`, then hotplug).
-    pub brought_up: HashSet<String>,
+    pub brought_up: HashSet<Name>,
     /// Slave to bond, for every interface that ends enslaved.
-    pub enslaved: HashMap<String, String>,
+    pub enslaved: HashMap<Name, Name>,
 }
 
 impl Links {
@@ -108,15 +108,15 @@ struct Replay<'m, 'h> {
     model: &'m Model<'h>,
     links: Links,
     /// Up or being brought up.
-    started: HashSet<String>,
+    started: HashSet<Name>,
     /// Bridges and the ports they hold.
-    ports: HashMap<String, Vec<String>>,
+    ports: HashMap<Name, Vec<Name>>,
     /// Ports and the bridges that hold them, the reverse of `ports`.
-    bridges_of: HashMap<String, Vec<String>>,
+    bridges_of: HashMap<Name, Vec<Name>>,
     /// Bridges whose MTU was changed explicitly: the kernel then stops following the ports.
-    user_mtu: HashSet<String>,
+    user_mtu: HashSet<Name>,
     /// Bond to its slaves, the reverse of `links.enslaved`.
-    slaves_of: HashMap<String, Vec<String>>,
+    slaves_of: HashMap<Name, Vec<Name>>,
 }
 
 /// Replay `ifup -a` over the model.
@@ -191,7 +191,7 @@ impl<'m, 'h> Replay<'m, 'h> {
     fn set(&mut self, name: &str, mtu: u32, source: MtuSource) {
         self.links
             .mtus
-            .insert(name.to_string(), LinkMtu { mtu, source });
+            .insert(Name::from(name), LinkMtu { mtu, source });
     }
 
     /// `ip link set dev NAME mtu N`, with what the kernel does to slaves and VLANs.
@@ -218,7 +218,7 @@ impl<'m, 'h> Replay<'m, 'h> {
         if self.ports.contains_key(name) && self.current(name) != mtu {
             // br_change_mtu marks an MTU the user chose; setting the value it already has is
             // not a change and leaves the bridge following its ports.
-            self.user_mtu.insert(name.to_string());
+            self.user_mtu.insert(Name::from(name));
         }
         self.set(name, mtu, source);
         self.follow_ports(name);
@@ -231,7 +231,7 @@ impl<'m, 'h> Replay<'m, 'h> {
 
     /// A bridge whose MTU nobody changed follows its smallest port (br_mtu_auto_adjust).
     fn follow_ports(&mut self, port: &str) {
-        let bridges: Vec<String> = self
+        let bridges: Vec<Name> = self
             .bridges_of
             .get(port)
             .into_iter()
@@ -259,22 +259,22 @@ impl<'m, 'h> Replay<'m, 'h> {
         let mtu = self.current(bond);
         self.links
             .enslaved
-            .insert(slave.to_string(), bond.to_string());
+            .insert(Name::from(slave), Name::from(bond));
         self.slaves_of
-            .entry(bond.to_string())
+            .entry(Name::from(bond))
             .or_default()
-            .push(slave.to_string());
+            .push(Name::from(slave));
         self.set(slave, mtu, MtuSource::Bond(bond.to_string()));
     }
 
     fn up(&mut self, name: &str) {
-        if !self.started.insert(name.to_string()) {
+        if !self.started.insert(Name::from(name)) {
             return;
         }
         let Some(iface) = self.iface(name) else {
             return;
         };
-        self.links.brought_up.insert(name.to_string());
+        self.links.brought_up.insert(Name::from(name));
         let stanzas = &iface.stanzas;
         let kind = iface.kind;
         let vlan = iface.vlan.as_ref();
@@ -290,14 +290,14 @@ impl<'m, 'h> Replay<'m, 'h> {
             .map(|(slave, _)| slave)
             .filter(|slave| slave != "none")
             .collect();
-        let bridge_ports: Vec<String> = iface.bridge_ports.iter().map(|(p, _)| p.clone()).collect();
+        let bridge_ports: Vec<Name> = iface.bridge_ports.iter().map(|(p, _)| p.clone()).collect();
         let mtu_opt = (0..stanzas.len()).find_map(|i| own_mtu(iface, i));
 
         // pre-up: ifenslave, vlan, bridge-utils, then `pre-up` commands.
         if let Some(bond) = &master {
             if kind != Kind::Bond && self.iface(bond).is_some() {
                 self.up(bond);
-                if self.links.mtus.contains_key(bond) {
+                if self.links.mtus.contains_key(bond.as_str()) {
                     self.enslave(name, bond);
                 }
             }
@@ -305,7 +305,7 @@ impl<'m, 'h> Replay<'m, 'h> {
         if kind == Kind::Bond && iface.ifenslave_creates_bond() {
             self.create(name);
             for slave in &bond_slaves {
-                let being_configured = self.started.contains(slave);
+                let being_configured = self.started.contains(slave.as_str());
                 if !being_configured {
                     self.enslave(slave, name);
                     let allowed = self.model.allows_of(slave).any(|a| a.class == name);
@@ -350,7 +350,7 @@ impl<'m, 'h> Replay<'m, 'h> {
                     let from = self.current(port);
                     if from != mtu {
                         self.links.events.push(MtuEvent::PortSet {
-                            port: port.clone(),
+                            port: port.to_string(),
                             bridge: name.to_string(),
                             from,
                             to: mtu,
@@ -359,12 +359,15 @@ impl<'m, 'h> Replay<'m, 'h> {
                     self.set(port, mtu, MtuSource::Bridge(name.to_string()));
                 }
                 self.ports
-                    .entry(name.to_string())
+                    .entry(Name::from(name))
                     .or_default()
-                    .push(port.clone());
-                let bridges = self.bridges_of.entry(port.clone()).or_default();
+                    .push(Name::from(port.as_str()));
+                let bridges = self
+                    .bridges_of
+                    .entry(Name::from(port.as_str()))
+                    .or_default();
                 if !bridges.iter().any(|b| b == name) {
-                    bridges.push(name.to_string());
+                    bridges.push(Name::from(name));
                 }
                 self.follow_ports(port);
             }

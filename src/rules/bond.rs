@@ -586,7 +586,9 @@ fn module_without_options(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         .iter()
         // Bonds that booting brings up: a template stanza only others inherit from is not one.
         .filter(|i| {
-            i.kind == Kind::Bond && i.has_stanza() && ctx.model.links.brought_up.contains(&i.name)
+            i.kind == Kind::Bond
+                && i.has_stanza()
+                && ctx.model.links.brought_up.contains(i.name.as_str())
         })
         .filter(|i| {
             i.bond.as_ref().is_some_and(|b| {
@@ -627,7 +629,7 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
     };
     if bonds.len() > 1 {
         let m = &iface.memberships;
-        let winner = ctx.model.links.enslaved.get(&iface.name);
+        let winner = ctx.model.links.enslaved.get(iface.name.as_str());
         let outcome = match winner {
             Some(bond) => format!(
                 "booting this configuration, {bond} enslaves it first; the other bond's attempt fails (\"Device is in use and cannot be enslaved\") and ifup still exits 0"
@@ -707,7 +709,7 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
         .get(&master.bond)
         .is_some_and(Interface::has_stanza);
     let hotplug = ctx.model.allows_of(&iface.name).any(|a| a.class != "auto");
-    let up = ctx.model.links.brought_up.contains(&iface.name);
+    let up = ctx.model.links.brought_up.contains(iface.name.as_str());
     if own_only && bond_exists && iface.has_stanza() && !up && !hotplug {
         out.push(
             Diagnostic::new(

@@ -159,7 +159,7 @@ fn slave_drift(
 ) {
     // A slave that booting this configuration enslaves (`model::mtu`'s replay of ifup: the
     // first bond to claim it wins), which the kernel has not enslaved to that bond.
-    let predicted = ctx.model.links.enslaved.get(&iface.name);
+    let predicted = ctx.model.links.enslaved.get(iface.name.as_str());
     let membership = predicted.and_then(|bond| iface.memberships.iter().find(|m| m.bond == *bond));
     if let Some(m) = membership {
         let bond_live = live.link(&m.bond).is_some_and(|l| l.bond.is_some());
@@ -186,14 +186,14 @@ fn slave_drift(
         let configured = iface
             .bond
             .as_ref()
-            .map(|b| b.slaves.clone())
+            .map(|b| b.slaves.as_slice())
             .unwrap_or_default();
         for link in live
             .links
             .iter()
             .filter(|l| l.master.as_deref() == Some(iface.name.as_str()))
         {
-            if !configured.contains(&link.name)
+            if !configured.iter().any(|s| *s == link.name)
                 && ctx
                     .model
                     .get(&link.name)

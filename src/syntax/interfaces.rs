@@ -320,27 +320,50 @@ fn is_c_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
 }
 
-/// Split a file into logical lines the way `get_line` does, handing comments to `on_comment`.
-fn logical_lines(text: &str, mut on_comment: impl FnMut(&str, Span)) -> Vec<LogicalLine> {
-    let mut physical = Vec::new();
-    let mut start = 0;
-    while start < text.len() {
-        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        physical.push((start, end));
-        start = end + 1;
+/// What [`LogicalLines`] yields: a comment line, or a logical line.
+enum Line<'t> {
+    Comment(&'t str, Span),
+    Logical(LogicalLine),
+}
+
+/// The logical lines of a file the way `get_line` reads them, one at a time: a check of a
+/// large file never holds more than one line's text besides the parse tree, so the heap does
+/// not fill with short-lived strings between the tree's allocations.
+struct LogicalLines<'t> {
+    text: &'t str,
+    pos: usize,
+}
+
+impl<'t> LogicalLines<'t> {
+    fn new(text: &'t str) -> Self {
+        LogicalLines { text, pos: 0 }
     }
 
-    let mut lines = Vec::new();
-    let mut i = 0;
-    while i < physical.len() {
-        let (s, e) = physical[i];
-        i += 1;
+    /// The next physical line `(start, end)`, without its line ending.
+    fn physical(&mut self) -> Option<(usize, usize)> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let start = self.pos;
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
+        self.pos = end + 1;
+        Some((start, end))
+    }
+}
+
+impl<'t> Iterator for LogicalLines<'t> {
+    type Item = Line<'t>;
+
+    fn next(&mut self) -> Option<Line<'t>> {
+        let text = self.text;
+        let (s, e) = self.physical()?;
         let raw = &text[s..e];
         let trimmed = raw.trim_start_matches(is_c_space);
         let lead = raw.len() - trimmed.len();
         if trimmed.starts_with('#') {
-            on_comment(trimmed, Span::new(s + lead, e));
-            continue;
+            return Some(Line::Comment(trimmed, Span::new(s + lead, e)));
         }
         let mut line = LogicalLine {
             text: String::new(),
@@ -349,10 +372,11 @@ fn logical_lines(text: &str, mut on_comment: impl FnMut(&str, Span)) -> Vec<Logi
         };
         line.text.push_str(trimmed);
         let mut last_end = e;
-        while line.text.ends_with('\\') && i < physical.len() {
+        while line.text.ends_with('\\') {
+            let Some((s2, e2)) = self.physical() else {
+                break;
+            };
             line.text.pop();
-            let (s2, e2) = physical[i];
-            i += 1;
             line.pieces.push((line.text.len(), s2));
             line.text.push_str(&text[s2..e2]);
             last_end = e2;
@@ -364,9 +388,8 @@ fn logical_lines(text: &str, mut on_comment: impl FnMut(&str, Span)) -> Vec<Logi
         let kept = line.text.trim_end_matches(is_c_space).len();
         line.text.truncate(kept);
         line.span = Span::new(line.span.start as usize, last_end);
-        lines.push(line);
+        Some(Line::Logical(line))
     }
-    lines
 }
 
 /// One word: a run of non-space characters.
@@ -408,169 +431,39 @@ enum Open {
 
 pub fn parse(text: &str) -> InterfacesFile {
     let mut file = InterfacesFile::default();
-    let mut comments = Vec::new();
-    let lines = logical_lines(text, |comment, span| {
-        if let Some(directive) = parse_suppression(comment, span) {
-            comments.push(directive);
-        }
-    });
+    let mut suppressions: Vec<PendingSuppression> = Vec::new();
+    // Suppressions from `waiting` on have not seen the line they cover yet.
+    let mut waiting = 0;
 
     let mut open = Open::None;
-    for line in &lines {
-        let words = split_words(&line.text);
-        let Some(&(fs, fe)) = words.first() else {
-            continue;
+    for line in LogicalLines::new(text) {
+        let line = match line {
+            Line::Comment(comment, span) => {
+                if let Some(directive) = parse_suppression(comment, span) {
+                    suppressions.push(directive);
+                }
+                continue;
+            }
+            Line::Logical(line) => line,
         };
-        let first = line.word(fs, fe);
-        let args: Vec<Word> = words[1..].iter().map(|&(s, e)| line.word(s, e)).collect();
-        // The rest of the line after the first word, as ifupdown's `rest`.
-        let rest = words.get(1).map(|&(s, _)| (s, line.text.len()));
-
-        let keyword = first.text.as_str();
-        check_word_lengths(&mut file, keyword, &first, &args);
-        match keyword {
-            "iface" => {
-                let stanza = parse_iface_header(first, &args, line.span, &mut file);
-                file.items.push(Item::Iface(Box::new(stanza)));
-                open = Open::Iface(file.items.len() - 1);
+        let items_before = file.items.len();
+        let covered = waiting..suppressions.len();
+        waiting = suppressions.len();
+        for s in &mut suppressions[covered.clone()] {
+            s.next_line = Some(line.span);
+        }
+        parse_line(&mut file, &mut open, &line);
+        // A comment above a line that opens a stanza covers the whole stanza.
+        if file.items.len() > items_before
+            && matches!(file.items[items_before], Item::Iface(_) | Item::Mapping(_))
+        {
+            for s in &mut suppressions[covered] {
+                s.opens_item = Some(items_before);
             }
-            "mapping" => {
-                if args.is_empty() {
-                    file.warn(
-                        SyntaxError::new(
-                            line.span,
-                            "`mapping` needs at least one interface pattern",
-                        )
-                        .with_help(
-                            "ifupdown accepts it, but the mapping matches nothing: write \
-                             `mapping eth0` followed by `script` and `map` lines",
-                        ),
-                    );
-                }
-                file.items.push(Item::Mapping(Box::new(Mapping {
-                    keyword: first,
-                    patterns: args,
-                    script: None,
-                    maps: Vec::new(),
-                    span: line.span,
-                })));
-                open = Open::Mapping(file.items.len() - 1);
-            }
-            "source" => {
-                open = Open::None;
-                push_source(&mut file, first, SourceKind::File, rest, line);
-            }
-            k if k.starts_with("source-dir") => {
-                open = Open::None;
-                push_source(&mut file, first, SourceKind::Directory, rest, line);
-            }
-            k if (k == "auto" || (k.starts_with("allow-") && k.len() > 6))
-                || k == "no-auto-down"
-                || k == "no-scripts" =>
-            {
-                if args.is_empty() {
-                    // Inside an iface stanza, a bare flag applies to the stanza and keeps it
-                    // open; it ends a mapping.
-                    match open {
-                        Open::Iface(i) => {
-                            if let Item::Iface(stanza) = &mut file.items[i] {
-                                stanza.span = stanza.span.cover(line.span);
-                                stanza.flags.push(first);
-                            }
-                        }
-                        Open::Mapping(_) => open = Open::None,
-                        Open::None => {}
-                    }
-                    continue;
-                }
-                open = Open::None;
-                if k == "auto" || k.starts_with("allow-") {
-                    let class = k.strip_prefix("allow-").unwrap_or("auto").to_string();
-                    file.items.push(Item::Allow {
-                        keyword: first,
-                        class,
-                        names: args,
-                    });
-                } else {
-                    file.items.push(Item::Other {
-                        keyword: first,
-                        args,
-                    });
-                }
-            }
-            "rename" => {
-                open = Open::None;
-                file.items.push(Item::Other {
-                    keyword: first,
-                    args,
-                });
-            }
-            _ => match open {
-                Open::Iface(i) => {
-                    let Item::Iface(stanza) = &mut file.items[i] else {
-                        unreachable!("Open::Iface always points at an iface item")
-                    };
-                    stanza.span = stanza.span.cover(line.span);
-                    match rest {
-                        Some((s, e)) => stanza.options.push(Opt {
-                            name: first,
-                            value: line.word(s, e),
-                            span: line.span,
-                        }),
-                        None => file.fatal(
-                            line.span.start as usize,
-                            "option with empty value",
-                            SyntaxError::new(
-                                line.span,
-                                format!("option `{keyword}` has an empty value"),
-                            )
-                            .with_help(
-                                "ifupdown rejects the whole file (\"option with empty value\"): \
-                                 give the option a value or delete the line",
-                            ),
-                        ),
-                    }
-                }
-                Open::Mapping(i) => {
-                    let Item::Mapping(mapping) = &mut file.items[i] else {
-                        unreachable!("Open::Mapping always points at a mapping item")
-                    };
-                    mapping.span = mapping.span.cover(line.span);
-                    let value = rest.map(|(s, e)| line.word(s, e));
-                    match (keyword, value) {
-                        ("script", Some(value)) if mapping.script.is_none() => {
-                            mapping.script = Some(value);
-                        }
-                        ("script", Some(_)) => file.fatal(
-                            line.span.start as usize,
-                            "duplicate script in mapping",
-                            SyntaxError::new(line.span, "duplicate `script` in mapping")
-                                .with_help("a mapping runs exactly one script; delete one of them"),
-                        ),
-                        ("map", Some(value)) => mapping.maps.push(value),
-                        _ => file.fatal(
-                            line.span.start as usize,
-                            "misplaced option",
-                            SyntaxError::new(
-                                first.span,
-                                format!("`{keyword}` is not allowed in a mapping stanza"),
-                            )
-                            .with_help(
-                                "only `script` and `map` lines may follow `mapping`; ifupdown \
-                                 rejects the file (\"misplaced option\")",
-                            ),
-                        ),
-                    }
-                }
-                Open::None => {
-                    let err = misplaced(&first, &file.items);
-                    file.fatal(line.span.start as usize, "misplaced option", err);
-                }
-            },
         }
     }
 
-    file.suppressions = resolve_suppressions(comments, &file.items, &lines, text.len());
+    file.suppressions = resolve_suppressions(suppressions, &file.items, text.len());
     // The tree lives as long as the check: give back what growing the vectors over-allocated
     // (a generated host of 28,000 stanzas keeps a few MiB less).
     file.items.shrink_to_fit();
@@ -580,6 +473,158 @@ pub fn parse(text: &str) -> InterfacesFile {
         }
     }
     file
+}
+
+/// One logical line of an interfaces file, into the tree.
+fn parse_line(file: &mut InterfacesFile, open: &mut Open, line: &LogicalLine) {
+    let words = split_words(&line.text);
+    let Some(&(fs, fe)) = words.first() else {
+        return;
+    };
+    let first = line.word(fs, fe);
+    let args: Vec<Word> = words[1..].iter().map(|&(s, e)| line.word(s, e)).collect();
+    // The rest of the line after the first word, as ifupdown's `rest`.
+    let rest = words.get(1).map(|&(s, _)| (s, line.text.len()));
+
+    let keyword = first.text.as_str();
+    check_word_lengths(file, keyword, &first, &args);
+    match keyword {
+        "iface" => {
+            let stanza = parse_iface_header(first, &args, line.span, file);
+            file.items.push(Item::Iface(Box::new(stanza)));
+            *open = Open::Iface(file.items.len() - 1);
+        }
+        "mapping" => {
+            if args.is_empty() {
+                file.warn(
+                    SyntaxError::new(line.span, "`mapping` needs at least one interface pattern")
+                        .with_help(
+                            "ifupdown accepts it, but the mapping matches nothing: write \
+                             `mapping eth0` followed by `script` and `map` lines",
+                        ),
+                );
+            }
+            file.items.push(Item::Mapping(Box::new(Mapping {
+                keyword: first,
+                patterns: args,
+                script: None,
+                maps: Vec::new(),
+                span: line.span,
+            })));
+            *open = Open::Mapping(file.items.len() - 1);
+        }
+        "source" => {
+            *open = Open::None;
+            push_source(file, first, SourceKind::File, rest, line);
+        }
+        k if k.starts_with("source-dir") => {
+            *open = Open::None;
+            push_source(file, first, SourceKind::Directory, rest, line);
+        }
+        k if (k == "auto" || (k.starts_with("allow-") && k.len() > 6))
+            || k == "no-auto-down"
+            || k == "no-scripts" =>
+        {
+            if args.is_empty() {
+                // Inside an iface stanza, a bare flag applies to the stanza and keeps it
+                // open; it ends a mapping.
+                match *open {
+                    Open::Iface(i) => {
+                        if let Item::Iface(stanza) = &mut file.items[i] {
+                            stanza.span = stanza.span.cover(line.span);
+                            stanza.flags.push(first);
+                        }
+                    }
+                    Open::Mapping(_) => *open = Open::None,
+                    Open::None => {}
+                }
+                return;
+            }
+            *open = Open::None;
+            if k == "auto" || k.starts_with("allow-") {
+                let class = k.strip_prefix("allow-").unwrap_or("auto").to_string();
+                file.items.push(Item::Allow {
+                    keyword: first,
+                    class,
+                    names: args,
+                });
+            } else {
+                file.items.push(Item::Other {
+                    keyword: first,
+                    args,
+                });
+            }
+        }
+        "rename" => {
+            *open = Open::None;
+            file.items.push(Item::Other {
+                keyword: first,
+                args,
+            });
+        }
+        _ => match *open {
+            Open::Iface(i) => {
+                let Item::Iface(stanza) = &mut file.items[i] else {
+                    unreachable!("Open::Iface always points at an iface item")
+                };
+                stanza.span = stanza.span.cover(line.span);
+                match rest {
+                    Some((s, e)) => stanza.options.push(Opt {
+                        name: first,
+                        value: line.word(s, e),
+                        span: line.span,
+                    }),
+                    None => file.fatal(
+                        line.span.start as usize,
+                        "option with empty value",
+                        SyntaxError::new(
+                            line.span,
+                            format!("option `{keyword}` has an empty value"),
+                        )
+                        .with_help(
+                            "ifupdown rejects the whole file (\"option with empty value\"): \
+                                 give the option a value or delete the line",
+                        ),
+                    ),
+                }
+            }
+            Open::Mapping(i) => {
+                let Item::Mapping(mapping) = &mut file.items[i] else {
+                    unreachable!("Open::Mapping always points at a mapping item")
+                };
+                mapping.span = mapping.span.cover(line.span);
+                let value = rest.map(|(s, e)| line.word(s, e));
+                match (keyword, value) {
+                    ("script", Some(value)) if mapping.script.is_none() => {
+                        mapping.script = Some(value);
+                    }
+                    ("script", Some(_)) => file.fatal(
+                        line.span.start as usize,
+                        "duplicate script in mapping",
+                        SyntaxError::new(line.span, "duplicate `script` in mapping")
+                            .with_help("a mapping runs exactly one script; delete one of them"),
+                    ),
+                    ("map", Some(value)) => mapping.maps.push(value),
+                    _ => file.fatal(
+                        line.span.start as usize,
+                        "misplaced option",
+                        SyntaxError::new(
+                            first.span,
+                            format!("`{keyword}` is not allowed in a mapping stanza"),
+                        )
+                        .with_help(
+                            "only `script` and `map` lines may follow `mapping`; ifupdown \
+                                 rejects the file (\"misplaced option\")",
+                        ),
+                    ),
+                }
+            }
+            Open::None => {
+                let err = misplaced(&first, &file.items);
+                file.fatal(line.span.start as usize, "misplaced option", err);
+            }
+        },
+    }
 }
 
 /// ifupdown's word buffer: `char firstword[80]` and friends, read with `next_word(.., 80)`.
@@ -788,11 +833,20 @@ fn parse_iface_header(
     stanza
 }
 
-/// Recognise `netvet: ignore CODES [-- reason]` or `netvet: ignore-file ...` in a comment.
-fn parse_suppression(
-    comment: &str,
+/// A `# netvet: ignore` comment while the file is read: what it says, and the line after it.
+struct PendingSuppression {
+    codes: Vec<String>,
+    reason: Option<String>,
     span: Span,
-) -> Option<(Vec<String>, Option<String>, Span, bool)> {
+    whole_file: bool,
+    /// The next logical line after the comment.
+    next_line: Option<Span>,
+    /// The stanza that line opens, as an index into the file's items.
+    opens_item: Option<usize>,
+}
+
+/// Recognise `netvet: ignore CODES [-- reason]` or `netvet: ignore-file ...` in a comment.
+fn parse_suppression(comment: &str, span: Span) -> Option<PendingSuppression> {
     let body = comment.trim_start_matches('#').trim();
     let directive = body.strip_prefix("netvet:")?.trim_start();
     let (whole_file, rest) = if let Some(rest) = directive.strip_prefix("ignore-file") {
@@ -809,40 +863,42 @@ fn parse_suppression(
         .filter(|c| !c.is_empty())
         .map(str::to_ascii_uppercase)
         .collect();
-    Some((codes, reason.filter(|r| !r.is_empty()), span, whole_file))
+    Some(PendingSuppression {
+        codes,
+        reason: reason.filter(|r| !r.is_empty()),
+        span,
+        whole_file,
+        next_line: None,
+        opens_item: None,
+    })
 }
 
+/// What each suppression covers: the file, the stanza its next line opens (as it ended up,
+/// options included), or that line alone.
 fn resolve_suppressions(
-    comments: Vec<(Vec<String>, Option<String>, Span, bool)>,
+    pending: Vec<PendingSuppression>,
     items: &[Item],
-    lines: &[LogicalLine],
     text_len: usize,
 ) -> Vec<SuppressionComment> {
-    comments
+    pending
         .into_iter()
-        .map(|(codes, reason, span, whole_file)| {
-            let covers = if whole_file {
+        .map(|p| {
+            let covers = if p.whole_file {
                 Span::new(0, text_len)
             } else {
-                let next = lines.iter().find(|l| l.span.start > span.end);
-                match next {
-                    None => Span::new(span.end as usize, span.end as usize),
-                    Some(next) => items
-                        .iter()
-                        .find_map(|item| match item {
-                            Item::Iface(s) if s.header == next.span => Some(s.span),
-                            Item::Mapping(m) if m.keyword.span.start == next.span.start => {
-                                Some(m.span)
-                            }
-                            _ => None,
-                        })
-                        .unwrap_or(next.span),
-                }
+                let stanza = p.opens_item.and_then(|i| match &items[i] {
+                    Item::Iface(s) => Some(s.span),
+                    Item::Mapping(m) => Some(m.span),
+                    _ => None,
+                });
+                stanza
+                    .or(p.next_line)
+                    .unwrap_or(Span::new(p.span.end as usize, p.span.end as usize))
             };
             SuppressionComment {
-                codes,
-                reason,
-                span,
+                codes: p.codes,
+                reason: p.reason,
+                span: p.span,
                 covers,
             }
         })
