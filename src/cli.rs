@@ -14,7 +14,7 @@ use crate::diagnostic::Severity;
     long_about = "netvet reads Debian ifupdown's /etc/network/interfaces (with source and \
                   source-directory), /etc/modprobe.d and sysctl.d, and reports configurations \
                   that look right and are not: bonds without link monitoring, slave MTUs the \
-                  bond resets, VLANs larger than their parent, contradictory 802.3ad settings.",
+                  bond does not run with, VLANs larger than their parent, contradictory 802.3ad settings.",
     after_help = "Exit status: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error."
 )]
 pub struct Cli {

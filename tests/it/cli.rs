@@ -223,3 +223,46 @@ fn suppression_is_reported_with_its_reason() {
         "{out}"
     );
 }
+
+/// fixtures/demo/README.md lists what `netvet check fixtures/demo` reports: every row's code,
+/// severity and count (`NV201 warning ×2`), and nothing the demo does not produce.
+#[test]
+fn demo_readme_lists_what_the_demo_reports() {
+    let readme = std::fs::read_to_string(repo().join("fixtures/demo/README.md")).unwrap();
+    let mut promised: Vec<String> = readme
+        .lines()
+        .filter_map(|line| {
+            let cell = line.strip_prefix("| NV")?.split('|').next()?.trim();
+            let mut words = cell.split_whitespace();
+            let (code, severity) = (words.next()?, words.next()?);
+            let count = words
+                .next()
+                .and_then(|n| n.strip_prefix('×')?.parse().ok())
+                .unwrap_or(1);
+            Some(vec![format!("NV{code} {severity}"); count])
+        })
+        .flatten()
+        .collect();
+    let mut reported: Vec<String> = json(&netvet(&["check", "--format", "json", DEMO]))["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["code"].as_str().unwrap(),
+                f["severity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    promised.sort();
+    reported.sort();
+    assert!(
+        !promised.is_empty(),
+        "no finding rows in fixtures/demo/README.md"
+    );
+    assert_eq!(
+        promised, reported,
+        "fixtures/demo/README.md against the demo's findings"
+    );
+}
