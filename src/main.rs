@@ -4,7 +4,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use netvet::cli::{CheckArgs, Cli, ColorChoice, Command, Format};
+use netvet::cli::{
+    CheckArgs, Cli, ColorChoice, Command, Format, ListenersFormat, LiveFormat, RulesFormat,
+};
 use netvet::diagnostic::Severity;
 use netvet::rules::{Selection, registry};
 use netvet::{CheckRun, load, report};
@@ -24,7 +26,7 @@ fn main() -> ExitCode {
         } => live(format, save_netlink.as_deref()),
         Command::Listeners { format, root } => listeners(format, root.as_deref()),
         Command::Rules { format } => {
-            print(&report::rules_table(format == Format::Json)).map(|()| 0)
+            print(&report::rules_table(format == RulesFormat::Json)).map(|()| 0)
         }
         Command::Explain { rule } => match registry::lookup(&rule) {
             Some(meta) => print(meta.doc).map(|()| 0),
@@ -121,21 +123,21 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     Ok(u8::from(failed))
 }
 
-fn live(format: Format, save_netlink: Option<&std::path::Path>) -> Result<u8, String> {
+fn live(format: LiveFormat, save_netlink: Option<&std::path::Path>) -> Result<u8, String> {
     let state = netvet::live::read().map_err(|e| e.to_string())?;
     if let Some(path) = save_netlink {
         let raw = netvet::live::read_links_raw().map_err(|e| e.to_string())?;
         std::fs::write(path, raw).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     let text = match format {
-        Format::Human => report::live_table(&state),
-        Format::Json => state.to_json(),
+        LiveFormat::Human => report::live_table(&state),
+        LiveFormat::Json => state.to_json(),
     };
     print(&text)?;
     Ok(0)
 }
 
-fn listeners(format: Format, root: Option<&std::path::Path>) -> Result<u8, String> {
+fn listeners(format: ListenersFormat, root: Option<&std::path::Path>) -> Result<u8, String> {
     let host = load::load(&load::Target::Root(match root {
         Some(dir) if !dir.is_dir() => {
             return Err(format!("--root {}: not a directory", dir.display()));
@@ -159,8 +161,12 @@ fn listeners(format: Format, root: Option<&std::path::Path>) -> Result<u8, Strin
         }
     };
     let text = match format {
-        Format::Human => report::listeners_table(&host.sources, &configured, bindv6only, &live),
-        Format::Json => report::listeners_json(&host.sources, &configured, bindv6only, &live),
+        ListenersFormat::Human => {
+            report::listeners_table(&host.sources, &configured, bindv6only, &live)
+        }
+        ListenersFormat::Json => {
+            report::listeners_json(&host.sources, &configured, bindv6only, &live)
+        }
     };
     print(&text)?;
     Ok(0)

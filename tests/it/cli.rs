@@ -266,3 +266,25 @@ fn demo_readme_lists_what_the_demo_reports() {
         "fixtures/demo/README.md against the demo's findings"
     );
 }
+
+/// Each command's `--format` help describes that command's output and names its own schema.
+#[test]
+fn each_command_documents_its_own_format() {
+    let help = |command: &str| stdout(&netvet(&[command, "--help"]));
+    let check = help("check");
+    assert!(check.contains("docs/json-schema.md"), "{check}");
+    assert!(check.contains("rustc-style"), "{check}");
+    let live = help("live");
+    assert!(live.contains("docs/live-schema.md"), "{live}");
+    for (command, text) in [
+        ("live", &live),
+        ("listeners", &help("listeners")),
+        ("rules", &help("rules")),
+    ] {
+        assert!(
+            !text.contains("docs/json-schema.md") && !text.contains("rustc-style"),
+            "`netvet {command} --help` describes check's output:\n{text}"
+        );
+        assert!(text.contains("--format"), "{text}");
+    }
+}
