@@ -15,7 +15,10 @@ use crate::diagnostic::Severity;
                   source-directory), /etc/modprobe.d and sysctl.d, and reports configurations \
                   that look right and are not: bonds without link monitoring, slave MTUs the \
                   bond does not run with, VLANs larger than their parent, contradictory 802.3ad settings.",
-    after_help = "Exit status: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error."
+    after_help = "Exit status: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error.",
+    // `netvet COMMAND --help` is the one way: clap's `help` subcommand would be listed in the
+    // man page as a netvet-help(1) that does not exist.
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     /// When to use colours: auto (on a terminal, unless NO_COLOR is set), always or never.

@@ -140,3 +140,34 @@ fn rule_pages_name_no_test_files_and_no_history() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Every `netvet-NAME(1)` a man page refers to is a page under man/ (clap_mangen lists clap's
+/// built-in `help` subcommand as netvet-help(1), which no page documents).
+#[test]
+fn man_pages_refer_only_to_existing_pages() {
+    let dir = repo().join("man");
+    let mut pages = 0;
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "1") {
+            continue;
+        }
+        pages += 1;
+        let text = std::fs::read_to_string(&path).unwrap().replace("\\-", "-");
+        for (start, _) in text.match_indices("netvet-") {
+            let rest = &text[start..];
+            let Some(end) = rest.find("(1)") else {
+                continue;
+            };
+            let name = &rest[..end];
+            if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !dir.join(format!("{name}.1")).is_file()
+            {
+                missing.push(format!("{} refers to {name}(1)", path.display()));
+            }
+        }
+    }
+    assert!(pages > 1, "no man pages under {}", dir.display());
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
