@@ -29,7 +29,7 @@ fn main() -> ExitCode {
             print(&report::rules_table(format == RulesFormat::Json)).map(|()| 0)
         }
         Command::Explain { rule } => match registry::lookup(&rule) {
-            Some(meta) => print(meta.doc).map(|()| 0),
+            Some(meta) => print(&netvet::explain::render(meta.doc, explain_width())).map(|()| 0),
             None => Err(format!("no rule `{rule}`; `netvet rules` lists them all")),
         },
     };
@@ -40,6 +40,16 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The terminal's width, or 80 columns when stdout is not a terminal (a pipe, a file).
+fn explain_width() -> usize {
+    use std::io::IsTerminal;
+    let stdout = std::io::stdout();
+    if !stdout.is_terminal() {
+        return 80;
+    }
+    terminal_size::terminal_size_of(&stdout).map_or(80, |(w, _)| usize::from(w.0))
 }
 
 /// Write to stdout; a closed pipe (`netvet ... | head`) is not an error.

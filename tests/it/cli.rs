@@ -161,9 +161,9 @@ fn missing_files_are_reported_not_errors() {
 fn explain_and_rules() {
     let o = netvet(&["explain", "NV201"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).starts_with("# NV201 slave-mtu-differs"));
+    assert!(stdout(&o).starts_with("NV201 slave-mtu-differs"));
     let o = netvet(&["explain", "slave-mtu-differs"]);
-    assert!(stdout(&o).starts_with("# NV201"));
+    assert!(stdout(&o).starts_with("NV201 "));
     let o = netvet(&["rules"]);
     assert_eq!(
         stdout(&o).lines().count(),
@@ -287,4 +287,50 @@ fn each_command_documents_its_own_format() {
         );
         assert!(text.contains("--format"), "{text}");
     }
+}
+
+/// `netvet explain` renders the rule's page for a terminal; piped, it is plain text wrapped at
+/// 80 columns (reviewed by hand when it changes).
+#[test]
+fn explain_renders_the_page_as_plain_text_when_piped() {
+    let o = netvet(&["explain", "NV104"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    insta::assert_snapshot!("explain_NV104_piped", text);
+}
+
+#[test]
+fn explain_piped_has_no_escape_codes_and_fits_80_columns() {
+    for rule in netvet::rules::registry::RULES {
+        let o = netvet(&["explain", rule.code]);
+        assert_eq!(o.status.code(), Some(0));
+        let text = stdout(&o);
+        assert!(
+            !text.contains('\x1b'),
+            "{}: escape codes when piped",
+            rule.code
+        );
+        assert!(
+            !text.contains("```") && !text.contains("## "),
+            "{}: raw Markdown:\n{text}",
+            rule.code
+        );
+        for line in text.lines() {
+            // Code blocks are not wrapped: a long line there is the page's own.
+            assert!(
+                line.chars().count() <= 80 || line.starts_with("    "),
+                "{}: line longer than 80 columns: {line}",
+                rule.code
+            );
+        }
+    }
+    // Forced colour (a terminal, as far as anstream knows) does style the page.
+    let o = Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(["--color", "always", "explain", "NV101"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("\x1b["),
+        "no styles with --color always"
+    );
 }
