@@ -14,8 +14,11 @@ use crate::diagnostic::Severity;
     long_about = "netvet reads Debian ifupdown's /etc/network/interfaces (with source and \
                   source-directory), /etc/modprobe.d and sysctl.d, and reports configurations \
                   that look right and are not: bonds without link monitoring, slave MTUs the \
-                  bond resets, VLANs larger than their parent, contradictory 802.3ad settings.",
-    after_help = "Exit status: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error."
+                  bond does not run with, VLANs larger than their parent, contradictory 802.3ad settings.",
+    after_help = "Exit status: 0 no findings at or above --fail-on, 1 findings, 2 usage or I/O error.",
+    // `netvet COMMAND --help` is the one way: clap's `help` subcommand would be listed in the
+    // man page as a netvet-help(1) that does not exist.
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     /// When to use colours: auto (on a terminal, unless NO_COLOR is set), always or never.
@@ -33,11 +36,40 @@ pub enum ColorChoice {
     Never,
 }
 
+/// `netvet check --format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// rustc-style text with the source line and a caret.
     Human,
     /// One JSON document (schema: docs/json-schema.md).
+    Json,
+}
+
+/// `netvet live --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LiveFormat {
+    /// Tables: one line per link (kind, state, MTU, master, speed), the listening sockets, then
+    /// each bond's settings and slaves.
+    Human,
+    /// One JSON document (schema: docs/live-schema.md), the snapshot `check --live-snapshot` reads.
+    Json,
+}
+
+/// `netvet listeners --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListenersFormat {
+    /// A table: port, address, which clients it reaches, IPV6_V6ONLY, where it comes from.
+    Human,
+    /// A JSON array, one object per listener: port, address, v4, v6, v6only, source, program.
+    Json,
+}
+
+/// `netvet rules --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// One line per rule: code, severity, name, summary.
+    Human,
+    /// A JSON array, one object per rule: code, name, severity, summary.
     Json,
 }
 
@@ -72,8 +104,8 @@ pub enum Command {
     /// Show the running kernel's network state as netvet sees it (links, bonds, slaves,
     /// VLANs, bridges, the IPv6 sysctls), read through netlink in the current network namespace.
     Live {
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = LiveFormat::Human)]
+        format: LiveFormat,
         /// Also write the raw netlink link dump (hex, one message a line) to FILE, for bug
         /// reports and test fixtures.
         #[arg(long, value_name = "FILE")]
@@ -85,16 +117,16 @@ pub enum Command {
     /// Configured listeners come from the nginx, sshd and systemd socket configuration under
     /// --root (default /); live ones from the kernel, unless --root is given.
     Listeners {
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ListenersFormat::Human)]
+        format: ListenersFormat,
         /// Read the configuration of a mounted image or checkout instead of /.
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
     /// List every rule: code, severity, name and summary.
     Rules {
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+        format: RulesFormat,
     },
     /// Print the documentation of a rule (`netvet explain NV101`).
     Explain {

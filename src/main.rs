@@ -4,7 +4,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use netvet::cli::{CheckArgs, Cli, ColorChoice, Command, Format};
+use netvet::cli::{
+    CheckArgs, Cli, ColorChoice, Command, Format, ListenersFormat, LiveFormat, RulesFormat,
+};
 use netvet::diagnostic::Severity;
 use netvet::rules::{Selection, registry};
 use netvet::{CheckRun, load, report};
@@ -24,10 +26,10 @@ fn main() -> ExitCode {
         } => live(format, save_netlink.as_deref()),
         Command::Listeners { format, root } => listeners(format, root.as_deref()),
         Command::Rules { format } => {
-            print(&report::rules_table(format == Format::Json)).map(|()| 0)
+            print(&report::rules_table(format == RulesFormat::Json)).map(|()| 0)
         }
         Command::Explain { rule } => match registry::lookup(&rule) {
-            Some(meta) => print(meta.doc).map(|()| 0),
+            Some(meta) => print(&netvet::explain::render(meta.doc, explain_width())).map(|()| 0),
             None => Err(format!("no rule `{rule}`; `netvet rules` lists them all")),
         },
     };
@@ -38,6 +40,16 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The terminal's width, or 80 columns when stdout is not a terminal (a pipe, a file).
+fn explain_width() -> usize {
+    use std::io::IsTerminal;
+    let stdout = std::io::stdout();
+    if !stdout.is_terminal() {
+        return 80;
+    }
+    terminal_size::terminal_size_of(&stdout).map_or(80, |(w, _)| usize::from(w.0))
 }
 
 /// Write to stdout; a closed pipe (`netvet ... | head`) is not an error.
@@ -121,21 +133,21 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     Ok(u8::from(failed))
 }
 
-fn live(format: Format, save_netlink: Option<&std::path::Path>) -> Result<u8, String> {
+fn live(format: LiveFormat, save_netlink: Option<&std::path::Path>) -> Result<u8, String> {
     let state = netvet::live::read().map_err(|e| e.to_string())?;
     if let Some(path) = save_netlink {
         let raw = netvet::live::read_links_raw().map_err(|e| e.to_string())?;
         std::fs::write(path, raw).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     let text = match format {
-        Format::Human => report::live_table(&state),
-        Format::Json => state.to_json(),
+        LiveFormat::Human => report::live_table(&state),
+        LiveFormat::Json => state.to_json(),
     };
     print(&text)?;
     Ok(0)
 }
 
-fn listeners(format: Format, root: Option<&std::path::Path>) -> Result<u8, String> {
+fn listeners(format: ListenersFormat, root: Option<&std::path::Path>) -> Result<u8, String> {
     let host = load::load(&load::Target::Root(match root {
         Some(dir) if !dir.is_dir() => {
             return Err(format!("--root {}: not a directory", dir.display()));
@@ -159,8 +171,12 @@ fn listeners(format: Format, root: Option<&std::path::Path>) -> Result<u8, Strin
         }
     };
     let text = match format {
-        Format::Human => report::listeners_table(&host.sources, &configured, bindv6only, &live),
-        Format::Json => report::listeners_json(&host.sources, &configured, bindv6only, &live),
+        ListenersFormat::Human => {
+            report::listeners_table(&host.sources, &configured, bindv6only, &live)
+        }
+        ListenersFormat::Json => {
+            report::listeners_json(&host.sources, &configured, bindv6only, &live)
+        }
     };
     print(&text)?;
     Ok(0)

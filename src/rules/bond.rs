@@ -300,7 +300,7 @@ fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
                 miimon,
                 at,
             } => {
-                let mut d = at_origin(
+                let d = at_origin(
                     Diagnostic::new(
                         "NV104",
                         format!(
@@ -310,17 +310,26 @@ fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
                     ),
                     Some(*at),
                     iface,
-                )
-                .help(format!("write `{to}` (or {}) so that the configuration says what the kernel does", to + miimon))
-                .note(format!("the kernel rounds it down and logs \"{} ({from}) is not a multiple of miimon ({miimon}), value rounded to {to} ms\"", if *key == "updelay" { "up delay" } else { "down delay" }));
-                if let Origin::Interfaces(loc) = at {
-                    d = d.fix(Fix {
-                        title: format!("set {key} to {to}, the value the kernel applies"),
-                        applicability: Applicability::Safe,
-                        edits: vec![Edit::replace(*loc, to.to_string())],
-                    });
-                }
-                out.push(d);
+                );
+                // Where netvet can edit the value, the fix (rendered as `help: fix: ...`) is the
+                // advice to write the applied value: the help line only offers the other multiple.
+                let d = match at {
+                    Origin::Interfaces(loc) => d
+                        .help(format!(
+                            "for a longer delay, write `{}` (the next multiple of miimon)",
+                            to + miimon
+                        ))
+                        .fix(Fix {
+                            title: format!("set {key} to {to}, the value the kernel applies"),
+                            applicability: Applicability::Safe,
+                            edits: vec![Edit::replace(*loc, to.to_string())],
+                        }),
+                    _ => d.help(format!(
+                        "write `{to}` (or {}) so that the configuration says what the kernel does",
+                        to + miimon
+                    )),
+                };
+                out.push(d.note(format!("the kernel rounds it down and logs \"{} ({from}) is not a multiple of miimon ({miimon}), value rounded to {to} ms\"", if *key == "updelay" { "up delay" } else { "down delay" })));
             }
             _ => {}
         }

@@ -97,3 +97,77 @@ fn man_page_is_current() {
         );
     }
 }
+
+/// Rule pages are for users: what the kernel and ifupdown do and what to write. How netvet's
+/// own test suite proves it (test files, fixture case names) and how a rule came to be (an
+/// earlier catalog, a rename) belong in the test files and the git history.
+#[test]
+fn rule_pages_name_no_test_files_and_no_history() {
+    const HISTORY: &[&str] = &[
+        "catalog",
+        "renamed",
+        "formerly",
+        "previously",
+        "no longer",
+        "used to be",
+        "was called",
+        "old name",
+    ];
+    assert!(!RULES.is_empty(), "the registry lists no rule pages");
+    let mut problems = Vec::new();
+    for rule in RULES {
+        let lower = rule.doc.to_lowercase();
+        for phrase in HISTORY {
+            if lower.contains(phrase) {
+                problems.push(format!("rules/{}.md: history phrase `{phrase}`", rule.code));
+            }
+        }
+        for word in rule
+            .doc
+            .split(|c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)))
+        {
+            let test_path = ["tests/", "fixtures/", "/tests/", "/fixtures/"]
+                .iter()
+                .any(|p| word.starts_with(p));
+            let case_name = word.starts_with("fires-") || word.starts_with("ok-");
+            if test_path || case_name {
+                problems.push(format!(
+                    "rules/{}.md: names a test file `{word}`",
+                    rule.code
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every `netvet-NAME(1)` a man page refers to is a page under man/ (clap_mangen lists clap's
+/// built-in `help` subcommand as netvet-help(1), which no page documents).
+#[test]
+fn man_pages_refer_only_to_existing_pages() {
+    let dir = repo().join("man");
+    let mut pages = 0;
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "1") {
+            continue;
+        }
+        pages += 1;
+        let text = std::fs::read_to_string(&path).unwrap().replace("\\-", "-");
+        for (start, _) in text.match_indices("netvet-") {
+            let rest = &text[start..];
+            let Some(end) = rest.find("(1)") else {
+                continue;
+            };
+            let name = &rest[..end];
+            if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !dir.join(format!("{name}.1")).is_file()
+            {
+                missing.push(format!("{} refers to {name}(1)", path.display()));
+            }
+        }
+    }
+    assert!(pages > 1, "no man pages under {}", dir.display());
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}

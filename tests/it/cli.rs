@@ -161,9 +161,9 @@ fn missing_files_are_reported_not_errors() {
 fn explain_and_rules() {
     let o = netvet(&["explain", "NV201"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).starts_with("# NV201 slave-mtu-differs"));
+    assert!(stdout(&o).starts_with("NV201 slave-mtu-differs"));
     let o = netvet(&["explain", "slave-mtu-differs"]);
-    assert!(stdout(&o).starts_with("# NV201"));
+    assert!(stdout(&o).starts_with("NV201 "));
     let o = netvet(&["rules"]);
     assert_eq!(
         stdout(&o).lines().count(),
@@ -221,5 +221,116 @@ fn suppression_is_reported_with_its_reason() {
     assert!(
         out.contains("suppressed[NV110]") && out.contains("the switch only speaks slow LACP"),
         "{out}"
+    );
+}
+
+/// fixtures/demo/README.md lists what `netvet check fixtures/demo` reports: every row's code,
+/// severity and count (`NV201 warning ×2`), and nothing the demo does not produce.
+#[test]
+fn demo_readme_lists_what_the_demo_reports() {
+    let readme = std::fs::read_to_string(repo().join("fixtures/demo/README.md")).unwrap();
+    let mut promised: Vec<String> = readme
+        .lines()
+        .filter_map(|line| {
+            let cell = line.strip_prefix("| NV")?.split('|').next()?.trim();
+            let mut words = cell.split_whitespace();
+            let (code, severity) = (words.next()?, words.next()?);
+            let count = words
+                .next()
+                .and_then(|n| n.strip_prefix('×')?.parse().ok())
+                .unwrap_or(1);
+            Some(vec![format!("NV{code} {severity}"); count])
+        })
+        .flatten()
+        .collect();
+    let mut reported: Vec<String> = json(&netvet(&["check", "--format", "json", DEMO]))["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["code"].as_str().unwrap(),
+                f["severity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    promised.sort();
+    reported.sort();
+    assert!(
+        !promised.is_empty(),
+        "no finding rows in fixtures/demo/README.md"
+    );
+    assert_eq!(
+        promised, reported,
+        "fixtures/demo/README.md against the demo's findings"
+    );
+}
+
+/// Each command's `--format` help describes that command's output and names its own schema.
+#[test]
+fn each_command_documents_its_own_format() {
+    let help = |command: &str| stdout(&netvet(&[command, "--help"]));
+    let check = help("check");
+    assert!(check.contains("docs/json-schema.md"), "{check}");
+    assert!(check.contains("rustc-style"), "{check}");
+    let live = help("live");
+    assert!(live.contains("docs/live-schema.md"), "{live}");
+    for (command, text) in [
+        ("live", &live),
+        ("listeners", &help("listeners")),
+        ("rules", &help("rules")),
+    ] {
+        assert!(
+            !text.contains("docs/json-schema.md") && !text.contains("rustc-style"),
+            "`netvet {command} --help` describes check's output:\n{text}"
+        );
+        assert!(text.contains("--format"), "{text}");
+    }
+}
+
+/// `netvet explain` renders the rule's page for a terminal; piped, it is plain text wrapped at
+/// 80 columns (reviewed by hand when it changes).
+#[test]
+fn explain_renders_the_page_as_plain_text_when_piped() {
+    let o = netvet(&["explain", "NV104"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    insta::assert_snapshot!("explain_NV104_piped", text);
+}
+
+#[test]
+fn explain_piped_has_no_escape_codes_and_fits_80_columns() {
+    for rule in netvet::rules::registry::RULES {
+        let o = netvet(&["explain", rule.code]);
+        assert_eq!(o.status.code(), Some(0));
+        let text = stdout(&o);
+        assert!(
+            !text.contains('\x1b'),
+            "{}: escape codes when piped",
+            rule.code
+        );
+        assert!(
+            !text.contains("```") && !text.contains("## "),
+            "{}: raw Markdown:\n{text}",
+            rule.code
+        );
+        for line in text.lines() {
+            // Code blocks are not wrapped: a long line there is the page's own.
+            assert!(
+                line.chars().count() <= 80 || line.starts_with("    "),
+                "{}: line longer than 80 columns: {line}",
+                rule.code
+            );
+        }
+    }
+    // Forced colour (a terminal, as far as anstream knows) does style the page.
+    let o = Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(["--color", "always", "explain", "NV101"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("\x1b["),
+        "no styles with --color always"
     );
 }

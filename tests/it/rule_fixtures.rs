@@ -132,3 +132,30 @@ fn demo_tree_snapshot() {
     let text = netvet::report::human(std::slice::from_ref(&run), false);
     insta::assert_snapshot!("demo", text);
 }
+
+/// A finding with a fix shows it as `help: fix: ...`; a help line that proposes the same edit
+/// again says the help twice (NV104 did: "write `200` ..." above "fix: set updelay to 200").
+#[test]
+fn a_fix_is_not_repeated_by_a_help_line() {
+    let mut repeated = Vec::new();
+    let mut fixes = 0;
+    for rule in RULES {
+        for (name, path) in cases(rule.code) {
+            for d in &run(&path).diagnostics {
+                let Some(fix) = &d.fix else { continue };
+                fixes += 1;
+                for edit in &fix.edits {
+                    let proposed = format!("`{}`", edit.replacement);
+                    if let Some(help) = d.help.iter().find(|h| h.contains(&proposed)) {
+                        repeated.push(format!(
+                            "{}/{name}: {}: help `{help}` repeats the fix `{}`",
+                            rule.code, d.code, fix.title
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(fixes > 0, "no fixture produced a fix");
+    assert!(repeated.is_empty(), "{}", repeated.join("\n"));
+}
