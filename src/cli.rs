@@ -137,9 +137,19 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Interfaces files, or directories holding an /etc-like tree.
+    /// Interfaces files, directories holding an /etc-like tree, or `-` for an interfaces
+    /// file on standard input. A file at DIR/etc/network/interfaces reads what it sources
+    /// under DIR.
     #[arg(value_name = "PATH", conflicts_with = "root")]
     pub paths: Vec<PathBuf>,
+
+    /// Print the findings only: no suppressed findings, notes or summary line.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also list the files read and the paths looked for and not found.
+    #[arg(short, long)]
+    pub verbose: bool,
 
     /// Check a mounted image or a checkout as if it were `/`.
     #[arg(long, value_name = "DIR")]

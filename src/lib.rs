@@ -17,6 +17,8 @@ use diagnostic::Diagnostic;
 /// One checked target: what was read and what was found.
 #[derive(Debug)]
 pub struct CheckRun {
+    /// What the user named: a directory, a file or `-`.
+    pub target: String,
     pub host: load::Host,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -29,7 +31,11 @@ impl CheckRun {
     ) -> Self {
         let host = load::load(target);
         let diagnostics = rules::check(&host, live, selection);
-        CheckRun { host, diagnostics }
+        CheckRun {
+            target: target.label(),
+            host,
+            diagnostics,
+        }
     }
 }
 pub mod live;

@@ -1,6 +1,7 @@
 //! The binary's edge: the only place that turns errors into text and exit codes.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -82,10 +83,12 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         args.paths
             .iter()
             .map(|p| {
-                if p.is_dir() {
+                if p == Path::new("-") {
+                    read_stdin().map(load::Target::Stdin)
+                } else if p.is_dir() {
                     Ok(load::Target::Root(load::Root::new(p)))
                 } else if p.is_file() {
-                    Ok(load::Target::InterfacesFile(p.clone()))
+                    Ok(load::Target::interfaces_file(p))
                 } else {
                     Err(format!("{}: no such file or directory", p.display()))
                 }
@@ -120,8 +123,28 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         .iter()
         .map(|t| CheckRun::new(t, live.as_ref(), &selection))
         .collect();
+    for (target, run) in targets.iter().zip(&runs) {
+        if let load::Target::Root(root) = target
+            && run.host.sources.iter().next().is_none()
+            && run.host.read_errors.is_empty()
+        {
+            return Err(format!(
+                "{} holds none of the files netvet reads (looked for {}); give the root of a \
+                 host tree (the directory holding etc/), or an interfaces file",
+                root.given().display(),
+                run.host.not_found.join(", ")
+            ));
+        }
+    }
+    let verbosity = if args.quiet {
+        report::Verbosity::Quiet
+    } else if args.verbose {
+        report::Verbosity::Verbose
+    } else {
+        report::Verbosity::Normal
+    };
     let text = match args.format {
-        Format::Human => report::human(&runs, true),
+        Format::Human => report::human(&runs, true, verbosity),
         Format::Json => report::json(&runs),
     };
     print(&text)?;
@@ -131,6 +154,27 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             .any(|d| d.suppressed.is_none() && d.severity >= threshold)
     });
     Ok(u8::from(failed))
+}
+
+/// Standard input for `netvet check -`, bounded: an interfaces file is kilobytes, and a stream
+/// that never ends must not take the host's memory.
+fn read_stdin() -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let limit = load::MAX_FILE_BYTES;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("reading standard input: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "standard input is larger than {} MiB; an interfaces file is far smaller: check \
+             that the right file is piped in",
+            limit >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 fn live(format: LiveFormat, save_netlink: Option<&std::path::Path>) -> Result<u8, String> {

@@ -6,9 +6,11 @@ use crate::rules::registry::RULES;
 
 fn view(run: &CheckRun) -> RunView<'_> {
     RunView {
+        target: &run.target,
         sources: &run.host.sources,
         diagnostics: &run.diagnostics,
         not_found: &run.host.not_found,
+        notes: &run.host.notes,
     }
 }
 
@@ -17,32 +19,59 @@ pub fn json(runs: &[CheckRun]) -> String {
     render_json(&views)
 }
 
-/// Findings, then what was suppressed and why, then what was not found, then a summary line.
-pub fn human(runs: &[CheckRun], styled: bool) -> String {
+/// How much the human report says besides the findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verbosity {
+    /// The findings only.
+    Quiet,
+    /// Findings, suppressed findings, notes on how files were read, and a summary line.
+    Normal,
+    /// Also every file read and every path looked for and not found.
+    Verbose,
+}
+
+/// Findings, then what was suppressed and why, then notes (and, verbose, the files read and
+/// the paths not found), then a summary line. With several targets each one's findings come
+/// under its name.
+pub fn human(runs: &[CheckRun], styled: bool, verbosity: Verbosity) -> String {
     let mut out = String::new();
-    let (mut errors, mut warnings, mut infos, mut suppressed, mut files) = (0, 0, 0, 0, 0);
+    let (mut errors, mut warnings, mut infos, mut suppressed, mut files, mut missing) =
+        (0, 0, 0, 0, 0, 0);
     for run in runs {
         let (active, quiet): (Vec<_>, Vec<_>) = run
             .diagnostics
             .iter()
             .cloned()
             .partition(|d| d.suppressed.is_none());
-        out.push_str(&render_human(&run.host.sources, &active, styled));
-        for d in &quiet {
-            let s = d.suppressed.as_ref().expect("partitioned on suppressed");
-            out.push_str(&format!(
-                "suppressed[{}]: {} ({}{})\n",
-                d.code,
-                d.message,
-                run.host.sources.describe(s.location),
-                s.reason
-                    .as_deref()
-                    .map(|r| format!(": {r}"))
-                    .unwrap_or_default()
-            ));
+        if runs.len() > 1 && verbosity != Verbosity::Quiet {
+            out.push_str(&format!("== {}\n", escape(&run.target)));
         }
-        for path in &run.host.not_found {
-            out.push_str(&format!("note: {path} not found, not checked\n"));
+        out.push_str(&render_human(&run.host.sources, &active, styled));
+        if verbosity != Verbosity::Quiet {
+            for d in &quiet {
+                let s = d.suppressed.as_ref().expect("partitioned on suppressed");
+                out.push_str(&format!(
+                    "suppressed[{}]: {} ({}{})\n",
+                    d.code,
+                    d.message,
+                    run.host.sources.describe(s.location),
+                    s.reason
+                        .as_deref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                ));
+            }
+            for note in &run.host.notes {
+                out.push_str(&format!("note: {note}\n"));
+            }
+        }
+        if verbosity == Verbosity::Verbose {
+            for (_, file) in run.host.sources.iter() {
+                out.push_str(&format!("read: {}\n", escape(&file.shown)));
+            }
+            for path in &run.host.not_found {
+                out.push_str(&format!("note: {} not found, not checked\n", escape(path)));
+            }
         }
         for d in &active {
             match d.severity {
@@ -53,21 +82,49 @@ pub fn human(runs: &[CheckRun], styled: bool) -> String {
         }
         suppressed += quiet.len();
         files += run.host.sources.iter().count();
+        missing += run.host.not_found.len();
+    }
+    if verbosity == Verbosity::Quiet {
+        return out;
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut extra = Vec::new();
+    if suppressed > 0 {
+        extra.push(format!("{suppressed} suppressed"));
+    }
+    if missing > 0 && verbosity == Verbosity::Normal {
+        extra.push(format!(
+            "{} not found, --verbose lists them",
+            plural(missing, "path")
+        ));
+    }
     out.push_str(&format!(
         "netvet: {}, {}, {} in {}{}\n",
         plural(errors, "error"),
         plural(warnings, "warning"),
         plural(infos, "info"),
         plural(files, "file"),
-        if suppressed > 0 {
-            format!(" ({suppressed} suppressed)")
-        } else {
+        if extra.is_empty() {
             String::new()
+        } else {
+            format!(" ({})", extra.join("; "))
         }
     ));
     out
+}
+
+/// A path or name for a terminal: control characters (an escape sequence in a file name)
+/// shown escaped, never sent to the terminal.
+fn escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// `netvet rules`.

@@ -51,10 +51,14 @@ pub struct Location {
 /// One file's text with a line index.
 #[derive(Debug)]
 pub struct SourceFile {
-    /// The path as the user should see it (relative to `--root` when one was given).
+    /// The path on the checked host (`/etc/network/interfaces` under any `--root`): what
+    /// ifupdown and kmod see, and what messages and the JSON `file` name.
     pub display: String,
     /// Where the file was actually read from.
     pub path: PathBuf,
+    /// The path a user can open from where netvet ran: the root as given joined with the host
+    /// path (`fixtures/demo/etc/network/interfaces`). Human output names files by it.
+    pub shown: String,
     pub text: String,
     /// False when the file was not valid UTF-8 and `text` holds a lossy conversion.
     pub utf8: bool,
@@ -75,6 +79,7 @@ impl SourceFile {
                 .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
         );
         SourceFile {
+            shown: path.display().to_string(),
             display,
             path,
             text,
@@ -150,6 +155,13 @@ impl SourceMap {
         id
     }
 
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (FileId, &mut SourceFile)> {
+        self.files
+            .iter_mut()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
@@ -168,7 +180,7 @@ impl SourceMap {
     /// `file:line:col` of a location, for messages.
     pub fn describe(&self, loc: Location) -> String {
         let file = self.get(loc.file);
-        format!("{}:{}", file.display, file.line_col(loc.span.start))
+        format!("{}:{}", file.shown, file.line_col(loc.span.start))
     }
 }
 

@@ -67,7 +67,7 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
             };
             let mut snippet = Snippet::source(source.slice(window))
                 .line_start(first)
-                .path(source.display.as_str())
+                .path(source.shown.as_str())
                 .fold(true);
             if let Some(span) = primary {
                 snippet = snippet.annotation(AnnotationKind::Primary.span(local(span)));

@@ -16,6 +16,7 @@ struct Report<'a> {
     suppressed: Vec<Finding<'a>>,
     files: Vec<&'a str>,
     not_found: Vec<&'a str>,
+    notes: Vec<&'a str>,
     summary: Summary,
 }
 
@@ -57,11 +58,15 @@ fn position<'a>(sources: &'a SourceMap, loc: Location) -> Position<'a> {
 
 #[derive(Serialize)]
 struct Finding<'a> {
+    /// What the user named: the directory, file or `-` this finding was checked in.
+    target: &'a str,
     code: &'static str,
     name: &'static str,
     severity: Severity,
     message: &'a str,
     file: Option<&'a str>,
+    /// The file as the user can open it (`fixtures/demo/etc/network/interfaces`).
+    path: Option<&'a str>,
     line: Option<usize>,
     column: Option<usize>,
     end_line: Option<usize>,
@@ -109,14 +114,16 @@ struct SuppressedOut<'a> {
     reason: Option<&'a str>,
 }
 
-fn finding<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> Finding<'a> {
+fn finding<'a>(target: &'a str, sources: &'a SourceMap, d: &'a Diagnostic) -> Finding<'a> {
     let pos = d.location.map(|l| position(sources, l));
     Finding {
+        target,
         code: d.code,
         name: crate::rules::registry::lookup(d.code).map_or("", |r| r.name),
         severity: d.severity,
         message: &d.message,
         file: pos.as_ref().map(|p| p.file),
+        path: d.location.map(|l| sources.get(l.file).shown.as_str()),
         line: pos.as_ref().map(|p| p.line),
         column: pos.as_ref().map(|p| p.column),
         end_line: pos.as_ref().map(|p| p.end_line),
@@ -156,9 +163,12 @@ fn finding<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> Finding<'a> {
 
 /// What one check produced: the files it read, its findings, what it looked for in vain.
 pub struct RunView<'a> {
+    /// What the user named: a directory, a file or `-`.
+    pub target: &'a str,
     pub sources: &'a SourceMap,
     pub diagnostics: &'a [Diagnostic],
     pub not_found: &'a [String],
+    pub notes: &'a [String],
 }
 
 /// The whole report as pretty-printed JSON: one document for all runs.
@@ -168,11 +178,12 @@ pub fn render_json(runs: &[RunView<'_>]) -> String {
     let mut suppressed = Vec::new();
     let mut files = Vec::new();
     let mut not_found = Vec::new();
+    let mut notes = Vec::new();
     for run in runs {
         for d in run.diagnostics {
             if d.suppressed.is_some() {
                 summary.suppressed += 1;
-                suppressed.push(finding(run.sources, d));
+                suppressed.push(finding(run.target, run.sources, d));
                 continue;
             }
             match d.severity {
@@ -180,10 +191,11 @@ pub fn render_json(runs: &[RunView<'_>]) -> String {
                 Severity::Warning => summary.warning += 1,
                 Severity::Info => summary.info += 1,
             }
-            findings.push(finding(run.sources, d));
+            findings.push(finding(run.target, run.sources, d));
         }
         files.extend(run.sources.iter().map(|(_, f)| f.display.as_str()));
         not_found.extend(run.not_found.iter().map(String::as_str));
+        notes.extend(run.notes.iter().map(String::as_str));
     }
     let report = Report {
         version: JSON_SCHEMA_VERSION,
@@ -195,6 +207,7 @@ pub fn render_json(runs: &[RunView<'_>]) -> String {
         suppressed,
         files,
         not_found,
+        notes,
         summary,
     };
     serde_json::to_string_pretty(&report).expect("the report is plain data") + "\n"

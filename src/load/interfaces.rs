@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{Host, ReadError, Root, read_file};
-use crate::source::{FileId, Location, Span};
+use crate::source::{FileId, Location, SourceFile, Span};
 use crate::syntax::interfaces::{self, Item, SourceKind};
 use crate::syntax::{SyntaxError, Word};
 
@@ -57,21 +57,54 @@ pub fn load_root(root: &Root, host: &mut Host) {
         host,
         stack: Vec::new(),
         defined: HashMap::new(),
+        tree: None,
     }
     .file(&main, None);
 }
 
-/// A single interfaces file given on the command line. Absolute `source` paths in it are read
-/// from the running system, as `ifquery -i FILE` does; use `--root` to check a whole tree.
-pub fn load_file(path: &Path, host: &mut Host) {
+/// A single interfaces file given on the command line, its absolute `source` paths read under
+/// `root`: the running system's `/`, as `ifquery -i FILE` does, unless the file sits at
+/// `ROOT/etc/network/interfaces` in a host tree. Whatever it reads from outside the file's own
+/// directory and the root is named in [`Host::notes`], so a check of a checkout never mixes in
+/// this host's `/etc` silently.
+pub fn load_file(path: &Path, root: &Root, host: &mut Host) {
+    let tree = if root.is_system() {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = dir.unwrap_or(Path::new("."));
+        Some(dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()))
+    } else {
+        None
+    };
+    Loader {
+        root,
+        host,
+        stack: Vec::new(),
+        defined: HashMap::new(),
+        tree,
+    }
+    .file(path, None);
+}
+
+/// An interfaces file read from standard input (`netvet check -`). Its `source` lines are
+/// read from this host, relative ones from the current directory, as `ifquery -i /dev/stdin`
+/// would; each file read that way is named in [`Host::notes`].
+pub fn load_stdin(bytes: Vec<u8>, host: &mut Host) {
     let root = Root::system();
+    let id = host.sources.add(SourceFile::new(
+        "<stdin>".to_string(),
+        PathBuf::from("<stdin>"),
+        bytes,
+    ));
+    let cwd = std::env::current_dir().unwrap_or_default();
     Loader {
         root: &root,
         host,
         stack: Vec::new(),
         defined: HashMap::new(),
+        // Nothing read from the host is part of what was given.
+        tree: Some(PathBuf::from("<stdin>")),
     }
-    .file(path, None);
+    .follow(id, PathBuf::from("<stdin>"), &cwd, None);
 }
 
 struct Loader<'a> {
@@ -82,6 +115,9 @@ struct Loader<'a> {
     /// The families of the stanzas ifupdown has read so far, by name and in reading order, for
     /// `inherits`.
     defined: HashMap<String, Vec<String>>,
+    /// For a single file checked against the running system: its directory. Included files
+    /// outside it come from this host, and the user is told.
+    tree: Option<PathBuf>,
 }
 
 /// What the loader does with one item, in file order.
@@ -130,13 +166,25 @@ impl Loader<'_> {
                 return;
             }
         };
+        let dir = real.parent().map(Path::to_path_buf).unwrap_or_default();
+        self.follow(id, canonical, &dir, requested_by);
+    }
+
+    /// Parse a file that is in the source map and follow its `source` lines, relative ones
+    /// from `dir`.
+    fn follow(
+        &mut self,
+        id: FileId,
+        canonical: PathBuf,
+        dir: &Path,
+        requested_by: Option<Location>,
+    ) {
         let parsed = interfaces::parse(&self.host.sources.get(id).text);
         let index = self.host.interfaces.len();
         self.host.interfaces.push((id, parsed));
         let included = requested_by.is_some();
 
         self.stack.push(canonical);
-        let dir = real.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut i = 0;
         loop {
             let parsed = &self.host.interfaces[index].1;
@@ -184,7 +232,7 @@ impl Loader<'_> {
                     }
                 }
                 Step::Source(kind, pattern, span) => {
-                    self.source(id, &dir, kind, &pattern, span);
+                    self.source(id, dir, kind, &pattern, span);
                 }
                 Step::Nothing => {}
             }
@@ -216,6 +264,7 @@ impl Loader<'_> {
             } else {
                 dir.join(&word)
             };
+            self.note_outside_tree(&full, location);
             // A glob in a directory that exists is fine even when it matches nothing: Debian's
             // stock `source /etc/network/interfaces.d/*` over an empty directory.
             if is_glob(&full) && glob_dir(&full).is_dir() {
@@ -246,6 +295,33 @@ impl Loader<'_> {
                 },
             });
         }
+    }
+
+    /// Tell the user when a single file's `source` line reads this host's files rather than
+    /// anything next to the file checked.
+    fn note_outside_tree(&mut self, full: &Path, location: Location) {
+        let Some(tree) = &self.tree else { return };
+        let dir = if is_glob(full) {
+            glob_dir(full)
+        } else {
+            full.to_path_buf()
+        };
+        let canonical = dir.canonicalize().unwrap_or(dir);
+        if canonical.starts_with(tree) || !canonical.exists() {
+            return;
+        }
+        let checked = if tree == Path::new("<stdin>") {
+            "standard input".to_string()
+        } else {
+            format!("the checked tree {}", tree.display())
+        };
+        let note = format!(
+            "{}: reads {} from this host, outside {checked}; to check a copied host tree, \
+             give its root (`netvet check --root DIR`)",
+            self.host.sources.describe(location),
+            full.display()
+        );
+        self.host.notes.push(note);
     }
 
     fn directory(&mut self, dir: &Path, location: Location) {

@@ -20,15 +20,18 @@ use crate::syntax;
 #[derive(Clone, Debug)]
 pub struct Root {
     dir: PathBuf,
+    /// The directory as the user named it, for paths they can open.
+    given: PathBuf,
 }
 
 impl Root {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        let dir = dir.into();
+        let given = dir.into();
         // Canonical, so that paths found by globbing (`./x/` comes back as `x/`) still strip
         // back to host paths in `display`.
         Root {
-            dir: dir.canonicalize().unwrap_or(dir),
+            dir: given.canonicalize().unwrap_or_else(|_| given.clone()),
+            given,
         }
     }
 
@@ -38,6 +41,15 @@ impl Root {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The directory as the user named it.
+    pub fn given(&self) -> &Path {
+        &self.given
+    }
+
+    pub fn is_system(&self) -> bool {
+        self.dir == Path::new("/")
     }
 
     /// The real path of an absolute in-host path such as `/etc/network/interfaces`.
@@ -51,13 +63,30 @@ impl Root {
     /// How to show a real path to the user: as the host path (`/etc/...`) under a root, as
     /// given otherwise.
     pub fn display(&self, real: &Path) -> String {
-        if self.dir == Path::new("/") {
+        if self.is_system() {
             return real.display().to_string();
         }
         match real.strip_prefix(&self.dir) {
             Ok(rel) => Path::new("/").join(rel).display().to_string(),
             Err(_) => real.display().to_string(),
         }
+    }
+
+    /// A path the user can open from where they ran netvet: under the root as they named it
+    /// (`fixtures/demo/etc/network/interfaces`), the real path for anything outside it.
+    pub fn shown(&self, real: &Path) -> String {
+        if self.is_system() {
+            return real.display().to_string();
+        }
+        match real.strip_prefix(&self.dir) {
+            Ok(rel) => self.given.join(rel).display().to_string(),
+            Err(_) => real.display().to_string(),
+        }
+    }
+
+    /// Whether a real path lies inside this root.
+    pub fn contains(&self, real: &Path) -> bool {
+        self.is_system() || real.starts_with(&self.dir)
     }
 }
 
@@ -94,15 +123,33 @@ pub struct Host {
     pub includes: Vec<listeners::Include>,
     /// Paths netvet looked for and did not find (host paths).
     pub not_found: Vec<String>,
+    /// What the user should know about how the files were read (an include resolved outside
+    /// the checked tree, a root inferred from a path).
+    pub notes: Vec<String>,
     pub read_errors: Vec<ReadError>,
 }
 
-/// Read a file into the source map. `display` is the name shown to the user.
+/// The most netvet reads of one file. Real configuration files are kilobytes (a generated host
+/// of 28,000 interfaces is 2.8 MB); anything larger is refused rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Read a file into the source map. `display` is the name shown to the user. A file larger
+/// than [`MAX_FILE_BYTES`] (or a device that never ends) is an error, not a hang.
 pub fn read_file(sources: &mut SourceMap, real: &Path, display: String) -> io::Result<FileId> {
+    use std::io::Read;
     if let Some(id) = sources.find(real) {
         return Ok(id);
     }
-    let bytes = std::fs::read(real)?;
+    let mut bytes = Vec::new();
+    std::fs::File::open(real)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(io::Error::other(format!(
+            "larger than {} MiB, not read: a configuration file is far smaller",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
     Ok(sources.add(SourceFile::new(display, real.to_path_buf(), bytes)))
 }
 
@@ -169,21 +216,75 @@ pub(crate) fn test_tree(files: &[(&str, &str)]) -> tempfile::TempDir {
 pub enum Target {
     /// A whole host tree: `/etc/network/interfaces`, `/etc/modprobe.d`, sysctl.d ...
     Root(Root),
-    /// A single interfaces file (and what it sources).
-    InterfacesFile(PathBuf),
+    /// A single interfaces file (and what it sources), absolute `source` paths under `root`.
+    InterfacesFile { path: PathBuf, root: Root },
+    /// An interfaces file read from standard input, its `source` paths resolved on this host.
+    Stdin(Vec<u8>),
+}
+
+impl Target {
+    /// A single interfaces file. At `ROOT/etc/network/interfaces` the file's absolute
+    /// `source` lines are read under ROOT, as they will be on the host it belongs to.
+    pub fn interfaces_file(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let root = inferred_root(&path).map_or_else(Root::system, Root::new);
+        Target::InterfacesFile { path, root }
+    }
+
+    /// What the user named: the directory, the file, or `-`.
+    pub fn label(&self) -> String {
+        match self {
+            Target::Root(root) => root.given().display().to_string(),
+            Target::InterfacesFile { path, .. } => path.display().to_string(),
+            Target::Stdin(_) => "-".to_string(),
+        }
+    }
+}
+
+/// `ROOT` for a path `ROOT/etc/network/interfaces`, as the user spelt it, unless ROOT is `/`.
+fn inferred_root(path: &Path) -> Option<PathBuf> {
+    if !path.ends_with("etc/network/interfaces") {
+        return None;
+    }
+    let root = path.parent()?.parent()?.parent()?;
+    let root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    let canonical = root.canonicalize().ok()?;
+    (canonical != Path::new("/")).then(|| root.to_path_buf())
 }
 
 /// Load every configuration netvet understands from a target.
 pub fn load(target: &Target) -> Host {
     let mut host = Host::default();
-    match target {
+    let root = match target {
         Target::Root(root) => {
             interfaces::load_root(root, &mut host);
             modprobe::load(root, &mut host);
             sysctl::load(root, &mut host);
             listeners::load(root, &mut host);
+            root.clone()
         }
-        Target::InterfacesFile(path) => interfaces::load_file(path, &mut host),
+        Target::InterfacesFile { path, root } => {
+            if !root.is_system() {
+                host.notes.push(format!(
+                    "{}: reading its `source` paths under {}, the host tree it belongs to",
+                    path.display(),
+                    root.given().display()
+                ));
+            }
+            interfaces::load_file(path, root, &mut host);
+            root.clone()
+        }
+        Target::Stdin(bytes) => {
+            interfaces::load_stdin(bytes.clone(), &mut host);
+            Root::system()
+        }
+    };
+    for (_, file) in host.sources.iter_mut() {
+        file.shown = root.shown(&file.path);
     }
     host
 }

@@ -28,10 +28,11 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// A pattern is a code prefix (`NV1`, `nv101`) or a rule name, in any case.
     fn matches(patterns: &[String], code: &str) -> bool {
         patterns.iter().any(|p| {
-            let p = p.to_ascii_uppercase();
-            code.starts_with(&p) || registry::lookup(&p).is_some_and(|r| r.code == code)
+            code.starts_with(&p.to_ascii_uppercase())
+                || registry::lookup(p).is_some_and(|r| r.code == code)
         })
     }
 
@@ -49,7 +50,7 @@ impl Selection {
                 let upper = p.to_ascii_uppercase();
                 !registry::RULES
                     .iter()
-                    .any(|r| r.code.starts_with(&upper) || r.name == p.as_str())
+                    .any(|r| r.code.starts_with(&upper) || r.name.eq_ignore_ascii_case(p))
             })
             .map(String::as_str)
             .collect()

@@ -76,7 +76,7 @@ pub static RULES: &[RuleMeta] = &[
 
 /// The rule with this code, or with this name.
 pub fn lookup(code_or_name: &str) -> Option<&'static RuleMeta> {
-    RULES
-        .iter()
-        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+    RULES.iter().find(|r| {
+        r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name)
+    })
 }

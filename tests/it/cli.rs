@@ -104,21 +104,31 @@ fn select_and_ignore() {
             .iter()
             .all(|f| f["code"] != "NV101" && !f["code"].as_str().unwrap().starts_with("NV2"))
     );
-    let v = json(&netvet(&[
-        "check",
-        "--format",
-        "json",
-        "--select",
-        "bond-no-link-monitoring",
-        DEMO,
-    ]));
-    assert!(
-        v["findings"]
+    // By name, in any case, as --select and as --ignore.
+    for name in ["bond-no-link-monitoring", "Bond-No-Link-Monitoring"] {
+        let v = json(&netvet(&[
+            "check", "--format", "json", "--select", name, DEMO,
+        ]));
+        let codes: Vec<&str> = v["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|f| f["code"] == "NV101")
-    );
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert!(
+            !codes.is_empty() && codes.iter().all(|c| *c == "NV101"),
+            "--select {name}: {codes:?}"
+        );
+        let v = json(&netvet(&[
+            "check", "--format", "json", "--ignore", name, DEMO,
+        ]));
+        let findings = v["findings"].as_array().unwrap();
+        assert!(!findings.is_empty());
+        assert!(
+            findings.iter().all(|f| f["code"] != "NV101"),
+            "--ignore {name}"
+        );
+    }
 }
 
 #[test]
@@ -135,26 +145,179 @@ fn usage_errors_exit_two() {
 }
 
 #[test]
-fn missing_files_are_reported_not_errors() {
+fn missing_files_are_noted_with_verbose_and_counted_otherwise() {
+    // A root with an interfaces file and nothing else: the rest is not an error.
     let dir = tempfile::tempdir().unwrap();
-    let o = netvet(&["check", "--root", dir.path().to_str().unwrap()]);
+    std::fs::create_dir_all(dir.path().join("etc/network")).unwrap();
+    std::fs::write(
+        dir.path().join("etc/network/interfaces"),
+        "auto lo\niface lo inet loopback\n",
+    )
+    .unwrap();
+    let root = dir.path().to_str().unwrap();
+    let o = netvet(&["check", "--root", root]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    assert!(out.contains("/etc/network/interfaces not found"), "{out}");
+    assert!(!out.contains("not found, not checked"), "{out}");
+    assert!(
+        out.contains("5 paths not found, --verbose lists them"),
+        "{out}"
+    );
+    let out = stdout(&netvet(&["check", "--verbose", "--root", root]));
+    assert!(
+        out.contains("note: /etc/modprobe.d not found, not checked"),
+        "{out}"
+    );
+    assert!(out.contains("read: "), "{out}");
+    // --quiet: the findings only, here nothing at all.
+    let out = stdout(&netvet(&["check", "--quiet", "--root", root]));
+    assert_eq!(out, "");
+    let v = json(&netvet(&["check", "--format", "json", "--root", root]));
+    let not_found = v["not_found"].as_array().unwrap();
+    assert!(not_found.iter().any(|p| p == "/etc/modprobe.d"), "{v}");
+}
+
+#[test]
+fn quiet_prints_findings_only() {
+    let out = stdout(&netvet(&["check", "--quiet", DEMO]));
+    assert!(out.contains("error[NV101]"), "{out}");
+    assert!(!out.contains("netvet: "), "no summary line: {out}");
+    assert!(!out.contains("\nnote: "), "{out}");
+}
+
+#[test]
+fn a_root_holding_nothing_netvet_reads_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["check", "--root", dir.path().to_str().unwrap()],
+        vec!["check", dir.path().to_str().unwrap()],
+    ] {
+        let o = netvet(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("holds none of the files netvet reads"),
+            "{err}"
+        );
+        assert!(
+            err.contains("/etc/network/interfaces"),
+            "says what it looked for: {err}"
+        );
+    }
+}
+
+#[test]
+fn stdin_is_read_as_an_interfaces_file() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(["check", "--format", "json", "-"])
+        .current_dir(repo())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"auto bond0\niface bond0 inet manual\n  bond-slaves eno1 eno2\n  bond-mode active-backup\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    let findings = v["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "NV101" && f["file"] == "<stdin>" && f["target"] == "-"),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_file_in_a_host_tree_reads_its_sources_from_that_tree() {
+    // The demo's interfaces file sources /etc/network/interfaces.d, where its bonds are.
+    let o = netvet(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/demo/etc/network/interfaces",
+    ]);
+    let v = json(&o);
+    let files: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.contains("interfaces.d/")),
+        "{files:?}"
+    );
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "NV101")
+    );
+    assert!(
+        v["notes"].as_array().unwrap()[0]
+            .as_str()
+            .unwrap()
+            .contains("under fixtures/demo"),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_lone_file_says_when_it_reads_this_hosts_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("interfaces");
+    // `/` exists on every host: the source line resolves outside the checked directory.
+    std::fs::write(
+        &file,
+        "source-directory /\nauto lo\niface lo inet loopback\n",
+    )
+    .unwrap();
     let v = json(&netvet(&[
         "check",
         "--format",
         "json",
-        "--root",
-        dir.path().to_str().unwrap(),
+        file.to_str().unwrap(),
     ]));
+    let notes = v["notes"].as_array().unwrap();
     assert!(
-        v["not_found"]
-            .as_array()
-            .unwrap()
+        notes
             .iter()
-            .any(|p| p == "/etc/network/interfaces")
+            .any(|n| n.as_str().unwrap().contains("reads / from this host")),
+        "{v}"
     );
+}
+
+#[test]
+fn each_finding_names_its_target_and_an_openable_path() {
+    let two = [DEMO, "fixtures/rules/NV101/fires-active-backup-no-miimon"];
+    assert!(
+        repo().join(two[1]).is_dir(),
+        "fixture moved: update the test"
+    );
+    let v = json(&netvet(&["check", "--format", "json", two[0], two[1]]));
+    let findings = v["findings"].as_array().unwrap();
+    for target in two {
+        let mine: Vec<_> = findings.iter().filter(|f| f["target"] == target).collect();
+        assert!(!mine.is_empty(), "no finding names {target}");
+        for f in mine.iter().filter(|f| f["file"].is_string()) {
+            let path = f["path"].as_str().unwrap();
+            assert!(path.starts_with(target), "{path} is not under {target}");
+            assert!(repo().join(path).is_file(), "{path} cannot be opened");
+            assert!(f["file"].as_str().unwrap().starts_with("/etc/"));
+        }
+    }
+    let out = stdout(&netvet(&["check", two[0], two[1]]));
+    assert!(out.contains(&format!("== {}", two[0])), "{out}");
+    assert!(out.contains(&format!("--> {}/etc/", two[1])), "{out}");
 }
 
 #[test]

@@ -144,7 +144,7 @@ enum Verdict {
 /// disagreements go to `failures`, prefixed with `name`.
 fn compare(name: &str, dir: &Path, failures: &mut Vec<String>) -> Verdict {
     let file = dir.join("interfaces");
-    let host = load(&Target::InterfacesFile(file));
+    let host = load(&Target::interfaces_file(file));
     let fatal = rejection(&host);
     let (ok, listed) = ifquery(dir, &["--list"]);
     if !ok {
@@ -646,7 +646,7 @@ fn ifquery_agrees_on_edge_cases() {
                 ));
             }
         }
-        let host = load(&Target::InterfacesFile(dir.path().join("interfaces")));
+        let host = load(&Target::interfaces_file(dir.path().join("interfaces")));
         let diagnostics = netvet::rules::check(&host, None, &Default::default());
         let codes: Vec<&str> = diagnostics
             .iter()

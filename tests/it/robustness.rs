@@ -110,7 +110,11 @@ fn parsers_and_rules_survive_garbage() {
         }
         let target = netvet::load::Target::Root(netvet::load::Root::new(dir.path()));
         let run = netvet::CheckRun::new(&target, None, &Default::default());
-        let _ = netvet::report::human(std::slice::from_ref(&run), false);
+        let _ = netvet::report::human(
+            std::slice::from_ref(&run),
+            false,
+            netvet::report::Verbosity::Normal,
+        );
         let _ = netvet::report::json(std::slice::from_ref(&run));
     }
 }

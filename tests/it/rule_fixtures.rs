@@ -19,9 +19,12 @@ fn live_snapshot(case: &Path) -> Option<netvet::live::LiveState> {
     Some(netvet::live::LiveState::from_json(&text).expect("fixture live.json is a valid snapshot"))
 }
 
+/// Checked as a user in the repository would (`netvet check fixtures/rules/...`), so that
+/// the snapshots show the paths a user opens.
 fn run(case: &Path) -> CheckRun {
+    let relative = case.strip_prefix(repo()).unwrap_or(case);
     CheckRun::new(
-        &Target::Root(Root::new(case)),
+        &Target::Root(Root::new(relative)),
         live_snapshot(case).as_ref(),
         &Selection::default(),
     )
@@ -129,7 +132,11 @@ fn healthy_configs_have_no_warnings_or_errors() {
 #[test]
 fn demo_tree_snapshot() {
     let run = run(&repo().join("fixtures/demo"));
-    let text = netvet::report::human(std::slice::from_ref(&run), false);
+    let text = netvet::report::human(
+        std::slice::from_ref(&run),
+        false,
+        netvet::report::Verbosity::Normal,
+    );
     insta::assert_snapshot!("demo", text);
 }
 
