@@ -109,6 +109,9 @@ pub struct Host {
     pub include_problems: Vec<interfaces::IncludeProblem>,
     /// modprobe.d files in the order kmod applies them.
     pub modprobe: Vec<(FileId, syntax::modprobe::ModprobeFile)>,
+    /// Module lists loaded at boot before ifupdown: modules-load.d, `/etc/modules`, the
+    /// initramfs's `/etc/initramfs-tools/modules`.
+    pub early_modules: Vec<(FileId, syntax::modprobe::ModuleList)>,
     /// sysctl files in the order systemd-sysctl applies them.
     pub sysctl: Vec<(FileId, syntax::sysctl::SysctlFile)>,
     /// nginx configuration files, the main one first.
@@ -263,6 +266,7 @@ pub fn load(target: &Target) -> Host {
         Target::Root(root) => {
             interfaces::load_root(root, &mut host);
             modprobe::load(root, &mut host);
+            modprobe::load_early(root, &mut host);
             sysctl::load(root, &mut host);
             listeners::load(root, &mut host);
             root.clone()

@@ -39,6 +39,59 @@ pub fn load(root: &Root, host: &mut Host) {
     host.modprobe = super::read_all(host, files(root), modprobe::parse);
 }
 
+/// Where systemd-modules-load finds the modules to load at boot (the `.conf` files, names
+/// masking across directories as for sysctl.d). Debian's `/etc/modules` is read through the
+/// `/etc/modules-load.d/modules.conf` symlink to it.
+pub const EARLY_DIRS: &[&str] = &[
+    "/etc/modules-load.d",
+    "/run/modules-load.d",
+    "/usr/local/lib/modules-load.d",
+    "/usr/lib/modules-load.d",
+    "/lib/modules-load.d",
+];
+
+/// Module lists read outside those directories: `/etc/modules` itself (when no symlink
+/// points at it) and the modules the initramfs loads before the root file system is mounted.
+pub const EARLY_FILES: &[&str] = &["/etc/modules", "/etc/initramfs-tools/modules"];
+
+/// The lists of modules loaded at boot, before ifupdown runs.
+pub fn load_early(root: &Root, host: &mut Host) {
+    let mut files = super::conf_dir_files(root, EARLY_DIRS, |name| {
+        !name.starts_with('.') && name.ends_with(".conf")
+    });
+    for path in EARLY_FILES {
+        let real = root.resolve(Path::new(path));
+        if real.is_file() {
+            files.push((path.to_string(), real));
+        }
+    }
+    // One file under two names (Debian's modules.conf -> ../modules) is read once.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|(_, real)| {
+        let key = real
+            .canonicalize()
+            .ok()
+            .filter(|c| root.contains(c))
+            .unwrap_or_else(|| real.clone());
+        seen.insert(key)
+    });
+    host.early_modules = super::read_all(host, files, modprobe::parse_module_list);
+}
+
+/// Where the boot loads `module` from a module list, if anywhere.
+pub fn loaded_early(lists: &[(FileId, modprobe::ModuleList)], module: &str) -> Option<Location> {
+    let module = normalize_module(module);
+    lists.iter().find_map(|(file, list)| {
+        list.modules
+            .iter()
+            .find(|w| normalize_module(&w.text) == module)
+            .map(|w| Location {
+                file: *file,
+                span: w.span,
+            })
+    })
+}
+
 /// The parameters a module is loaded with (`modprobe MODULE`), in the order the kernel receives
 /// them: every `options MODULE ...` line in file order. The kernel applies them left to right,
 /// so of a parameter given twice the last one wins. Options for an alias of the module

@@ -581,8 +581,14 @@ fn same_value(key: &str, a: &str, b: &str) -> bool {
     }
 }
 
-/// NV131.
+/// NV131: only where the boot loads the module before ifenslave runs (modules-load.d,
+/// `/etc/modules`, the initramfs). Otherwise ifenslave loads it itself and writes every
+/// option right away, and the module's own defaults never run a bond.
 fn module_without_options(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let Some(early) = crate::load::modprobe::loaded_early(&ctx.host.early_modules, "bonding")
+    else {
+        return;
+    };
     // What a bond created with the module's defaults alone runs with (the driver forces
     // miimon 100 at load in a mode without ARP support).
     let defaults = crate::model::bringup::bond(&Bond::default(), &ctx.model.bonding_module, &[]);
@@ -611,18 +617,29 @@ fn module_without_options(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let names: Vec<&str> = bonds.iter().map(|b| b.name.as_str()).collect();
+    let bond0 = if ctx
+        .model
+        .module_param("max_bonds")
+        .is_some_and(|p| p.value.trim() == "0")
+    {
+        ""
+    } else {
+        " and creates bond0 in balance-rr"
+    };
     out.push(
         Diagnostic::new(
             "NV131",
             format!(
-                "bond options are set only in interfaces ({}); the bonding module itself loads without miimon",
+                "the bonding module loads at boot before ifenslave runs, without miimon{bond0}; \
+                 bond options are set only in interfaces ({})",
                 names.join(", ")
             ),
         )
-        .at_opt(first.first_header())
+        .at(early)
         .iface(&first.name)
-        .help("if the module can load before ifenslave runs (initramfs, another tool), add `options bonding max_bonds=0 miimon=100` to /etc/modprobe.d/bonding.conf")
-        .note("on a stock Debian host ifenslave writes the bond-* options through sysfs right after the module loads, so this is only informational"),
+        .label(first.first_header(), "options only here")
+        .help("add `options bonding max_bonds=0 miimon=100` to /etc/modprobe.d/bonding.conf, so that a bond created before ifenslave runs has link monitoring")
+        .note("until ifenslave writes the bond-* options, a bond the module or another tool creates runs without link monitoring"),
     );
 }
 

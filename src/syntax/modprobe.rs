@@ -90,6 +90,34 @@ pub fn normalize_module(name: &str) -> String {
     name.replace('-', "_")
 }
 
+/// A list of modules to load at boot: `/etc/modules`, a modules-load.d file or the initramfs's
+/// `/etc/initramfs-tools/modules`. One module per line, `#` and `;` start comments; words
+/// after the name (parameters, which only the initramfs honours) are kept out of `modules`.
+#[derive(Debug, Default)]
+pub struct ModuleList {
+    pub modules: Vec<Word>,
+}
+
+pub fn parse_module_list(text: &str) -> ModuleList {
+    let mut modules = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let trimmed = line.trim_start();
+        if trimmed.starts_with(['#', ';']) {
+            continue;
+        }
+        let lead = line.len() - trimmed.len();
+        let Some(name) = trimmed.split_whitespace().next() else {
+            continue;
+        };
+        let at = start + lead;
+        modules.push(Word::new(name, Span::new(at, at + name.len())));
+    }
+    ModuleList { modules }
+}
+
 /// One logical line: its text and where each byte of it is in the file.
 struct Line {
     text: String,
