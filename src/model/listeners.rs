@@ -59,6 +59,33 @@ impl ConfiguredListener {
     }
 }
 
+/// Whether two listening sockets cannot both bind, as Linux decides for TCP (inet_csk_bind_conflict):
+/// the same address, or a wildcard and any address of its family, or a dual-stack `[::]` and
+/// any IPv4 address. SO_REUSEADDR, which nginx, Apache and sshd set, does not help while the
+/// other socket listens; a v6-only `[::]` leaves IPv4 alone. Host names that are not the same
+/// text are not judged. Proven with real sockets in `tests/it/bind_conflicts.rs`.
+pub fn binds_conflict(a: &ConfiguredListener, b: &ConfiguredListener, bindv6only: bool) -> bool {
+    use std::net::IpAddr;
+    if a.port != b.port {
+        return false;
+    }
+    if a.address == b.address {
+        return true;
+    }
+    let (Ok(x), Ok(y)) = (a.address.parse::<IpAddr>(), b.address.parse::<IpAddr>()) else {
+        return false;
+    };
+    let dual =
+        |l: &ConfiguredListener, ip: IpAddr| ip.is_unspecified() && !l.v6only_with(bindv6only);
+    match (x, y) {
+        (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => {
+            x.is_unspecified() || y.is_unspecified()
+        }
+        (IpAddr::V4(_), IpAddr::V6(_)) => dual(b, y),
+        (IpAddr::V6(_), IpAddr::V4(_)) => dual(a, x),
+    }
+}
+
 pub fn collect(host: &Host) -> Vec<ConfiguredListener> {
     let mut out = Vec::new();
     if let Some((main, parsed)) = host.nginx.first() {

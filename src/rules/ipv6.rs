@@ -1,4 +1,4 @@
-//! NV401-NV405: dual-stack listeners. `net.ipv6.bindv6only` decides whether an IPv6 wildcard
+//! NV401-NV406: dual-stack listeners and port conflicts. `net.ipv6.bindv6only` decides whether an IPv6 wildcard
 //! listener that does not set IPV6_V6ONLY itself also accepts IPv4: where it is set, what the
 //! kernel runs with, and whether every configured and live listener is reachable over IPv4 and
 //! IPv6 and can bind.
@@ -6,7 +6,7 @@
 use super::Context;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::LiveState;
-use crate::model::listeners::{ConfiguredListener, V6Only, collect};
+use crate::model::listeners::{ConfiguredListener, V6Only, binds_conflict, collect};
 
 const BINDV6ONLY: &str = "net.ipv6.bindv6only";
 
@@ -52,7 +52,7 @@ fn fix_for(l: &ConfiguredListener) -> String {
     }
 }
 
-/// NV401, NV402, and NV405 when the live state is known.
+/// NV401, NV402, NV406, and NV405 when the live state is known.
 pub(super) fn check_listeners(
     ctx: &Context<'_, '_>,
     live: Option<&LiveState>,
@@ -107,6 +107,7 @@ pub(super) fn check_listeners(
             }
         }
     }
+    port_conflicts(&configured, &sysctl, out);
     let Some(live) = live else { return };
     // NV401 for live sockets that no configured finding already covers.
     for l in &live.listeners {
@@ -181,6 +182,69 @@ pub(super) fn check_listeners(
                     .listener(o.port, &o.address, program)
                     .help("nothing to do if it is expected; netvet reads nginx, Apache, sshd and systemd socket units"),
             );
+        }
+    }
+}
+
+/// Whether two configured programs are one service: sshd and the socket unit that starts it.
+fn one_service(a: &str, b: &str) -> bool {
+    let socket_of_sshd = |s: &str| s == "ssh.socket" || s == "sshd.socket";
+    a == b || (a == "sshd" && socket_of_sshd(b)) || (b == "sshd" && socket_of_sshd(a))
+}
+
+/// NV406: two programs configured on sockets that cannot both bind. One finding per pair of
+/// programs and port; the same program binding 0.0.0.0 beside a dual-stack [::] is NV402's.
+fn port_conflicts(
+    configured: &[ConfiguredListener],
+    sysctl: &(bool, String),
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut reported: Vec<(u16, &str, &str)> = Vec::new();
+    for (i, first) in configured.iter().enumerate() {
+        for second in &configured[i + 1..] {
+            if one_service(&first.program, &second.program)
+                || !binds_conflict(first, second, sysctl.0)
+                || reported.contains(&(first.port, &first.program, &second.program))
+            {
+                continue;
+            }
+            reported.push((first.port, &first.program, &second.program));
+            let socket = |l: &ConfiguredListener| format!("{}:{}", bracket(&l.address), l.port);
+            let mut d = Diagnostic::new(
+                "NV406",
+                format!(
+                    "{} and {} are both configured on port {}: whichever starts second fails to bind (EADDRINUSE)",
+                    first.program, second.program, first.port
+                ),
+            )
+            .at(second.location)
+            .listener(second.port, &second.address, &second.program)
+            .label(
+                Some(first.location),
+                format!("{} binds {} here", first.program, socket(first)),
+            )
+            .help(format!(
+                "move one of them to another port (or to addresses the other does not bind), or disable the one you do not need (`systemctl disable --now {}`)",
+                second.program.trim_end_matches(".socket")
+            ))
+            .note(format!(
+                "{} {} and {} {} overlap; SO_REUSEADDR, which nginx, Apache and sshd set, does not let two sockets listen on one port",
+                first.program,
+                socket(first),
+                second.program,
+                socket(second)
+            ));
+            for l in [first, second] {
+                if l.address == "::" && !l.v6only_with(sysctl.0) {
+                    d = d.note(format!(
+                        "{}'s [::]:{} also takes IPv4: {}",
+                        l.program,
+                        l.port,
+                        v6only(l, sysctl).1
+                    ));
+                }
+            }
+            out.push(d);
         }
     }
 }
