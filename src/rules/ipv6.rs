@@ -142,32 +142,70 @@ pub(super) fn check_listeners(
             .note("the running socket has IPV6_V6ONLY=1 (sock_diag)"),
         );
     }
-    // NV405: configured but not listening; listening but not configured.
-    for l in &configured {
-        let listening = live.listeners.iter().any(|o| {
-            o.port == l.port
-                && (o.address == l.address
-                    || (l.address == "0.0.0.0" && o.reaches().contains("ipv4")))
-        });
-        if !listening {
-            out.push(
-                Diagnostic::new(
-                    "NV405",
-                    format!(
-                        "{} is configured to listen on {}:{} but nothing listens there",
-                        l.program,
-                        bracket(&l.address),
-                        l.port
-                    ),
-                )
-                .at(l.location)
-                .listener(l.port, &l.address, &l.program)
-                .help(format!(
-                    "check that {} runs and read its log: the bind may have failed",
-                    l.program
-                )),
-            );
+    // NV405: configured but not listening, one finding per program; listening but not
+    // configured.
+    let missing: Vec<&ConfiguredListener> = configured
+        .iter()
+        .filter(|l| {
+            !live.listeners.iter().any(|o| {
+                o.port == l.port
+                    && (o.address == l.address
+                        || (l.address == "0.0.0.0" && o.reaches().contains("ipv4")))
+            })
+        })
+        .collect();
+    let mut programs: Vec<&str> = missing.iter().map(|l| l.program.as_str()).collect();
+    programs.sort_unstable();
+    programs.dedup();
+    for program in programs {
+        let mine: Vec<&&ConfiguredListener> =
+            missing.iter().filter(|l| l.program == program).collect();
+        let addresses = mine
+            .iter()
+            .map(|l| format!("{}:{}", bracket(&l.address), l.port))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // nginx, httpd and sshd exit when a bind fails, so a program none of whose sockets
+        // listen, and that owns no other listening socket, is stopped rather than broken.
+        let some_listen = configured
+            .iter()
+            .any(|l| l.program == program && !missing.iter().any(|m| std::ptr::eq(*m, l)));
+        let owns_a_socket = live
+            .listeners
+            .iter()
+            .any(|o| o.process.as_ref().is_some_and(|p| p.name == program));
+        let first = mine[0];
+        let mut d = if some_listen || owns_a_socket {
+            Diagnostic::new(
+                "NV405",
+                format!("{program} runs but does not listen on {addresses} from its configuration"),
+            )
+            .help(format!(
+                "read {program}'s log: a bind may have failed; or reload it if its configuration changed since it started"
+            ))
+        } else {
+            let service = program.trim_end_matches(".socket");
+            Diagnostic::new(
+                "NV405",
+                format!("{program} is not running (configured to listen on {addresses})"),
+            )
+            .severity(Severity::Info)
+            .help(format!(
+                "nothing to do if it is stopped on purpose; otherwise start it (`systemctl start {service}`) and read its log"
+            ))
+        };
+        d = d
+            .at(first.location)
+            .listener(first.port, &first.address, program);
+        for l in &mine[1..] {
+            if l.location != first.location {
+                d = d.label(
+                    Some(l.location),
+                    format!("{}:{} here", bracket(&l.address), l.port),
+                );
+            }
         }
+        out.push(d);
     }
     for o in &live.listeners {
         let wildcard = o.address == "0.0.0.0" || o.address == "::";
