@@ -210,7 +210,10 @@ fn rows(
             address: l.address.clone(),
             reaches: l.reaches(bindv6only),
             v6only: l.is_ipv6().then(|| l.v6only_with(bindv6only)),
-            source: sources.describe(l.location),
+            source: match l.place() {
+                Some(location) => sources.describe(location),
+                None => format!("{} (default)", sources.get(l.location.file).display),
+            },
             program: l.program.clone(),
         })
         .chain(live.iter().map(|l| Row {

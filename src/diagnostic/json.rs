@@ -116,7 +116,10 @@ fn finding<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> Finding<'a> {
         name: crate::rules::registry::lookup(d.code).map_or("", |r| r.name),
         severity: d.severity,
         message: &d.message,
-        file: pos.as_ref().map(|p| p.file),
+        file: pos
+            .as_ref()
+            .map(|p| p.file)
+            .or_else(|| d.file.map(|f| sources.get(f).display.as_str())),
         line: pos.as_ref().map(|p| p.line),
         column: pos.as_ref().map(|p| p.column),
         end_line: pos.as_ref().map(|p| p.end_line),

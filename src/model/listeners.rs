@@ -30,10 +30,20 @@ pub struct ConfiguredListener {
     pub address: String,
     pub port: u16,
     pub v6only: V6Only,
+    /// Where it is written. For a `default` listener only `location.file` counts: no line
+    /// declares it.
     pub location: Location,
+    /// Set when nothing in the configuration declares this listener and it is the program's
+    /// default: what the default is, for the user.
+    pub default: Option<&'static str>,
 }
 
 impl ConfiguredListener {
+    /// The line that declares it; `None` for a program's default.
+    pub fn place(&self) -> Option<Location> {
+        self.default.is_none().then_some(self.location)
+    }
+
     pub fn is_ipv6(&self) -> bool {
         self.address.contains(':')
     }
@@ -308,6 +318,7 @@ fn apache(host: &Host, out: &mut Vec<ConfiguredListener>) {
                 port,
                 v6only: V6Only::Explicit(false),
                 location: Location { file, span: e.span },
+                default: None,
             });
         }
     }
@@ -351,6 +362,7 @@ fn nginx_walk(
                         address: l.address,
                         port: l.port,
                         location: Location { file, span: d.span },
+                        default: None,
                     });
                 }
             }
@@ -368,6 +380,7 @@ fn nginx_walk(
                             file,
                             span: d.name.span,
                         },
+                        default: None,
                     });
                 }
             }
@@ -392,6 +405,9 @@ fn has_listen(host: &Host, file: FileId, block: &[Directive], stack: &[FileId]) 
         _ => false,
     })
 }
+
+/// What sshd does when its configuration names no `Port` and no `ListenAddress`.
+const SSHD_DEFAULT: &str = "sshd's default: without `Port` and `ListenAddress` it listens on port 22 of every address of its AddressFamily (0.0.0.0 and [::] for `any`, the default)";
 
 /// sshd: every ListenAddress with its port or with every Port (default 22); without any
 /// ListenAddress, the wildcards of AddressFamily (default any). sshd sets IPV6_V6ONLY itself.
@@ -419,33 +435,41 @@ fn sshd(host: &Host, out: &mut Vec<ConfiguredListener>) {
         .next()
         .map_or("any", |(_, e)| e.args[0].text.as_str());
     let main = host.sshd[0].0;
-    let mut push = |address: String, port: u16, location: Location| {
+    let mut push = |address: String, port: u16, location: Location, default| {
         out.push(ConfiguredListener {
             program: "sshd".to_string(),
             address,
             port,
             v6only: V6Only::Explicit(true),
             location,
+            default,
         });
     };
     let listen: Vec<_> = named("listenaddress").collect();
     if listen.is_empty() {
-        let location = named("port").next().map_or(
-            Location {
-                file: main,
-                span: Span::new(0, 0),
-            },
-            |(f, e)| Location {
-                file: *f,
-                span: e.span,
+        // Without Port either, no line declares these sockets: they are sshd's default.
+        let (location, default) = named("port").next().map_or(
+            (
+                Location {
+                    file: main,
+                    span: Span::new(0, 0),
+                },
+                Some(SSHD_DEFAULT),
+            ),
+            |(f, e)| {
+                let location = Location {
+                    file: *f,
+                    span: e.span,
+                };
+                (location, None)
             },
         );
         for port in &ports {
             if family != "inet6" {
-                push("0.0.0.0".to_string(), *port, location);
+                push("0.0.0.0".to_string(), *port, location, default);
             }
             if family != "inet" {
-                push("::".to_string(), *port, location);
+                push("::".to_string(), *port, location, default);
             }
         }
         return;
@@ -471,10 +495,10 @@ fn sshd(host: &Host, out: &mut Vec<ConfiguredListener>) {
             (value.to_string(), None)
         };
         match port {
-            Some(p) => push(address, p, location),
+            Some(p) => push(address, p, location, None),
             None => ports
                 .iter()
-                .for_each(|p| push(address.clone(), *p, location)),
+                .for_each(|p| push(address.clone(), *p, location, None)),
         }
     }
 }
@@ -517,6 +541,7 @@ fn sockets(host: &Host, out: &mut Vec<ConfiguredListener>) {
                         file: unit.file,
                         span: e.value.span,
                     },
+                    default: None,
                 });
             }
         }

@@ -42,6 +42,16 @@ fn v6only(l: &ConfiguredListener, sysctl: &(bool, String)) -> (bool, String) {
     }
 }
 
+/// Point a finding at the line that declares the listener, or, for a program's default, at its
+/// file with a note saying so.
+fn at_listener(d: Diagnostic, l: &ConfiguredListener) -> Diagnostic {
+    match (l.place(), l.default) {
+        (Some(location), _) => d.at(location),
+        (None, Some(default)) => d.in_file(l.location.file).note(default),
+        (None, None) => d.in_file(l.location.file),
+    }
+}
+
 fn fix_for(l: &ConfiguredListener) -> String {
     match (l.program.as_str(), l.v6only) {
         ("nginx", _) => format!("add `listen {};` for IPv4, or make this one dual-stack: `listen [::]:{} ipv6only=off;`", l.port, l.port),
@@ -72,19 +82,17 @@ pub(super) fn check_listeners(
         // NV401: nothing takes IPv4 on this port.
         if only && !v4_configured && !v4_live {
             reported_ports.push(l.port);
-            out.push(
-                Diagnostic::new(
-                    "NV401",
-                    format!(
-                        "{} listens on [::]:{} for IPv6 only: IPv4 clients are refused",
-                        l.program, l.port
-                    ),
-                )
-                .at(l.location)
-                .listener(l.port, "::", &l.program)
-                .help(fix_for(l))
-                .note(why.clone()),
-            );
+            let d = Diagnostic::new(
+                "NV401",
+                format!(
+                    "{} listens on [::]:{} for IPv6 only: IPv4 clients are refused",
+                    l.program, l.port
+                ),
+            )
+            .listener(l.port, "::", &l.program)
+            .help(fix_for(l))
+            .note(why.clone());
+            out.push(at_listener(d, l));
         }
         // NV402: the same program also binds 0.0.0.0:P and this socket would take IPv4 too.
         // Apache's httpd notices and drops the IPv4 listener itself.
@@ -93,17 +101,15 @@ pub(super) fn check_listeners(
                 .iter()
                 .find(|o| o.port == l.port && o.address == "0.0.0.0" && o.program == l.program)
             {
-                out.push(
-                    Diagnostic::new("NV402", format!("{} binds both 0.0.0.0:{} and a dual-stack [::]:{}: one bind fails with EADDRINUSE", l.program, l.port, l.port))
-                        .at(l.location)
+                let d = Diagnostic::new("NV402", format!("{} binds both 0.0.0.0:{} and a dual-stack [::]:{}: one bind fails with EADDRINUSE", l.program, l.port, l.port))
                         .listener(l.port, "::", &l.program)
-                        .label(Some(v4.location), "0.0.0.0 here")
+                        .label(v4.place(), "0.0.0.0 here")
                         .help(match l.program.as_str() {
                             "nginx" => format!("drop `ipv6only=off` (nginx's default is on), or drop `listen {};` and keep the dual-stack socket", l.port),
                             _ => "make the IPv6 socket v6-only (`BindIPv6Only=ipv6-only`), or drop the IPv4 one".to_string(),
                         })
-                        .note(why),
-                );
+                        .note(why);
+                out.push(at_listener(d, l));
             }
         }
     }
@@ -194,13 +200,11 @@ pub(super) fn check_listeners(
                 "nothing to do if it is stopped on purpose; otherwise start it (`systemctl start {service}`) and read its log"
             ))
         };
-        d = d
-            .at(first.location)
-            .listener(first.port, &first.address, program);
+        d = at_listener(d, first).listener(first.port, &first.address, program);
         for l in &mine[1..] {
             if l.location != first.location {
                 d = d.label(
-                    Some(l.location),
+                    l.place(),
                     format!("{}:{} here", bracket(&l.address), l.port),
                 );
             }
@@ -255,10 +259,9 @@ fn port_conflicts(
                     first.program, second.program, first.port
                 ),
             )
-            .at(second.location)
             .listener(second.port, &second.address, &second.program)
             .label(
-                Some(first.location),
+                first.place(),
                 format!("{} binds {} here", first.program, socket(first)),
             )
             .help(format!(
@@ -282,7 +285,7 @@ fn port_conflicts(
                     ));
                 }
             }
-            out.push(d);
+            out.push(at_listener(d, second));
         }
     }
 }

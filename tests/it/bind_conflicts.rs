@@ -42,6 +42,7 @@ fn listener(address: &str, v6only: bool) -> ConfiguredListener {
             file: FileId(0),
             span: Span::new(0, 0),
         },
+        default: None,
     }
 }
 

@@ -223,3 +223,47 @@ fn suppression_is_reported_with_its_reason() {
         "{out}"
     );
 }
+
+/// sshd's default listeners (no `Port`, no `ListenAddress`) are declared by no line: a finding
+/// names the file, with `line` null in JSON, and says it is sshd's default.
+#[test]
+fn sshd_default_listener_names_the_file_without_a_line() {
+    let case = "fixtures/rules/NV405/fires-sshd-default";
+    let live = "fixtures/rules/NV405/fires-sshd-default/live.json";
+    let check = ["check", "--live-snapshot", live, "--fail-on", "never", case];
+    let o = netvet(&[&check[..], &["--format", "json"]].concat());
+    let v = json(&o);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "NV405" && f["program"] == "sshd")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(f["file"], "/etc/ssh/sshd_config");
+    assert!(f["line"].is_null() && f["column"].is_null(), "{f}");
+    assert!(
+        f["notes"][0].as_str().unwrap().contains("sshd's default"),
+        "{f}"
+    );
+    let o = netvet(&check);
+    assert!(
+        stdout(&o).contains("--> /etc/ssh/sshd_config\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = netvet(&["listeners", "--root", case, "--format", "json"]);
+    let sources: Vec<String> = json(&o)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["program"] == "sshd")
+        .map(|r| r["source"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sources.len(), 2);
+    assert!(
+        sources
+            .iter()
+            .all(|s| s == "/etc/ssh/sshd_config (default)"),
+        "{sources:?}"
+    );
+}
