@@ -267,3 +267,40 @@ fn sshd_default_listener_names_the_file_without_a_line() {
         "{sources:?}"
     );
 }
+
+/// `netvet listeners`: columns line up whatever the length of a source, which comes last.
+#[test]
+fn listeners_table_columns_line_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("etc");
+    std::fs::create_dir_all(etc.join("ssh")).unwrap();
+    std::fs::create_dir_all(etc.join("nginx/sites-enabled")).unwrap();
+    std::fs::write(etc.join("ssh/sshd_config"), "UsePAM yes\n").unwrap();
+    std::fs::write(
+        etc.join("nginx/nginx.conf"),
+        "events { }\nhttp {\n    include sites-enabled/*;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        etc.join("nginx/sites-enabled/a-rather-long-site-name.example.org.conf"),
+        "server {\n    listen 80;\n    listen [fd00:1234:5678:9abc:def0:1234:5678:9abc]:8443;\n}\n",
+    )
+    .unwrap();
+    let o = netvet(&["listeners", "--root", dir.path().to_str().unwrap()]);
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.trim_end().ends_with("SOURCE"), "{text}");
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() >= 4, "{text}");
+    for name in ["ADDRESS", "V4", "V6", "V6ONLY", "PROGRAM", "SOURCE"] {
+        let at = header.find(&format!(" {name}")).unwrap() + 1;
+        for row in &rows {
+            let b = row.as_bytes();
+            assert!(
+                b.len() > at && b[at - 1] == b' ' && b[at] != b' ',
+                "{name} at {at}:\n{text}"
+            );
+        }
+    }
+}
