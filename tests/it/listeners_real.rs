@@ -508,3 +508,89 @@ fn netvet_agrees_with_stock_apache() {
         wait_until(&ns, 80, false);
     }
 }
+
+/// Stock Debian nginx and stock apache2 on one host (this machine's /etc trees, logs and pid
+/// moved into the test's directory): the one started second cannot bind port 80, and netvet
+/// reports exactly that as one NV406.
+#[test]
+fn stock_nginx_and_apache_conflict_on_port_80() {
+    let Some(ns) = Netns::new(
+        "nginx-apache",
+        &["/usr/sbin/nginx", "/usr/sbin/apache2", "python3"],
+    ) else {
+        return;
+    };
+    if !std::path::Path::new("/etc/nginx/nginx.conf").exists() {
+        return;
+    }
+    let dir = stock_apache_tree(false, "");
+    let d = dir.path();
+    let status = Command::new("cp")
+        .args(["-a", "/etc/nginx"])
+        .arg(d.join("etc/nginx"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let conf = d.join("etc/nginx/nginx.conf");
+    let text = std::fs::read_to_string(&conf)
+        .unwrap()
+        .replace("/run/nginx.pid", &format!("{}/nginx.pid", d.display()))
+        .replace("/var/log/nginx/", &format!("{}/", d.display()));
+    std::fs::write(&conf, text).unwrap();
+
+    let run = d.join("run");
+    std::fs::create_dir_all(run.join("log")).unwrap();
+    let apache_conf = d.join("etc/apache2");
+    let env: Vec<std::ffi::OsString> = vec![
+        "APACHE_RUN_USER=www-data".into(),
+        "APACHE_RUN_GROUP=www-data".into(),
+        format!("APACHE_PID_FILE={}/apache2.pid", run.display()).into(),
+        format!("APACHE_RUN_DIR={}", run.display()).into(),
+        format!("APACHE_LOCK_DIR={}", run.display()).into(),
+        format!("APACHE_LOG_DIR={}/log", run.display()).into(),
+        "/usr/sbin/apache2".into(),
+        "-d".into(),
+        apache_conf.into(),
+        "-DFOREGROUND".into(),
+    ];
+    let env: Vec<&std::ffi::OsStr> = env.iter().map(|a| a.as_os_str()).collect();
+    let apache = Server::start(&ns, "env", &env, 80);
+    assert!(ns.connects("127.0.0.1", 80), "apache2 serves port 80");
+    // nginx retries a failed bind for a few seconds, then exits.
+    let mut nginx = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "/usr/sbin/nginx", "-c"])
+        .arg(&conf)
+        .args(["-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = nginx.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = nginx.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let log = std::fs::read_to_string(d.join("error.log")).unwrap_or_default();
+    assert!(
+        status.is_some_and(|s| !s.success()) && log.contains("Address already in use"),
+        "nginx must fail to bind beside apache2: {status:?} {log}"
+    );
+    drop(apache);
+
+    let out = Command::new(NETVET)
+        .args(["check", "--root", d.to_str().unwrap(), "--format", "json"])
+        .args(["--fail-on", "never", "--select", "NV402,NV406"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<&Value> = v["findings"].as_array().unwrap().iter().collect();
+    assert_eq!(found.len(), 1, "{v}");
+    assert_eq!(found[0]["code"], "NV406");
+    assert_eq!(found[0]["port"], 80);
+}
