@@ -267,7 +267,10 @@ fn rows(
             address: l.address.clone(),
             reaches: l.reaches(bindv6only),
             v6only: l.is_ipv6().then(|| l.v6only_with(bindv6only)),
-            source: sources.describe(l.location),
+            source: match l.place() {
+                Some(location) => sources.describe(location),
+                None => format!("{} (default)", sources.get(l.location.file).shown),
+            },
             program: l.program.clone(),
         })
         .chain(live.iter().map(|l| Row {
@@ -298,21 +301,46 @@ pub fn listeners_table(
     live: &[crate::live::Listener],
 ) -> String {
     let yes = |b: bool| if b { "yes" } else { "no" };
-    let mut out = format!(
-        "{:>5}  {:<24} {:<3} {:<3} {:<6} {:<36} {}\n",
-        "PORT", "ADDRESS", "V4", "V6", "V6ONLY", "SOURCE", "PROGRAM"
-    );
-    for r in rows(sources, configured, bindv6only, live) {
-        out.push_str(&format!(
-            "{:>5}  {:<24} {:<3} {:<3} {:<6} {:<36} {}\n",
-            r.port,
-            r.address,
-            yes(r.reaches.contains("ipv4")),
-            yes(r.reaches.contains("ipv6")),
-            r.v6only.map_or("-", yes),
-            r.source,
-            r.program
-        ));
+    let header = ["PORT", "ADDRESS", "V4", "V6", "V6ONLY", "PROGRAM", "SOURCE"];
+    let cells: Vec<[String; 7]> = rows(sources, configured, bindv6only, live)
+        .into_iter()
+        .map(|r| {
+            [
+                r.port.to_string(),
+                r.address,
+                yes(r.reaches.contains("ipv4")).to_string(),
+                yes(r.reaches.contains("ipv6")).to_string(),
+                r.v6only.map_or("-", yes).to_string(),
+                r.program,
+                r.source,
+            ]
+        })
+        .collect();
+    // Widths from the content, so that a long address or program keeps the columns aligned;
+    // SOURCE, the longest and least regular, comes last and is not padded.
+    let mut width = header.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |row: [&str; 7]| {
+        let mut text = format!("{:>w$}", row[0], w = width[0]);
+        for (i, cell) in row.iter().enumerate().skip(1) {
+            let last = i == row.len() - 1;
+            text.push_str("  ");
+            if last {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<w$}", w = width[i]));
+            }
+        }
+        text.push('\n');
+        text
+    };
+    let mut out = line(header);
+    for row in &cells {
+        out.push_str(&line(row.each_ref().map(String::as_str)));
     }
     out
 }

@@ -1,7 +1,7 @@
 //! rustc-style text: `error[NV101]: message`, `--> file:line:col`, the source lines with carets,
 //! then `= help:` and `= note:` lines.
 
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 use super::{Diagnostic, Severity};
 use crate::source::{FileId, SourceMap, Span};
@@ -31,6 +31,10 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
         };
         let mut group = Group::with_title(level(d.severity).primary_title(title_text).id(d.code));
 
+        // A finding about a file with no line to show: `--> FILE`.
+        if let (None, Some(file)) = (d.location, d.file) {
+            group = group.element(Origin::path(sources.get(file).shown.as_str()));
+        }
         // One snippet per file: the primary location's file first, then the labels' files.
         let mut files: Vec<FileId> = Vec::new();
         if let Some(loc) = d.location {

@@ -122,8 +122,15 @@ fn finding<'a>(target: &'a str, sources: &'a SourceMap, d: &'a Diagnostic) -> Fi
         name: crate::rules::registry::lookup(d.code).map_or("", |r| r.name),
         severity: d.severity,
         message: &d.message,
-        file: pos.as_ref().map(|p| p.file),
-        path: d.location.map(|l| sources.get(l.file).shown.as_str()),
+        file: pos
+            .as_ref()
+            .map(|p| p.file)
+            .or_else(|| d.file.map(|f| sources.get(f).display.as_str())),
+        path: d
+            .location
+            .map(|l| l.file)
+            .or(d.file)
+            .map(|f| sources.get(f).shown.as_str()),
         line: pos.as_ref().map(|p| p.line),
         column: pos.as_ref().map(|p| p.column),
         end_line: pos.as_ref().map(|p| p.end_line),

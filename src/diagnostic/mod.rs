@@ -8,7 +8,7 @@ pub use json::{JSON_SCHEMA_VERSION, RunView, render_json};
 
 use serde::Serialize;
 
-use crate::source::{Location, Span};
+use crate::source::{FileId, Location, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -118,8 +118,12 @@ pub struct Diagnostic {
     pub code: &'static str,
     pub severity: Severity,
     pub message: String,
-    /// Where the problem is; `None` for findings about the host as a whole.
+    /// Where the problem is; `None` for findings about the host as a whole, or about a file
+    /// with no line to point at (`file`).
     pub location: Option<Location>,
+    /// The file a finding is about when no line of it is the place: a program's default that
+    /// nothing in the file writes. Only when `location` is `None`.
+    pub file: Option<FileId>,
     /// The interface the finding is about, if any.
     pub interface: Option<String>,
     pub labels: Vec<Label>,
@@ -140,6 +144,7 @@ impl Diagnostic {
             severity: crate::rules::registry::lookup(code).map_or(Severity::Error, |r| r.severity),
             message: message.into(),
             location: None,
+            file: None,
             interface: None,
             labels: Vec::new(),
             help: Vec::new(),
@@ -152,6 +157,13 @@ impl Diagnostic {
 
     pub fn at(mut self, location: Location) -> Self {
         self.location = Some(location);
+        self
+    }
+
+    /// About `file` as a whole: rendered as `--> FILE` without a line.
+    pub fn in_file(mut self, file: FileId) -> Self {
+        self.location = None;
+        self.file = Some(file);
         self
     }
 

@@ -65,14 +65,26 @@ fn expand(root: &Root, base: &str, pattern: &str) -> Vec<PathBuf> {
 
 pub fn load(root: &Root, host: &mut Host) {
     load_nginx(root, host);
-    host.sshd = load_keywords(root, host, "/etc/ssh/sshd_config", "/etc/ssh", &["include"]);
+    host.sshd = load_keywords(
+        root,
+        host,
+        "/etc/ssh/sshd_config",
+        "/etc/ssh",
+        &["include"],
+        keywords::parse,
+    );
     host.apache = load_keywords(
         root,
         host,
         "/etc/apache2/apache2.conf",
         "/etc/apache2",
         &["include", "includeoptional"],
+        keywords::parse_apache,
     );
+    if !host.apache.is_empty() {
+        // Debian's apache2ctl passes APACHE_ARGUMENTS from here to httpd (`-D NAME` defines).
+        host.apache_envvars = read(host, root, &root.resolve(Path::new("/etc/apache2/envvars")));
+    }
     load_sockets(root, host);
 }
 
@@ -128,6 +140,7 @@ fn load_keywords(
     main: &str,
     base: &str,
     include_keywords: &[&str],
+    parse: fn(&str) -> keywords::KeywordFile,
 ) -> Vec<(FileId, keywords::KeywordFile)> {
     let Some(id) = read(host, root, &root.resolve(Path::new(main))) else {
         host.not_found.push(main.to_string());
@@ -139,7 +152,7 @@ fn load_keywords(
         if done.iter().any(|(f, _)| *f == file) {
             continue;
         }
-        let parsed = keywords::parse(&host.sources.get(file).text);
+        let parsed = parse(&host.sources.get(file).text);
         let includes: Vec<(Vec<String>, Span)> = parsed
             .entries
             .iter()

@@ -120,6 +120,8 @@ pub struct Host {
     pub sshd: Vec<(FileId, syntax::keywords::KeywordFile)>,
     /// apache2.conf and the files it includes.
     pub apache: Vec<(FileId, syntax::keywords::KeywordFile)>,
+    /// Debian's /etc/apache2/envvars, read when apache2.conf exists.
+    pub apache_envvars: Option<FileId>,
     /// Enabled systemd socket units.
     pub sockets: Vec<listeners::SocketUnit>,
     /// nginx `include` and sshd `Include` directives with the files they read.

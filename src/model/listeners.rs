@@ -10,6 +10,7 @@
 
 use crate::load::Host;
 use crate::source::{FileId, Location, Span};
+use crate::syntax::keywords::{Entry, section_test};
 use crate::syntax::nginx::{Directive, parse_listen};
 
 /// How an IPv6 socket's IPV6_V6ONLY is decided.
@@ -29,10 +30,20 @@ pub struct ConfiguredListener {
     pub address: String,
     pub port: u16,
     pub v6only: V6Only,
+    /// Where it is written. For a `default` listener only `location.file` counts: no line
+    /// declares it.
     pub location: Location,
+    /// Set when nothing in the configuration declares this listener and it is the program's
+    /// default: what the default is, for the user.
+    pub default: Option<&'static str>,
 }
 
 impl ConfiguredListener {
+    /// The line that declares it; `None` for a program's default.
+    pub fn place(&self) -> Option<Location> {
+        self.default.is_none().then_some(self.location)
+    }
+
     pub fn is_ipv6(&self) -> bool {
         self.address.contains(':')
     }
@@ -58,6 +69,33 @@ impl ConfiguredListener {
     }
 }
 
+/// Whether two listening sockets cannot both bind, as Linux decides for TCP (inet_csk_bind_conflict):
+/// the same address, or a wildcard and any address of its family, or a dual-stack `[::]` and
+/// any IPv4 address. SO_REUSEADDR, which nginx, Apache and sshd set, does not help while the
+/// other socket listens; a v6-only `[::]` leaves IPv4 alone. Host names that are not the same
+/// text are not judged. Proven with real sockets in `tests/it/bind_conflicts.rs`.
+pub fn binds_conflict(a: &ConfiguredListener, b: &ConfiguredListener, bindv6only: bool) -> bool {
+    use std::net::IpAddr;
+    if a.port != b.port {
+        return false;
+    }
+    if a.address == b.address {
+        return true;
+    }
+    let (Ok(x), Ok(y)) = (a.address.parse::<IpAddr>(), b.address.parse::<IpAddr>()) else {
+        return false;
+    };
+    let dual =
+        |l: &ConfiguredListener, ip: IpAddr| ip.is_unspecified() && !l.v6only_with(bindv6only);
+    match (x, y) {
+        (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => {
+            x.is_unspecified() || y.is_unspecified()
+        }
+        (IpAddr::V4(_), IpAddr::V6(_)) => dual(b, y),
+        (IpAddr::V6(_), IpAddr::V4(_)) => dual(a, x),
+    }
+}
+
 pub fn collect(host: &Host) -> Vec<ConfiguredListener> {
     let mut out = Vec::new();
     if let Some((main, parsed)) = host.nginx.first() {
@@ -70,41 +108,218 @@ pub fn collect(host: &Host) -> Vec<ConfiguredListener> {
     out
 }
 
+/// The modules compiled into Debian's apache2 (`apache2 -l`), by source file name and by
+/// module identifier: `<IfModule>` accepts either. `tests/it/listeners_real.rs` compares the
+/// list with the installed apache2.
+pub const APACHE_STATIC_MODULES: &[(&str, &str)] = &[
+    ("core.c", "core_module"),
+    ("mod_so.c", "so_module"),
+    ("mod_watchdog.c", "watchdog_module"),
+    ("http_core.c", "http_module"),
+    ("mod_log_config.c", "log_config_module"),
+    ("mod_logio.c", "logio_module"),
+    ("mod_version.c", "version_module"),
+    ("mod_unixd.c", "unixd_module"),
+];
+
+/// What httpd knows while it reads its configuration: loaded modules (identifiers and source
+/// file names) and defined names. Both change as `LoadModule`, `Define` and `UnDefine` are read,
+/// so sections are decided in reading order.
+#[derive(Debug)]
+pub struct ApacheState {
+    modules: Vec<String>,
+    defines: Vec<String>,
+}
+
+impl ApacheState {
+    /// Debian's start: the static modules, and the `-D` names of `APACHE_ARGUMENTS` in
+    /// /etc/apache2/envvars (a shell file; its last assignment wins).
+    pub fn debian(envvars: Option<&str>) -> ApacheState {
+        let mut modules = Vec::new();
+        for (file, id) in APACHE_STATIC_MODULES {
+            modules.push((*file).to_string());
+            modules.push((*id).to_string());
+        }
+        ApacheState {
+            modules,
+            defines: envvars.map(apache_arguments_defines).unwrap_or_default(),
+        }
+    }
+
+    fn load(&mut self, id: &str, path: &str) {
+        self.modules.push(id.to_string());
+        // `<IfModule mod_ssl.c>` names the module's source file: mod_ssl.so was built from
+        // mod_ssl.c. The MPMs are the exception (event.c, worker.c, prefork.c).
+        let stem = path.rsplit('/').next().unwrap_or(path);
+        let stem = stem.strip_suffix(".so").unwrap_or(stem);
+        let source = match stem.strip_prefix("mod_mpm_") {
+            Some(mpm) => format!("{mpm}.c"),
+            None => format!("{stem}.c"),
+        };
+        self.modules.push(source);
+    }
+
+    /// Whether `<IfModule name>` or `<IfDefine name>` is true, before `!`.
+    fn holds(&self, module: bool, name: &str) -> bool {
+        if module {
+            self.modules.iter().any(|m| m == name)
+        } else {
+            self.defines.iter().any(|d| d == name)
+        }
+    }
+}
+
+/// The `-D NAME` and `-DNAME` arguments of the last `APACHE_ARGUMENTS=` assignment.
+fn apache_arguments_defines(envvars: &str) -> Vec<String> {
+    let Some(value) = envvars
+        .lines()
+        .map(str::trim)
+        .filter_map(|l| {
+            l.strip_prefix("export ")
+                .unwrap_or(l)
+                .trim_start()
+                .strip_prefix("APACHE_ARGUMENTS=")
+        })
+        .next_back()
+    else {
+        return Vec::new();
+    };
+    let value = value.trim_matches(|c| c == '\'' || c == '"');
+    let mut defines = Vec::new();
+    let mut words = value.split_whitespace();
+    while let Some(w) = words.next() {
+        match w.strip_prefix("-D") {
+            Some("") => defines.extend(words.next().map(str::to_string)),
+            Some(name) => defines.push(name.to_string()),
+            None => {}
+        }
+    }
+    defines
+}
+
+/// The Apache directives httpd acts on, in reading order: includes spliced in place, and
+/// `<IfModule>`/`<IfDefine>` sections (with `!` and nesting) decided as httpd decides them
+/// while it reads, after the `LoadModule`, `Define` and `UnDefine` lines above them. Other
+/// sections (`<VirtualHost>`, `<IfVersion>`, ...) are entered.
+pub fn apache_active(host: &Host) -> Vec<(FileId, &Entry)> {
+    let mut out = Vec::new();
+    let Some((main, parsed)) = host.apache.first() else {
+        return out;
+    };
+    let envvars = host
+        .apache_envvars
+        .map(|f| host.sources.get(f).text.as_str());
+    let mut state = ApacheState::debian(envvars);
+    let mut stack = vec![*main];
+    apache_walk(
+        host,
+        *main,
+        &parsed.entries,
+        &mut state,
+        &mut stack,
+        &mut out,
+    );
+    out
+}
+
+fn apache_walk<'h>(
+    host: &'h Host,
+    file: FileId,
+    entries: &'h [Entry],
+    state: &mut ApacheState,
+    stack: &mut Vec<FileId>,
+    out: &mut Vec<(FileId, &'h Entry)>,
+) {
+    // Whether each open section's contents are read; a file starts inside its includer's.
+    let mut open: Vec<bool> = Vec::new();
+    for e in entries {
+        let keyword = e.keyword.text.as_str();
+        let active = open.last().copied().unwrap_or(true);
+        if keyword.starts_with("</") {
+            open.pop();
+            continue;
+        }
+        if let Some(section) = keyword.strip_prefix('<') {
+            let section = section.trim_end_matches('>');
+            let conditional = ["ifmodule", "ifdefine"]
+                .iter()
+                .any(|s| section.eq_ignore_ascii_case(s));
+            let inner = if conditional {
+                // httpd refuses a section without a test; netvet reads nothing inside it.
+                section_test(e).is_some_and(|(negated, name)| {
+                    state.holds(section.eq_ignore_ascii_case("ifmodule"), name) != negated
+                })
+            } else {
+                true
+            };
+            open.push(active && inner);
+            continue;
+        }
+        if !active {
+            continue;
+        }
+        out.push((file, e));
+        let arg = |i: usize| e.args.get(i).map(|a| a.text.as_str());
+        if keyword.eq_ignore_ascii_case("loadmodule") {
+            if let (Some(id), Some(path)) = (arg(0), arg(1)) {
+                state.load(id, path);
+            }
+        } else if keyword.eq_ignore_ascii_case("define") {
+            if let Some(name) = arg(0) {
+                state.defines.push(name.to_string());
+            }
+        } else if keyword.eq_ignore_ascii_case("undefine") {
+            if let Some(name) = arg(0) {
+                state.defines.retain(|d| d != name);
+            }
+        } else if keyword.eq_ignore_ascii_case("include")
+            || keyword.eq_ignore_ascii_case("includeoptional")
+        {
+            for inc in included(host, file, e.span) {
+                if stack.contains(inc) {
+                    continue;
+                }
+                let Some((_, parsed)) = host.apache.iter().find(|(f, _)| f == inc) else {
+                    continue;
+                };
+                stack.push(*inc);
+                apache_walk(host, *inc, &parsed.entries, state, stack, out);
+                stack.pop();
+            }
+        }
+    }
+}
+
 /// Apache httpd `Listen [ADDRESS:]PORT [PROTOCOL]`. Debian's httpd (APR with v4-mapped
 /// addresses) listens on one dual-stack `[::]` socket for `Listen 80` and `Listen [::]:80`, with
 /// IPV6_V6ONLY cleared whatever bindv6only says, and drops a `Listen 0.0.0.0:80` beside it rather
 /// than failing to bind (checked with the real Apache 2.4 in a namespace).
 fn apache(host: &Host, out: &mut Vec<ConfiguredListener>) {
-    for (file, parsed) in &host.apache {
-        for e in parsed
-            .entries
-            .iter()
-            .filter(|e| e.keyword.text.eq_ignore_ascii_case("listen"))
-        {
-            let value = e.args[0].text.as_str();
-            let parsed = if let Ok(port) = value.parse::<u16>() {
-                Some(("::".to_string(), port))
-            } else if let Some(rest) = value.strip_prefix('[') {
-                rest.split_once("]:")
-                    .and_then(|(a, p)| Some((a.to_string(), p.parse().ok()?)))
-            } else {
-                value.rsplit_once(':').and_then(|(a, p)| {
-                    let a = if a == "*" { "::" } else { a };
-                    Some((a.to_string(), p.parse().ok()?))
-                })
-            };
-            if let Some((address, port)) = parsed {
-                out.push(ConfiguredListener {
-                    program: "apache2".to_string(),
-                    address,
-                    port,
-                    v6only: V6Only::Explicit(false),
-                    location: Location {
-                        file: *file,
-                        span: e.span,
-                    },
-                });
-            }
+    for (file, e) in apache_active(host)
+        .into_iter()
+        .filter(|(_, e)| e.keyword.text.eq_ignore_ascii_case("listen"))
+    {
+        let value = e.args[0].text.as_str();
+        let parsed = if let Ok(port) = value.parse::<u16>() {
+            Some(("::".to_string(), port))
+        } else if let Some(rest) = value.strip_prefix('[') {
+            rest.split_once("]:")
+                .and_then(|(a, p)| Some((a.to_string(), p.parse().ok()?)))
+        } else {
+            value.rsplit_once(':').and_then(|(a, p)| {
+                let a = if a == "*" { "::" } else { a };
+                Some((a.to_string(), p.parse().ok()?))
+            })
+        };
+        if let Some((address, port)) = parsed {
+            out.push(ConfiguredListener {
+                program: "apache2".to_string(),
+                address,
+                port,
+                v6only: V6Only::Explicit(false),
+                location: Location { file, span: e.span },
+                default: None,
+            });
         }
     }
 }
@@ -147,6 +362,7 @@ fn nginx_walk(
                         address: l.address,
                         port: l.port,
                         location: Location { file, span: d.span },
+                        default: None,
                     });
                 }
             }
@@ -164,6 +380,7 @@ fn nginx_walk(
                             file,
                             span: d.name.span,
                         },
+                        default: None,
                     });
                 }
             }
@@ -188,6 +405,9 @@ fn has_listen(host: &Host, file: FileId, block: &[Directive], stack: &[FileId]) 
         _ => false,
     })
 }
+
+/// What sshd does when its configuration names no `Port` and no `ListenAddress`.
+const SSHD_DEFAULT: &str = "sshd's default: without `Port` and `ListenAddress` it listens on port 22 of every address of its AddressFamily (0.0.0.0 and [::] for `any`, the default)";
 
 /// sshd: every ListenAddress with its port or with every Port (default 22); without any
 /// ListenAddress, the wildcards of AddressFamily (default any). sshd sets IPV6_V6ONLY itself.
@@ -215,33 +435,41 @@ fn sshd(host: &Host, out: &mut Vec<ConfiguredListener>) {
         .next()
         .map_or("any", |(_, e)| e.args[0].text.as_str());
     let main = host.sshd[0].0;
-    let mut push = |address: String, port: u16, location: Location| {
+    let mut push = |address: String, port: u16, location: Location, default| {
         out.push(ConfiguredListener {
             program: "sshd".to_string(),
             address,
             port,
             v6only: V6Only::Explicit(true),
             location,
+            default,
         });
     };
     let listen: Vec<_> = named("listenaddress").collect();
     if listen.is_empty() {
-        let location = named("port").next().map_or(
-            Location {
-                file: main,
-                span: Span::new(0, 0),
-            },
-            |(f, e)| Location {
-                file: *f,
-                span: e.span,
+        // Without Port either, no line declares these sockets: they are sshd's default.
+        let (location, default) = named("port").next().map_or(
+            (
+                Location {
+                    file: main,
+                    span: Span::new(0, 0),
+                },
+                Some(SSHD_DEFAULT),
+            ),
+            |(f, e)| {
+                let location = Location {
+                    file: *f,
+                    span: e.span,
+                };
+                (location, None)
             },
         );
         for port in &ports {
             if family != "inet6" {
-                push("0.0.0.0".to_string(), *port, location);
+                push("0.0.0.0".to_string(), *port, location, default);
             }
             if family != "inet" {
-                push("::".to_string(), *port, location);
+                push("::".to_string(), *port, location, default);
             }
         }
         return;
@@ -267,10 +495,10 @@ fn sshd(host: &Host, out: &mut Vec<ConfiguredListener>) {
             (value.to_string(), None)
         };
         match port {
-            Some(p) => push(address, p, location),
+            Some(p) => push(address, p, location, None),
             None => ports
                 .iter()
-                .for_each(|p| push(address.clone(), *p, location)),
+                .for_each(|p| push(address.clone(), *p, location, None)),
         }
     }
 }
@@ -313,6 +541,7 @@ fn sockets(host: &Host, out: &mut Vec<ConfiguredListener>) {
                         file: unit.file,
                         span: e.value.span,
                     },
+                    default: None,
                 });
             }
         }

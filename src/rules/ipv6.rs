@@ -1,4 +1,4 @@
-//! NV401-NV405: dual-stack listeners. `net.ipv6.bindv6only` decides whether an IPv6 wildcard
+//! NV401-NV406: dual-stack listeners and port conflicts. `net.ipv6.bindv6only` decides whether an IPv6 wildcard
 //! listener that does not set IPV6_V6ONLY itself also accepts IPv4: where it is set, what the
 //! kernel runs with, and whether every configured and live listener is reachable over IPv4 and
 //! IPv6 and can bind.
@@ -6,7 +6,7 @@
 use super::Context;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::LiveState;
-use crate::model::listeners::{ConfiguredListener, V6Only, collect};
+use crate::model::listeners::{ConfiguredListener, V6Only, binds_conflict, collect};
 
 const BINDV6ONLY: &str = "net.ipv6.bindv6only";
 
@@ -42,6 +42,16 @@ fn v6only(l: &ConfiguredListener, sysctl: &(bool, String)) -> (bool, String) {
     }
 }
 
+/// Point a finding at the line that declares the listener, or, for a program's default, at its
+/// file with a note saying so.
+fn at_listener(d: Diagnostic, l: &ConfiguredListener) -> Diagnostic {
+    match (l.place(), l.default) {
+        (Some(location), _) => d.at(location),
+        (None, Some(default)) => d.in_file(l.location.file).note(default),
+        (None, None) => d.in_file(l.location.file),
+    }
+}
+
 fn fix_for(l: &ConfiguredListener) -> String {
     match (l.program.as_str(), l.v6only) {
         ("nginx", _) => format!("add `listen {};` for IPv4, or make this one dual-stack: `listen [::]:{} ipv6only=off;`", l.port, l.port),
@@ -52,7 +62,7 @@ fn fix_for(l: &ConfiguredListener) -> String {
     }
 }
 
-/// NV401, NV402, and NV405 when the live state is known.
+/// NV401, NV402, NV406, and NV405 when the live state is known.
 pub(super) fn check_listeners(
     ctx: &Context<'_, '_>,
     live: Option<&LiveState>,
@@ -72,19 +82,17 @@ pub(super) fn check_listeners(
         // NV401: nothing takes IPv4 on this port.
         if only && !v4_configured && !v4_live {
             reported_ports.push(l.port);
-            out.push(
-                Diagnostic::new(
-                    "NV401",
-                    format!(
-                        "{} listens on [::]:{} for IPv6 only: IPv4 clients are refused",
-                        l.program, l.port
-                    ),
-                )
-                .at(l.location)
-                .listener(l.port, "::", &l.program)
-                .help(fix_for(l))
-                .note(why.clone()),
-            );
+            let d = Diagnostic::new(
+                "NV401",
+                format!(
+                    "{} listens on [::]:{} for IPv6 only: IPv4 clients are refused",
+                    l.program, l.port
+                ),
+            )
+            .listener(l.port, "::", &l.program)
+            .help(fix_for(l))
+            .note(why.clone());
+            out.push(at_listener(d, l));
         }
         // NV402: the same program also binds 0.0.0.0:P and this socket would take IPv4 too.
         // Apache's httpd notices and drops the IPv4 listener itself.
@@ -93,20 +101,19 @@ pub(super) fn check_listeners(
                 .iter()
                 .find(|o| o.port == l.port && o.address == "0.0.0.0" && o.program == l.program)
             {
-                out.push(
-                    Diagnostic::new("NV402", format!("{} binds both 0.0.0.0:{} and a dual-stack [::]:{}: one bind fails with EADDRINUSE", l.program, l.port, l.port))
-                        .at(l.location)
+                let d = Diagnostic::new("NV402", format!("{} binds both 0.0.0.0:{} and a dual-stack [::]:{}: one bind fails with EADDRINUSE", l.program, l.port, l.port))
                         .listener(l.port, "::", &l.program)
-                        .label(Some(v4.location), "0.0.0.0 here")
+                        .label(v4.place(), "0.0.0.0 here")
                         .help(match l.program.as_str() {
                             "nginx" => format!("drop `ipv6only=off` (nginx's default is on), or drop `listen {};` and keep the dual-stack socket", l.port),
                             _ => "make the IPv6 socket v6-only (`BindIPv6Only=ipv6-only`), or drop the IPv4 one".to_string(),
                         })
-                        .note(why),
-                );
+                        .note(why);
+                out.push(at_listener(d, l));
             }
         }
     }
+    port_conflicts(&configured, &sysctl, out);
     let Some(live) = live else { return };
     // NV401 for live sockets that no configured finding already covers.
     for l in &live.listeners {
@@ -141,32 +148,68 @@ pub(super) fn check_listeners(
             .note("the running socket has IPV6_V6ONLY=1 (sock_diag)"),
         );
     }
-    // NV405: configured but not listening; listening but not configured.
-    for l in &configured {
-        let listening = live.listeners.iter().any(|o| {
-            o.port == l.port
-                && (o.address == l.address
-                    || (l.address == "0.0.0.0" && o.reaches().contains("ipv4")))
-        });
-        if !listening {
-            out.push(
-                Diagnostic::new(
-                    "NV405",
-                    format!(
-                        "{} is configured to listen on {}:{} but nothing listens there",
-                        l.program,
-                        bracket(&l.address),
-                        l.port
-                    ),
-                )
-                .at(l.location)
-                .listener(l.port, &l.address, &l.program)
-                .help(format!(
-                    "check that {} runs and read its log: the bind may have failed",
-                    l.program
-                )),
-            );
+    // NV405: configured but not listening, one finding per program; listening but not
+    // configured.
+    let missing: Vec<&ConfiguredListener> = configured
+        .iter()
+        .filter(|l| {
+            !live.listeners.iter().any(|o| {
+                o.port == l.port
+                    && (o.address == l.address
+                        || (l.address == "0.0.0.0" && o.reaches().contains("ipv4")))
+            })
+        })
+        .collect();
+    let mut programs: Vec<&str> = missing.iter().map(|l| l.program.as_str()).collect();
+    programs.sort_unstable();
+    programs.dedup();
+    for program in programs {
+        let mine: Vec<&&ConfiguredListener> =
+            missing.iter().filter(|l| l.program == program).collect();
+        let addresses = mine
+            .iter()
+            .map(|l| format!("{}:{}", bracket(&l.address), l.port))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // nginx, httpd and sshd exit when a bind fails, so a program none of whose sockets
+        // listen, and that owns no other listening socket, is stopped rather than broken.
+        let some_listen = configured
+            .iter()
+            .any(|l| l.program == program && !missing.iter().any(|m| std::ptr::eq(*m, l)));
+        let owns_a_socket = live
+            .listeners
+            .iter()
+            .any(|o| o.process.as_ref().is_some_and(|p| p.name == program));
+        let first = mine[0];
+        let mut d = if some_listen || owns_a_socket {
+            Diagnostic::new(
+                "NV405",
+                format!("{program} runs but does not listen on {addresses} from its configuration"),
+            )
+            .help(format!(
+                "read {program}'s log: a bind may have failed; or reload it if its configuration changed since it started"
+            ))
+        } else {
+            let service = program.trim_end_matches(".socket");
+            Diagnostic::new(
+                "NV405",
+                format!("{program} is not running (configured to listen on {addresses})"),
+            )
+            .severity(Severity::Info)
+            .help(format!(
+                "nothing to do if it is stopped on purpose; otherwise start it (`systemctl start {service}`) and read its log"
+            ))
+        };
+        d = at_listener(d, first).listener(first.port, &first.address, program);
+        for l in &mine[1..] {
+            if l.location != first.location {
+                d = d.label(
+                    l.place(),
+                    format!("{}:{} here", bracket(&l.address), l.port),
+                );
+            }
         }
+        out.push(d);
     }
     for o in &live.listeners {
         let wildcard = o.address == "0.0.0.0" || o.address == "::";
@@ -181,6 +224,68 @@ pub(super) fn check_listeners(
                     .listener(o.port, &o.address, program)
                     .help("nothing to do if it is expected; netvet reads nginx, Apache, sshd and systemd socket units"),
             );
+        }
+    }
+}
+
+/// Whether two configured programs are one service: sshd and the socket unit that starts it.
+fn one_service(a: &str, b: &str) -> bool {
+    let socket_of_sshd = |s: &str| s == "ssh.socket" || s == "sshd.socket";
+    a == b || (a == "sshd" && socket_of_sshd(b)) || (b == "sshd" && socket_of_sshd(a))
+}
+
+/// NV406: two programs configured on sockets that cannot both bind. One finding per pair of
+/// programs and port; the same program binding 0.0.0.0 beside a dual-stack [::] is NV402's.
+fn port_conflicts(
+    configured: &[ConfiguredListener],
+    sysctl: &(bool, String),
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut reported: Vec<(u16, &str, &str)> = Vec::new();
+    for (i, first) in configured.iter().enumerate() {
+        for second in &configured[i + 1..] {
+            if one_service(&first.program, &second.program)
+                || !binds_conflict(first, second, sysctl.0)
+                || reported.contains(&(first.port, &first.program, &second.program))
+            {
+                continue;
+            }
+            reported.push((first.port, &first.program, &second.program));
+            let socket = |l: &ConfiguredListener| format!("{}:{}", bracket(&l.address), l.port);
+            let mut d = Diagnostic::new(
+                "NV406",
+                format!(
+                    "{} and {} are both configured on port {}: whichever starts second fails to bind (EADDRINUSE)",
+                    first.program, second.program, first.port
+                ),
+            )
+            .listener(second.port, &second.address, &second.program)
+            .label(
+                first.place(),
+                format!("{} binds {} here", first.program, socket(first)),
+            )
+            .help(format!(
+                "move one of them to another port (or to addresses the other does not bind), or disable the one you do not need (`systemctl disable --now {}`)",
+                second.program.trim_end_matches(".socket")
+            ))
+            .note(format!(
+                "{} {} and {} {} overlap; SO_REUSEADDR, which nginx, Apache and sshd set, does not let two sockets listen on one port",
+                first.program,
+                socket(first),
+                second.program,
+                socket(second)
+            ));
+            for l in [first, second] {
+                if l.address == "::" && !l.v6only_with(sysctl.0) {
+                    d = d.note(format!(
+                        "{}'s [::]:{} also takes IPv4: {}",
+                        l.program,
+                        l.port,
+                        v6only(l, sysctl).1
+                    ));
+                }
+            }
+            out.push(at_listener(d, second));
         }
     }
 }

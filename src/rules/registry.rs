@@ -64,6 +64,7 @@ pub static RULES: &[RuleMeta] = &[
     rule!("NV403", "bindv6only-live-drift", Warning, "Configured net.ipv6.bindv6only differs from the live value"),
     rule!("NV404", "bindv6only-conflict", Warning, "Several sources set net.ipv6.bindv6only to different values"),
     rule!("NV405", "listener-not-live", Warning, "A configured listener is not listening, or a live one is not configured"),
+    rule!("NV406", "port-conflict", Error, "Two programs are configured on the same address and port: one fails to bind"),
     rule!("NV501", "live-no-link-monitoring", Error, "A live bond runs with miimon 0 and arp_interval 0"),
     rule!("NV502", "live-bond-option-drift", Warning, "A live bond option differs from the configuration"),
     rule!("NV503", "live-slave-drift", Error, "A configured slave is not enslaved, or a live slave is not configured"),

@@ -49,7 +49,7 @@ fn syntax_errors(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     for (file, parsed) in &host.nginx {
         out.extend(parsed.errors.iter().map(|e| syntax_error(*file, e)));
     }
-    for (file, parsed) in &host.sshd {
+    for (file, parsed) in host.sshd.iter().chain(&host.apache) {
         out.extend(parsed.errors.iter().map(|e| syntax_error(*file, e)));
     }
     for unit in &host.sockets {

@@ -497,3 +497,84 @@ fn explain_piped_has_no_escape_codes_and_fits_80_columns() {
         "no styles with --color always"
     );
 }
+
+/// sshd's default listeners (no `Port`, no `ListenAddress`) are declared by no line: a finding
+/// names the file, with `line` null in JSON, and says it is sshd's default.
+#[test]
+fn sshd_default_listener_names_the_file_without_a_line() {
+    let case = "fixtures/rules/NV405/fires-sshd-default";
+    let live = "fixtures/rules/NV405/fires-sshd-default/live.json";
+    let check = ["check", "--live-snapshot", live, "--fail-on", "never", case];
+    let o = netvet(&[&check[..], &["--format", "json"]].concat());
+    let v = json(&o);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "NV405" && f["program"] == "sshd")
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(f["file"], "/etc/ssh/sshd_config");
+    assert!(f["line"].is_null() && f["column"].is_null(), "{f}");
+    assert!(
+        f["notes"][0].as_str().unwrap().contains("sshd's default"),
+        "{f}"
+    );
+    let o = netvet(&check);
+    assert!(
+        stdout(&o).contains(&format!("--> {case}/etc/ssh/sshd_config\n")),
+        "{}",
+        stdout(&o)
+    );
+    let o = netvet(&["listeners", "--root", case, "--format", "json"]);
+    let sources: Vec<String> = json(&o)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["program"] == "sshd")
+        .map(|r| r["source"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sources.len(), 2);
+    assert!(
+        sources
+            .iter()
+            .all(|s| *s == format!("{case}/etc/ssh/sshd_config (default)")),
+        "{sources:?}"
+    );
+}
+
+/// `netvet listeners`: columns line up whatever the length of a source, which comes last.
+#[test]
+fn listeners_table_columns_line_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let etc = dir.path().join("etc");
+    std::fs::create_dir_all(etc.join("ssh")).unwrap();
+    std::fs::create_dir_all(etc.join("nginx/sites-enabled")).unwrap();
+    std::fs::write(etc.join("ssh/sshd_config"), "UsePAM yes\n").unwrap();
+    std::fs::write(
+        etc.join("nginx/nginx.conf"),
+        "events { }\nhttp {\n    include sites-enabled/*;\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        etc.join("nginx/sites-enabled/a-rather-long-site-name.example.org.conf"),
+        "server {\n    listen 80;\n    listen [fd00:1234:5678:9abc:def0:1234:5678:9abc]:8443;\n}\n",
+    )
+    .unwrap();
+    let o = netvet(&["listeners", "--root", dir.path().to_str().unwrap()]);
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.trim_end().ends_with("SOURCE"), "{text}");
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() >= 4, "{text}");
+    for name in ["ADDRESS", "V4", "V6", "V6ONLY", "PROGRAM", "SOURCE"] {
+        let at = header.find(&format!(" {name}")).unwrap() + 1;
+        for row in &rows {
+            let b = row.as_bytes();
+            assert!(
+                b.len() > at && b[at - 1] == b' ' && b[at] != b' ',
+                "{name} at {at}:\n{text}"
+            );
+        }
+    }
+}

@@ -35,6 +35,7 @@ fn corpus_listener_files_never_panic() {
                 .into_owned();
             let _ = nginx::parse(&text);
             let _ = keywords::parse(&text);
+            let _ = keywords::parse_apache(&text);
             let _ = systemd::parse(&text);
             n += 1;
         }
@@ -59,6 +60,26 @@ fn sshd_corpus_listen_addresses() {
     // NOTES.md: three files have active ListenAddress lines (one with `=`), the rest only
     // commented distro defaults.
     assert!(active >= 3, "{active}");
+}
+
+/// Real Apache files (each a complete file from a repository httpd read) have balanced sections
+/// and a value on every directive netvet follows: no NV001 on any of them.
+#[test]
+fn apache_corpus_parses_clean() {
+    let Some(corpus) = corpus() else { return };
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for entry in std::fs::read_dir(corpus.join("apache")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        let errors = keywords::parse_apache(&text).errors;
+        if !errors.is_empty() {
+            failures.push(format!("{}: {errors:?}", path.display()));
+        }
+        n += 1;
+    }
+    assert!(n >= 10, "{n} files");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

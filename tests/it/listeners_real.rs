@@ -382,3 +382,215 @@ fn netvet_agrees_with_real_sshd() {
         }
     }
 }
+
+/// The apache2 netvet knows is Debian's: its static modules are the ones `apache2 -l` lists.
+#[test]
+fn apache_static_modules_are_the_installed_ones() {
+    let Ok(out) = Command::new("/usr/sbin/apache2").arg("-l").output() else {
+        assert!(std::env::var_os("CI").is_none(), "CI installs apache2");
+        return;
+    };
+    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| l.trim().to_string())
+        .collect();
+    let ours: Vec<String> = netvet::model::listeners::APACHE_STATIC_MODULES
+        .iter()
+        .map(|(file, _)| (*file).to_string())
+        .collect();
+    assert_eq!(listed, ours);
+}
+
+/// A copy of this machine's stock /etc/apache2 (Debian's package), with `a2enmod ssl`'s links
+/// when `ssl`, and the defines of `APACHE_ARGUMENTS` in envvars.
+fn stock_apache_tree(ssl: bool, arguments: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+    let conf = dir.path().join("etc/apache2");
+    let status = Command::new("cp")
+        .args(["-a", "/etc/apache2"])
+        .arg(&conf)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    if ssl {
+        for name in ["ssl.load", "ssl.conf", "socache_shmcb.load"] {
+            let link = conf.join("mods-enabled").join(name);
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(format!("../mods-available/{name}"), link).unwrap();
+        }
+    }
+    let envvars = std::fs::read_to_string(conf.join("envvars")).unwrap();
+    std::fs::write(
+        conf.join("envvars"),
+        format!("{envvars}\nexport APACHE_ARGUMENTS='{arguments}'\n"),
+    )
+    .unwrap();
+    dir
+}
+
+/// Stock Debian apache2 listens on 80 only; with mod_ssl enabled on 443 too; a `-D` define in
+/// envvars switches an `<IfDefine>` section. netvet reads the same ports from the same tree.
+#[test]
+fn netvet_agrees_with_stock_apache() {
+    let Some(ns) = Netns::new("stock-apache", &["/usr/sbin/apache2", "python3"]) else {
+        return;
+    };
+    if !std::path::Path::new("/etc/apache2/apache2.conf").exists() {
+        return;
+    }
+    // Each case: mod_ssl enabled, APACHE_ARGUMENTS, an extra ports.conf tail, expected ports.
+    let cases: [(bool, &str, &str, &[u16]); 5] = [
+        (false, "", "", &[80]),
+        (true, "", "", &[80, 443]),
+        (
+            false,
+            "-D EXTRA",
+            "<IfDefine EXTRA>\n<IfModule !ssl_module>\nListen 8080\n</IfModule>\n</IfDefine>\n",
+            &[80, 8080],
+        ),
+        (
+            false,
+            "",
+            "<IfDefine !EXTRA>\nListen 8081\n</IfDefine>\n",
+            &[80, 8081],
+        ),
+        (
+            false,
+            "-DEXTRA",
+            "UnDefine EXTRA\nDefine OTHER\n<IfDefine EXTRA>\nListen 8080\n</IfDefine>\n<IfDefine OTHER>\nListen 8082\n</IfDefine>\n",
+            &[80, 8082],
+        ),
+    ];
+    for (ssl, arguments, tail, expected) in cases {
+        let dir = stock_apache_tree(ssl, arguments);
+        let conf = dir.path().join("etc/apache2");
+        if !tail.is_empty() {
+            let ports = conf.join("ports.conf");
+            let text = std::fs::read_to_string(&ports).unwrap();
+            std::fs::write(&ports, format!("{text}\n{tail}")).unwrap();
+        }
+        let run = dir.path().join("run");
+        std::fs::create_dir_all(run.join("log")).unwrap();
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "APACHE_RUN_USER=www-data".into(),
+            "APACHE_RUN_GROUP=www-data".into(),
+            format!("APACHE_PID_FILE={}/apache2.pid", run.display()).into(),
+            format!("APACHE_RUN_DIR={}", run.display()).into(),
+            format!("APACHE_LOCK_DIR={}", run.display()).into(),
+            format!("APACHE_LOG_DIR={}/log", run.display()).into(),
+            "/usr/sbin/apache2".into(),
+            "-d".into(),
+            conf.clone().into(),
+            "-DFOREGROUND".into(),
+        ];
+        args.extend(arguments.split_whitespace().map(Into::into));
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let what = format!("ssl={ssl} APACHE_ARGUMENTS='{arguments}' {tail:?}");
+        let apache = Server::start(&ns, "env", &args, 80);
+        let answering: Vec<u16> = [80, 443, 8080, 8081, 8082]
+            .into_iter()
+            .filter(|p| ns.connects("127.0.0.1", *p))
+            .collect();
+        assert_eq!(answering, expected, "the real apache2 ({what})");
+        let (_, _, rows) = says(dir.path(), 80);
+        let mut ports: Vec<u16> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["program"] == "apache2")
+            .map(|r| r["port"].as_u64().unwrap() as u16)
+            .collect();
+        ports.sort_unstable();
+        assert_eq!(ports, expected, "netvet ({what}): {rows}");
+        drop(apache);
+        wait_until(&ns, 80, false);
+    }
+}
+
+/// Stock Debian nginx and stock apache2 on one host (this machine's /etc trees, logs and pid
+/// moved into the test's directory): the one started second cannot bind port 80, and netvet
+/// reports exactly that as one NV406.
+#[test]
+fn stock_nginx_and_apache_conflict_on_port_80() {
+    let Some(ns) = Netns::new(
+        "nginx-apache",
+        &["/usr/sbin/nginx", "/usr/sbin/apache2", "python3"],
+    ) else {
+        return;
+    };
+    if !std::path::Path::new("/etc/nginx/nginx.conf").exists() {
+        return;
+    }
+    let dir = stock_apache_tree(false, "");
+    let d = dir.path();
+    let status = Command::new("cp")
+        .args(["-a", "/etc/nginx"])
+        .arg(d.join("etc/nginx"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let conf = d.join("etc/nginx/nginx.conf");
+    let text = std::fs::read_to_string(&conf)
+        .unwrap()
+        .replace("/run/nginx.pid", &format!("{}/nginx.pid", d.display()))
+        .replace("/var/log/nginx/", &format!("{}/", d.display()));
+    std::fs::write(&conf, text).unwrap();
+
+    let run = d.join("run");
+    std::fs::create_dir_all(run.join("log")).unwrap();
+    let apache_conf = d.join("etc/apache2");
+    let env: Vec<std::ffi::OsString> = vec![
+        "APACHE_RUN_USER=www-data".into(),
+        "APACHE_RUN_GROUP=www-data".into(),
+        format!("APACHE_PID_FILE={}/apache2.pid", run.display()).into(),
+        format!("APACHE_RUN_DIR={}", run.display()).into(),
+        format!("APACHE_LOCK_DIR={}", run.display()).into(),
+        format!("APACHE_LOG_DIR={}/log", run.display()).into(),
+        "/usr/sbin/apache2".into(),
+        "-d".into(),
+        apache_conf.into(),
+        "-DFOREGROUND".into(),
+    ];
+    let env: Vec<&std::ffi::OsStr> = env.iter().map(|a| a.as_os_str()).collect();
+    let apache = Server::start(&ns, "env", &env, 80);
+    assert!(ns.connects("127.0.0.1", 80), "apache2 serves port 80");
+    // nginx retries a failed bind for a few seconds, then exits.
+    let mut nginx = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "/usr/sbin/nginx", "-c"])
+        .arg(&conf)
+        .args(["-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = nginx.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = nginx.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let log = std::fs::read_to_string(d.join("error.log")).unwrap_or_default();
+    assert!(
+        status.is_some_and(|s| !s.success()) && log.contains("Address already in use"),
+        "nginx must fail to bind beside apache2: {status:?} {log}"
+    );
+    drop(apache);
+
+    let out = Command::new(NETVET)
+        .args(["check", "--root", d.to_str().unwrap(), "--format", "json"])
+        .args(["--fail-on", "never", "--select", "NV402,NV406"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<&Value> = v["findings"].as_array().unwrap().iter().collect();
+    assert_eq!(found.len(), 1, "{v}");
+    assert_eq!(found[0]["code"], "NV406");
+    assert_eq!(found[0]["port"], 80);
+}

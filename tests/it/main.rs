@@ -1,5 +1,6 @@
 //! The one integration test binary (matklad: one binary links once and runs in parallel).
 
+mod bind_conflicts;
 mod catalog;
 mod cli;
 mod ifquery_diff;
