@@ -260,6 +260,12 @@ impl<'h> Interface<'h> {
         (0..self.stanzas.len()).find(|&i| !self.missing_required(i).is_empty())
     }
 
+    /// Whether ifup refuses the interface's first stanza, so that nothing of it is configured:
+    /// rules that judge what it runs with have nothing to judge (NV006 says why).
+    pub fn never_configured(&self) -> bool {
+        self.refused_at() == Some(0)
+    }
+
     /// Whether stanza `i`'s method reads `option`; `None` when the stanza has no known method
     /// (it takes one through `inherits`, or the header is broken).
     pub fn method_reads(&self, i: usize, option: &str) -> Option<bool> {

@@ -288,3 +288,41 @@ fn unread(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::load::{Root, Target, load, test_tree};
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        let dir = test_tree(&[("etc/network/interfaces", text)]);
+        let host = load(&Target::Root(Root::new(dir.path())));
+        let mut codes: Vec<_> = crate::rules::check(&host, None, &Default::default())
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        codes.dedup();
+        codes
+    }
+
+    #[test]
+    fn a_refused_bond_is_reported_once() {
+        // Without NV006, bond0 would also get NV101/NV110/NV111/NV114 and eno1 NV201: none
+        // of it happens to a bond that is never created.
+        let text = "auto eno1\niface eno1 inet manual\n    bond-master bond0\n    mtu 9000\n\n\
+                    auto bond0\niface bond0 inet static\n    bond-slaves eno1 eno2\n    \
+                    bond-mode 802.3ad\n    bond-min-links 3\n    bond-xmit-hash-policy layer3+4\n";
+        assert_eq!(codes(text), ["NV006"]);
+    }
+
+    #[test]
+    fn ifupdown2_files_are_left_to_nv001() {
+        let text = "auto vmbr0\niface vmbr0\n    address 192.0.2.1/24\n    bridge-vids 2-4094\n";
+        assert_eq!(codes(text), ["NV001"]);
+    }
+
+    #[test]
+    fn a_typo_of_a_missing_variable_is_one_finding() {
+        let text = "auto eth0\niface eth0 inet static\n    adress 192.0.2.1/24\n";
+        assert_eq!(codes(text), ["NV006"]);
+    }
+}
