@@ -16,7 +16,8 @@
 //!   it has at that moment.
 //! - A stanza missing a variable its method requires (`inet static` without `address`) is
 //!   refused before its pre-up phase: none of its hooks run (a bond is never created), and
-//!   ifup does not go on to the interface's later stanzas. Methods that do not read `mtu`
+//!   ifup does not go on to the interface's later stanzas. ifupdown's link step comes first
+//!   and still creates a dotted VLAN (down). Methods that do not read `mtu`
 //!   (`inet dhcp`, `inet6 auto`) leave the link's MTU alone; the vlan and bridge hooks still
 //!   read it.
 //! - A VLAN is created at its parent's MTU; its own `mtu` above the parent's is refused
@@ -283,6 +284,14 @@ impl<'m, 'h> Replay<'m, 'h> {
         // the first it refuses (NV006): nothing of that stanza or the later ones runs.
         let configured = iface.refused_at().unwrap_or(iface.stanzas.len());
         if configured == 0 {
+            // ifupdown's own link step runs before the check: it creates a dotted VLAN on an
+            // existing parent (at the parent's MTU) and leaves it down.
+            if let (Kind::Vlan, Some((parent, _))) = (iface.kind, name.rsplit_once('.')) {
+                if self.exists(parent) {
+                    let mtu = self.current(parent);
+                    self.set(name, mtu, MtuSource::Parent(parent.to_string()));
+                }
+            }
             return;
         }
         self.links.brought_up.insert(name.to_string());

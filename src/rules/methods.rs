@@ -140,6 +140,10 @@ fn refused(
         format!(
             "{name} is never created (ifenslave runs in the pre-up phase), so its slaves stay unenslaved and VLANs or bridges on it have no parent; `ifup -a` goes on with the other interfaces and exits 1"
         )
+    } else if iface.kind == Kind::Vlan && name.contains('.') {
+        format!(
+            "ifupdown creates the VLAN {name} before the check, then leaves it down and unconfigured; `ifup -a` goes on with the other interfaces and exits 1"
+        )
     } else if iface.kind == Kind::Bridge {
         format!(
             "{name} is never created (bridge-utils runs in the pre-up phase); `ifup -a` goes on with the other interfaces and exits 1"
