@@ -232,6 +232,53 @@ impl<'h> Interface<'h> {
             .is_some()
     }
 
+    /// The variables stanza `i`'s method requires and the stanza (with what it inherits) does
+    /// not set: ifup refuses such a stanza before it runs anything (NV006). Empty when the
+    /// stanza has no known method.
+    pub fn missing_required(&self, i: usize) -> Vec<&'static str> {
+        let Some(stanza) = self.stanzas.get(i) else {
+            return Vec::new();
+        };
+        let (Some(family), Some(method)) = (stanza.stanza.family_str(), stanza.stanza.method_str())
+        else {
+            return Vec::new();
+        };
+        let Some(method) = crate::syntax::methods::method(family, method) else {
+            return Vec::new();
+        };
+        method
+            .required
+            .iter()
+            .copied()
+            .filter(|var| {
+                !self
+                    .stanza_options(i)
+                    .any(|o| o.opt.name.text == *var && !o.value().trim().is_empty())
+            })
+            .collect()
+    }
+
+    /// The first stanza ifup refuses (a required variable missing): ifup configures the stanzas
+    /// before it and stops there.
+    pub fn refused_at(&self) -> Option<usize> {
+        (0..self.stanzas.len()).find(|&i| !self.missing_required(i).is_empty())
+    }
+
+    /// Whether ifup refuses the interface's first stanza, so that nothing of it is configured:
+    /// rules that judge what it runs with have nothing to judge (NV006 says why).
+    pub fn never_configured(&self) -> bool {
+        self.refused_at() == Some(0)
+    }
+
+    /// Whether stanza `i`'s method reads `option`; `None` when the stanza has no known method
+    /// (it takes one through `inherits`, or the header is broken).
+    pub fn method_reads(&self, i: usize, option: &str) -> Option<bool> {
+        let s = self.stanzas.get(i)?;
+        let method =
+            crate::syntax::methods::method(s.stanza.family_str()?, s.stanza.method_str()?)?;
+        Some(method.options.contains(&option))
+    }
+
     /// Open vSwitch ports are configured by ovs scripts, not as kernel VLANs or bonds.
     pub fn is_ovs(&self) -> bool {
         self.option(&["ovs-type"]).is_some()

@@ -14,6 +14,12 @@
 //!   A bond's `bond-slaves` enslaves the listed interfaces that exist; a listed slave whose own
 //!   stanza comes up later applies its own `mtu` afterwards. A bond's `mtu` reaches every slave
 //!   it has at that moment.
+//! - A stanza missing a variable its method requires (`inet static` without `address`) is
+//!   refused before its pre-up phase: none of its hooks run (a bond is never created), and
+//!   ifup does not go on to the interface's later stanzas. ifupdown's link step comes first
+//!   and still creates a dotted VLAN (down). Methods that do not read `mtu`
+//!   (`inet dhcp`, `inet6 auto`) leave the link's MTU alone; the vlan and bridge hooks still
+//!   read it.
 //! - A VLAN is created at its parent's MTU; its own `mtu` above the parent's is refused
 //!   (ERANGE) and ifup of the VLAN fails. The vlan package's hook first raises the parent to the
 //!   VLAN's `mtu` when the stanza names `vlan-raw-device`.
@@ -274,8 +280,22 @@ impl<'m, 'h> Replay<'m, 'h> {
         let Some(iface) = self.iface(name) else {
             return;
         };
+        // ifup checks each stanza's required variables before its pre-up phase and stops at
+        // the first it refuses (NV006): nothing of that stanza or the later ones runs.
+        let configured = iface.refused_at().unwrap_or(iface.stanzas.len());
+        if configured == 0 {
+            // ifupdown's own link step runs before the check: it creates a dotted VLAN on an
+            // existing parent (at the parent's MTU) and leaves it down.
+            if let (Kind::Vlan, Some((parent, _))) = (iface.kind, name.rsplit_once('.')) {
+                if self.exists(parent) {
+                    let mtu = self.current(parent);
+                    self.set(name, mtu, MtuSource::Parent(parent.to_string()));
+                }
+            }
+            return;
+        }
         self.links.brought_up.insert(Name::from(name));
-        let stanzas = &iface.stanzas;
+        let stanzas = &iface.stanzas[..configured];
         let kind = iface.kind;
         let vlan = iface.vlan.as_ref();
         let master = iface
@@ -379,6 +399,10 @@ impl<'m, 'h> Replay<'m, 'h> {
             self.create(name);
         }
         for (i, stanza) in stanzas.iter().enumerate() {
+            // Only methods that read `mtu` apply it (`inet dhcp` does not: NV007).
+            if iface.method_reads(i, "mtu") == Some(false) {
+                continue;
+            }
             let Some((mtu, at)) = own_mtu(iface, i) else {
                 continue;
             };

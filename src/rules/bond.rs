@@ -10,7 +10,14 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     for iface in &ctx.model.interfaces {
         // A bond only named by others (`bond-master bond7` with no `iface bond7`) is NV123's
         // business: nothing creates it, so its options mean nothing.
-        if let Some(bond) = iface.bond.as_ref().filter(|_| iface.has_stanza()) {
+        // A bond whose stanza ifup refuses is never created: NV006 reports that, and what it
+        // would run with does not matter until it is fixed.
+        let refused = iface.never_configured();
+        if let Some(bond) = iface
+            .bond
+            .as_ref()
+            .filter(|_| iface.has_stanza() && !refused)
+        {
             let Some(mode) = bond.mode() else {
                 // An invalid mode is NV004; the mode-dependent rules cannot say anything useful.
                 continue;

@@ -7,6 +7,7 @@
 mod bond;
 mod ipv6;
 mod live;
+mod methods;
 mod mtu;
 pub mod registry;
 mod syntax;
@@ -73,6 +74,7 @@ pub fn check(host: &Host, live: Option<&LiveState>, selection: &Selection) -> Ve
     };
     let mut out = Vec::new();
     syntax::check(&ctx, &mut out);
+    methods::check(&ctx, &mut out);
     bond::check(&ctx, &mut out);
     mtu::check(&ctx, &mut out);
     vlan::check(&ctx, &mut out);

@@ -94,6 +94,10 @@ fn mtu_label(iface: &Interface<'_>) -> String {
 /// NV201: a slave whose own `mtu` differs from what its bond runs with.
 fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagnostic>) {
     let Some(b) = &bond.bond else { return };
+    // A bond ifup refuses never exists (NV006): its slaves' MTUs have nothing to differ from.
+    if bond.never_configured() {
+        return;
+    }
     let links = &ctx.model.links;
     let bond_mtu = links
         .mtu(&bond.name)

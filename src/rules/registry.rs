@@ -31,6 +31,8 @@ pub static RULES: &[RuleMeta] = &[
     rule!("NV003", "duplicate-stanza", Warning, "The same interface and address family is defined twice"),
     rule!("NV004", "invalid-value", Error, "An option has a value the kernel or ifupdown will reject"),
     rule!("NV005", "auto-without-iface", Error, "`auto`/`allow-*` names an interface with no `iface` stanza"),
+    rule!("NV006", "stanza-refused", Error, "ifup refuses a stanza: a variable its method requires is missing"),
+    rule!("NV007", "unknown-option", Warning, "An option nothing reads: a typo, or one the stanza's method ignores"),
     rule!("NV101", "bond-no-link-monitoring", Error, "Bond without link monitoring (no miimon, no arp_interval)"),
     rule!("NV102", "arp-interval-without-target", Error, "`arp_interval` set without any `arp_ip_target`"),
     rule!("NV103", "miimon-and-arp-interval", Warning, "Both `miimon` and `arp_interval` are set"),

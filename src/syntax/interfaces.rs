@@ -35,27 +35,8 @@ use nom::Parser;
 use nom::bytes::complete::{take_till1, take_while};
 use nom::sequence::preceded;
 
-use super::{SyntaxError, Word};
+use super::{SyntaxError, Word, methods};
 use crate::source::Span;
-
-/// ifupdown's address families and their methods on Linux (`*.defn` in ifupdown 0.8.41).
-pub const FAMILIES: &[(&str, &[&str])] = &[
-    (
-        "inet",
-        &[
-            "loopback", "static", "manual", "dhcp", "bootp", "tunnel", "ppp", "wvdial", "ipv4ll",
-        ],
-    ),
-    (
-        "inet6",
-        &[
-            "auto", "loopback", "static", "manual", "dhcp", "tunnel", "v4tunnel", "6to4",
-        ],
-    ),
-    ("ipx", &["static", "dynamic"]),
-    ("can", &["static"]),
-    ("meta", &["none"]),
-];
 
 #[derive(Debug, Default)]
 pub struct InterfacesFile {
@@ -414,14 +395,14 @@ fn split_words(text: &str) -> Vec<(usize, usize)> {
 }
 
 fn is_known_family(name: &str) -> bool {
-    FAMILIES.iter().any(|(f, _)| *f == name)
+    methods::is_known_family(name)
 }
 
 fn is_known_method(family: &str, method: &str) -> bool {
-    FAMILIES
-        .iter()
-        .any(|(f, methods)| *f == family && methods.contains(&method))
+    methods::method(family, method).is_some()
 }
+
+const FAMILY_NAMES: &[&str] = &["inet", "inet6", "ipx", "can", "meta"];
 
 enum Open {
     None,
@@ -761,8 +742,15 @@ fn parse_iface_header(
             at,
             NO_TYPE,
             SyntaxError::new(f.span, format!("unknown address family `{}`", f.text)).with_help(
-                "use inet, inet6, can, ipx or meta; ifupdown rejects the file \
-                 (\"unknown or no address type\")",
+                match methods::did_you_mean(&f.text, FAMILY_NAMES.iter().copied()) {
+                    Some(near) => format!(
+                        "did you mean `{near}`? ifupdown knows inet, inet6, can, ipx and meta, \
+                         and rejects the file (\"unknown or no address type\")"
+                    ),
+                    None => "use inet, inet6, can, ipx or meta; ifupdown rejects the file \
+                             (\"unknown or no address type\")"
+                        .to_string(),
+                },
             ),
         ),
         Some(f) => {
@@ -782,11 +770,16 @@ fn parse_iface_header(
                 ),
                 Some(m) if m.text == "inherits" => inherits_keyword = true,
                 Some(m) if !is_known_method(&f.text, &m.text) => {
-                    let methods = FAMILIES
-                        .iter()
-                        .find(|(fam, _)| *fam == f.text)
-                        .map(|(_, ms)| ms.join(", "))
-                        .unwrap_or_default();
+                    let known: Vec<&str> = methods::methods_of(&f.text).map(|m| m.name).collect();
+                    let list = known.join(", ");
+                    let help = match methods::did_you_mean(&m.text, known.iter().copied()) {
+                        Some(near) => format!(
+                            "did you mean `{near}`? {} methods are: {list}; ifupdown rejects the \
+                             file (\"unknown or no method\")",
+                            f.text
+                        ),
+                        None => format!("{} methods are: {list}", f.text),
+                    };
                     file.fatal(
                         at,
                         NO_METHOD,
@@ -794,7 +787,7 @@ fn parse_iface_header(
                             m.span,
                             format!("unknown method `{}` for family {}", m.text, f.text),
                         )
-                        .with_help(format!("{} methods are: {methods}", f.text)),
+                        .with_help(help),
                     );
                 }
                 Some(m) => stanza.method = Some(m.clone()),

@@ -8,6 +8,7 @@
 pub mod hooks;
 pub mod interfaces;
 pub mod keywords;
+pub mod methods;
 pub mod modprobe;
 pub mod nginx;
 pub mod sysctl;

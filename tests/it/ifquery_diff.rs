@@ -537,14 +537,15 @@ const EDGES: &[Edge] = &[
         files: &[("interfaces", LONG_VALUE)],
         verdict: Verdict::Accepted,
         queries: &[(&["a"], true)],
-        codes: &[],
+        // `yyy...` is an option nothing reads.
+        codes: &["NV007"],
     },
     Edge {
         name: "long-option-name",
         files: &[("interfaces", LONG_NAME)],
         verdict: Verdict::Accepted,
         queries: &[(&["a"], true)],
-        codes: &["NV001"],
+        codes: &["NV001", "NV007"],
     },
     // 4. A bare `auto` (or `allow-*`) ends a mapping, as `auto NAME` does; in an iface stanza it
     //    keeps the stanza open.

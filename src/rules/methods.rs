@@ -1,0 +1,332 @@
+//! NV006-NV007: stanzas ifup refuses because their method misses a variable it requires, and
+//! options nothing reads (a typo, or an option the stanza's method ignores).
+//!
+//! An unknown method or family is NV001: ifupdown rejects the whole file for it.
+
+use std::collections::HashSet;
+
+use super::Context;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::Host;
+use crate::model::{Interface, Kind, OptRef};
+use crate::source::Location;
+use crate::syntax::interfaces::Item;
+use crate::syntax::methods::{self, env_name};
+
+pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    // Files written for ifupdown2 (Proxmox and Cumulus ship them) use options Debian's ifupdown
+    // does not know and do not require its variables: NV001 already says the file is in
+    // another dialect, and judging each option by ifupdown 0.8 would only add noise.
+    if is_ifupdown2_dialect(ctx.host) {
+        return;
+    }
+    let names = methods::known_option_names();
+    let read_by_heirs = read_through_inherits(ctx);
+    for iface in &ctx.model.interfaces {
+        let mut claimed = HashSet::new();
+        refused(iface, &names, &mut claimed, out);
+        unread(iface, &names, &claimed, &read_by_heirs, out);
+    }
+}
+
+/// A typeless `iface NAME` stanza, or an option only ifupdown2 has.
+fn is_ifupdown2_dialect(host: &Host) -> bool {
+    const IFUPDOWN2_ONLY: &[&str] = &[
+        "vrf",
+        "vrf-table",
+        "link-type",
+        "bridge-vlan-aware",
+        "bridge-vids",
+        "bridge-pvid",
+        "address-purge",
+    ];
+    host.interfaces.iter().any(|(_, file)| {
+        file.items.iter().any(|item| {
+            let Item::Iface(s) = item else { return false };
+            (s.family.is_none() && s.inherits.is_none())
+                || s.options.iter().any(|o| {
+                    let name = o.name.text.as_str();
+                    IFUPDOWN2_ONLY.contains(&name)
+                        || name.starts_with("vxlan-")
+                        || name.starts_with("mstpctl-")
+                })
+        })
+    })
+}
+
+/// What to write for a missing variable.
+fn example(family: &str, var: &str) -> String {
+    let value = match (family, var) {
+        ("inet6", "address") => "2001:db8::10/64",
+        ("inet6", "endpoint" | "local") | (_, "local") => "198.51.100.1",
+        (_, "address") => "192.0.2.10/24",
+        (_, "netmask") => "24",
+        ("inet6", "mode") => "ip6gre",
+        (_, "mode") => "gre",
+        (_, "endpoint") => "198.51.100.1",
+        (_, "bitrate") => "500000",
+        (_, "frame") => "802.2",
+        _ => "VALUE",
+    };
+    format!("{var} {value}")
+}
+
+/// NV006.
+fn refused(
+    iface: &Interface<'_>,
+    names: &[String],
+    claimed: &mut HashSet<Location>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(i) = iface.refused_at() else { return };
+    let stanza = iface.stanzas[i];
+    let missing = iface.missing_required(i);
+    let family = stanza.stanza.family_str().unwrap_or_default();
+    let method = stanza.stanza.method_str().unwrap_or_default();
+    let name = &iface.name;
+    let quoted: Vec<String> = missing
+        .iter()
+        .map(|v| format!("\"missing required variable: {v}\""))
+        .collect();
+    let mut d = Diagnostic::new(
+        "NV006",
+        format!(
+            "ifup refuses `iface {name} {family} {method}`: {}",
+            quoted.join(", ")
+        ),
+    )
+    .at(stanza.header())
+    .iface(name);
+    let mut fixes = Vec::new();
+    for var in &missing {
+        // An option of the stanza that is this variable misspelt: name it, and NV007 keeps quiet.
+        let typo = stanza.stanza.options.iter().find(|o| {
+            let written = o.name.text.as_str();
+            methods::reader(family, method, written).is_none()
+                && methods::did_you_mean(written, names.iter().map(String::as_str)) == Some(*var)
+        });
+        match typo {
+            Some(o) => {
+                let at = stanza.loc(o);
+                claimed.insert(at);
+                d = d.label(
+                    Some(at),
+                    format!(
+                        "`{}` is not `{var}`: ifupdown does not read it",
+                        o.name.text
+                    ),
+                );
+                fixes.push(format!("rename `{}` to `{var}`", o.name.text));
+            }
+            None => fixes.push(format!("add `{}`", example(family, var))),
+        }
+    }
+    let alternative = if method == "static" && matches!(family, "inet" | "inet6") {
+        format!(", or use `{family} manual` if {name} needs no address")
+    } else {
+        String::new()
+    };
+    d = d
+        .help(format!("{}{alternative}", fixes.join(" and ")))
+        .note(format!(
+            "ifup prints {} and \"missing required configuration variables for interface {name}/{family}\" before the pre-up phase: none of the stanza's hooks or commands run",
+            quoted.join(", ")
+        ));
+    let consequence = if i > 0 {
+        format!(
+            "ifup configures {name}'s stanzas before this one and does not try the ones after it; `ifup -a` exits 1"
+        )
+    } else if iface.kind == Kind::Bond && iface.ifenslave_creates_bond() {
+        format!(
+            "{name} is never created (ifenslave runs in the pre-up phase), so its slaves stay unenslaved and VLANs or bridges on it have no parent; `ifup -a` goes on with the other interfaces and exits 1"
+        )
+    } else if iface.kind == Kind::Vlan && name.contains('.') {
+        format!(
+            "ifupdown creates the VLAN {name} before the check, then leaves it down and unconfigured; `ifup -a` goes on with the other interfaces and exits 1"
+        )
+    } else if iface.kind == Kind::Bridge {
+        format!(
+            "{name} is never created (bridge-utils runs in the pre-up phase); `ifup -a` goes on with the other interfaces and exits 1"
+        )
+    } else {
+        format!("{name} is not configured; `ifup -a` goes on with the other interfaces and exits 1")
+    };
+    out.push(d.note(consequence));
+}
+
+/// Options of a template stanza that the method of a stanza inheriting them reads.
+fn read_through_inherits(ctx: &Context<'_, '_>) -> HashSet<Location> {
+    let mut read = HashSet::new();
+    for iface in &ctx.model.interfaces {
+        for (i, inherited) in iface.inherited.iter().enumerate() {
+            let Some(child) = iface.stanzas.get(i) else {
+                continue;
+            };
+            let (Some(family), Some(method)) =
+                (child.stanza.family_str(), child.stanza.method_str())
+            else {
+                continue;
+            };
+            for o in inherited {
+                if methods::reader(family, method, &o.opt.name.text).is_some() {
+                    read.insert(o.location());
+                }
+            }
+        }
+    }
+    read
+}
+
+/// Whether a command of the interface reads the option from its environment (`$IF_ADDRESS`).
+fn read_by_commands(iface: &Interface<'_>, option: &str) -> bool {
+    let var = format!("IF_{}", env_name(option));
+    iface.options().any(|o: OptRef<'_>| {
+        o.opt.is_hook()
+            && o.value().match_indices(&var).any(|(at, _)| {
+                !o.value()[at + var.len()..]
+                    .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            })
+    })
+}
+
+/// NV007.
+fn unread(
+    iface: &Interface<'_>,
+    names: &[String],
+    claimed: &HashSet<Location>,
+    read_by_heirs: &HashSet<Location>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for stanza in &iface.stanzas {
+        let (Some(family), Some(method)) = (stanza.stanza.family_str(), stanza.stanza.method_str())
+        else {
+            continue;
+        };
+        if methods::method(family, method).is_none() {
+            continue;
+        }
+        for o in &stanza.stanza.options {
+            let written = o.name.text.as_str();
+            let at = stanza.loc(o);
+            if methods::reader(family, method, written).is_some()
+                || claimed.contains(&at)
+                || read_by_heirs.contains(&at)
+                || read_by_commands(iface, written)
+            {
+                continue;
+            }
+            // The vlan and bridge-utils hooks read `mtu` whatever the method.
+            if written == "mtu"
+                && (iface.kind == Kind::Bridge
+                    || iface.kind == Kind::Vlan
+                        && iface
+                            .vlan
+                            .as_ref()
+                            .is_some_and(|v| v.parent_origin.is_some()))
+            {
+                continue;
+            }
+            let readers: Vec<&str> = methods::methods_of(family)
+                .filter(|m| m.options.contains(&written))
+                .map(|m| m.name)
+                .collect();
+            let d = if methods::OBSOLETE.contains(&written) {
+                Diagnostic::new(
+                    "NV007",
+                    format!("ifupdown 0.8 does not read `{written}` (on {})", iface.name),
+                )
+                .severity(Severity::Info)
+                .help("delete it: ifupdown 0.8 derives the network from the address's prefix")
+            } else if readers.is_empty() {
+                // A bonding option without its `bond-` prefix is the common slip.
+                let prefixed = format!("bond-{}", written.replace('_', "-"));
+                let near = names
+                    .iter()
+                    .find(|n| **n == prefixed)
+                    .map(String::as_str)
+                    .or_else(|| methods::did_you_mean(written, names.iter().map(String::as_str)));
+                let d = Diagnostic::new(
+                    "NV007",
+                    format!(
+                        "nothing reads `{written}` in `iface {} {family} {method}`",
+                        iface.name
+                    ),
+                );
+                match near {
+                    Some(near) => d.help(format!("did you mean `{near}`?")),
+                    None => d.help(format!(
+                        "check the spelling, or delete the line; {family} {method} and the hooks Debian packages install do not know it"
+                    )),
+                }
+            } else {
+                let list: Vec<String> = readers.iter().map(|m| format!("{family} {m}")).collect();
+                Diagnostic::new(
+                    "NV007",
+                    format!(
+                        "`{family} {method}` ignores `{written}` on {}",
+                        iface.name
+                    ),
+                )
+                .help(if written == "mtu" {
+                    format!(
+                        "to keep {family} {method}, set the MTU in a command: `pre-up ip link set dev {} mtu {}`; `mtu` is read by {} only",
+                        iface.name,
+                        o.value.text.trim(),
+                        list.join(", ")
+                    )
+                } else {
+                    format!(
+                        "`{written}` is read by {} only: delete it, or change the method",
+                        list.join(", ")
+                    )
+                })
+            };
+            out.push(
+                d.at(at)
+                    .iface(&iface.name)
+                    .note(format!(
+                        "ifupdown accepts any option and hands it to hooks as IF_{}; nothing uses this one, so it has no effect",
+                        env_name(written)
+                    )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::{Root, Target, load, test_tree};
+
+    fn codes(text: &str) -> Vec<&'static str> {
+        let dir = test_tree(&[("etc/network/interfaces", text)]);
+        let host = load(&Target::Root(Root::new(dir.path())));
+        let mut codes: Vec<_> = crate::rules::check(&host, None, &Default::default())
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        codes.dedup();
+        codes
+    }
+
+    #[test]
+    fn a_refused_bond_is_reported_once() {
+        // Without NV006, bond0 would also get NV101/NV110/NV111/NV114 and eno1 NV201: none
+        // of it happens to a bond that is never created.
+        let text = "auto eno1\niface eno1 inet manual\n    bond-master bond0\n    mtu 9000\n\n\
+                    auto bond0\niface bond0 inet static\n    bond-slaves eno1 eno2\n    \
+                    bond-mode 802.3ad\n    bond-min-links 3\n    bond-xmit-hash-policy layer3+4\n";
+        assert_eq!(codes(text), ["NV006"]);
+    }
+
+    #[test]
+    fn ifupdown2_files_are_left_to_nv001() {
+        let text = "auto vmbr0\niface vmbr0\n    address 192.0.2.1/24\n    bridge-vids 2-4094\n";
+        assert_eq!(codes(text), ["NV001"]);
+    }
+
+    #[test]
+    fn a_typo_of_a_missing_variable_is_one_finding() {
+        let text = "auto eth0\niface eth0 inet static\n    adress 192.0.2.1/24\n";
+        assert_eq!(codes(text), ["NV006"]);
+    }
+}

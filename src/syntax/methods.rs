@@ -1,0 +1,307 @@
+//! What ifupdown's methods read and require, and which other option names something reads.
+//!
+//! The facts come from ifupdown 0.8.41's method definitions (`inet.defn`, `inet6.defn`,
+//! `can.defn`, `ipx.defn`, `meta.defn`, `link.defn`, Linux architecture), and from the hooks
+//! other Debian packages install in `/etc/network/if-*.d`.
+//!
+//! How ifupdown checks a method (`execute.c`): before the `pre-up` phase, `ifup` expands every
+//! command of the method's `up` section whose condition holds, without running it. A `%var%`
+//! outside `[[ ]]` that the stanza does not set (or sets to nothing) fails the expansion:
+//! ifup prints "missing required variable: VAR" and "missing required configuration variables
+//! for interface IF/FAMILY", runs no hook and no command for that stanza, and stops configuring
+//! the interface (later stanzas of the same interface are not tried either). The `*required*`
+//! marks in the documentation are not what counts: `inet tunnel` also needs `netmask`, and
+//! `inet6 v4tunnel` does not need the `address` it documents as required. [`Method::required`]
+//! lists what the expansion needs.
+//!
+//! A method reads its variables by exact name (`%hwaddress%`); hooks read the environment,
+//! where ifupdown upper-cases the name and turns `-` into `_` (`bond-mode` and `bond_mode`
+//! both become `IF_BOND_MODE`).
+
+/// One method of one address family.
+#[derive(Debug)]
+pub struct Method {
+    pub family: &'static str,
+    pub name: &'static str,
+    /// Variables the method's `up` commands cannot do without: ifup refuses the stanza when one
+    /// is missing.
+    pub required: &'static [&'static str],
+    /// Options the method's commands, conversions and helper scripts read (exact names).
+    pub options: &'static [&'static str],
+}
+
+macro_rules! method {
+    ($family:literal, $name:literal, [$($req:literal),*], [$($opt:literal),*]) => {
+        Method { family: $family, name: $name, required: &[$($req),*], options: &[$($opt),*] }
+    };
+}
+
+/// Every method ifupdown 0.8.41 knows on Linux, in the `.defn` files' order.
+#[rustfmt::skip]
+pub static METHODS: &[Method] = &[
+    method!("inet", "loopback", [], []),
+    method!("inet", "static", ["address"], ["address", "netmask", "broadcast", "metric", "gateway", "pointopoint", "hwaddress", "mtu", "scope"]),
+    method!("inet", "manual", [], ["hwaddress", "mtu"]),
+    method!("inet", "dhcp", [], ["hostname", "metric", "leasetime", "vendor", "client", "hwaddress"]),
+    method!("inet", "bootp", [], ["bootfile", "server", "hwaddr"]),
+    // `ip addr add %address%/%netmask%` with no conversion: netmask is required too.
+    method!("inet", "tunnel", ["address", "netmask", "mode", "endpoint"], ["address", "netmask", "mode", "endpoint", "dstaddr", "local", "metric", "gateway", "ttl", "mtu"]),
+    method!("inet", "ppp", [], ["provider", "unit", "options"]),
+    method!("inet", "wvdial", [], ["provider"]),
+    method!("inet", "ipv4ll", [], []),
+    method!("inet6", "auto", [], ["privext", "accept_ra", "dhcp", "request_prefix", "ll-attempts", "ll-interval"]),
+    method!("inet6", "loopback", [], []),
+    method!("inet6", "static", ["address"], ["address", "netmask", "metric", "gateway", "media", "hwaddress", "mtu", "accept_ra", "autoconf", "privext", "scope", "preferred-lifetime", "dad-attempts", "dad-interval"]),
+    method!("inet6", "manual", [], ["hwaddress", "mtu"]),
+    method!("inet6", "dhcp", [], ["hwaddress", "accept_ra", "autoconf", "request_prefix", "ll-attempts", "ll-interval"]),
+    method!("inet6", "tunnel", ["mode", "endpoint"], ["address", "netmask", "mode", "endpoint", "dstaddr", "local", "metric", "gateway", "ttl", "mtu", "encaplimit"]),
+    // The address is inside `[[ ]]`: documented as required, but ifup goes on without it.
+    method!("inet6", "v4tunnel", ["endpoint"], ["address", "netmask", "endpoint", "local", "metric", "gateway", "ttl", "mtu", "preferred-lifetime"]),
+    method!("inet6", "6to4", ["local"], ["local", "metric", "ttl", "mtu", "preferred-lifetime"]),
+    method!("ipx", "static", ["frame", "netnum"], ["frame", "netnum"]),
+    method!("ipx", "dynamic", ["frame"], ["frame"]),
+    method!("can", "static", ["bitrate"], ["bitrate", "samplepoint", "loopback", "listenonly", "triple", "oneshot", "berr", "restart-ms"]),
+    method!("meta", "none", [], []),
+];
+
+/// Options ifupdown itself reads in every stanza: the command options (`post-up` is stored as
+/// `up`, `pre-down` as `down`) and `link.defn`'s `description`.
+pub const CORE_OPTIONS: &[&str] = &[
+    "pre-up",
+    "up",
+    "post-up",
+    "down",
+    "pre-down",
+    "post-down",
+    "description",
+];
+
+/// Hooks other packages install, by the environment names they read (`IF_` left off). A name
+/// ending in `_` is a prefix: the package reads a family of options, and netvet does not list
+/// every one, so it never calls such an option unknown.
+pub const HOOK_OPTIONS: &[(&str, &str)] = &[
+    ("BOND_", "ifenslave"),
+    ("SLAVES", "ifenslave (the old name of bond-slaves)"),
+    ("BRIDGE_", "bridge-utils"),
+    ("VLAN_", "vlan"),
+    ("DNS_", "resolvconf"),
+    ("WPA_", "wpasupplicant"),
+    ("WIRELESS_", "wireless-tools"),
+    ("ETHERNET_", "ethtool"),
+    ("LINK_", "ethtool"),
+    ("OFFLOAD_", "ethtool"),
+    ("HARDWARE_", "ethtool"),
+    ("OVS_", "openvswitch-switch"),
+    ("METRIC", "ifmetric"),
+    ("HOSTAPD", "hostapd"),
+    ("VDE2_", "vde2"),
+];
+
+/// Names offered as "did you mean": the common spelling of each option hooks read.
+const HOOK_SPELLINGS: &[&str] = &[
+    "bond-slaves",
+    "bond-master",
+    "bond-give-a-chance",
+    "bond-queue-id",
+    "bond-active-slave",
+    "bridge_ports",
+    "bridge_stp",
+    "bridge_fd",
+    "bridge_hello",
+    "bridge_maxage",
+    "bridge_ageing",
+    "bridge_bridgeprio",
+    "bridge_portprio",
+    "bridge_pathcost",
+    "bridge_maxwait",
+    "bridge_waitport",
+    "bridge_hw",
+    "vlan-raw-device",
+    "dns-nameservers",
+    "dns-search",
+    "dns-domain",
+    "dns-sortlist",
+    "dns-options",
+    "wpa-ssid",
+    "wpa-psk",
+    "wpa-conf",
+    "wpa-roam",
+    "wpa-driver",
+    "wireless-essid",
+    "wireless-mode",
+    "wireless-key",
+    "link-speed",
+    "link-duplex",
+    "ethernet-autoneg",
+    "ovs_type",
+    "ovs_bridge",
+    "ovs_ports",
+    "ovs_options",
+];
+
+/// The method `name` of `family`.
+pub fn method(family: &str, name: &str) -> Option<&'static Method> {
+    METHODS
+        .iter()
+        .find(|m| m.family == family && m.name == name)
+}
+
+/// The methods of `family`, in ifupdown's order.
+pub fn methods_of(family: &str) -> impl Iterator<Item = &'static Method> + '_ {
+    METHODS.iter().filter(move |m| m.family == family)
+}
+
+pub fn is_known_family(family: &str) -> bool {
+    METHODS.iter().any(|m| m.family == family)
+}
+
+/// The name as a hook sees it in its environment, without `IF_`: upper case, `-` as `_`, other
+/// characters dropped (ifupdown's `setlocalenv`).
+pub fn env_name(option: &str) -> String {
+    option
+        .chars()
+        .map(|c| {
+            if c == '-' {
+                '_'
+            } else {
+                c.to_ascii_uppercase()
+            }
+        })
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// The package whose hook reads this option, if any.
+pub fn hook_reading(option: &str) -> Option<&'static str> {
+    let env = env_name(option);
+    HOOK_OPTIONS
+        .iter()
+        .find(|(name, _)| {
+            if name.ends_with('_') {
+                env.starts_with(name) && env.len() > name.len()
+            } else {
+                env == *name
+            }
+        })
+        .map(|(_, package)| *package)
+}
+
+/// Who reads `option` in a stanza of `family`/`method`: `None` when nothing does.
+pub fn reader(family: &str, method_name: &str, option: &str) -> Option<&'static str> {
+    if CORE_OPTIONS.contains(&option) {
+        return Some("ifupdown");
+    }
+    if method(family, method_name).is_some_and(|m| m.options.contains(&option)) {
+        return Some("the method");
+    }
+    hook_reading(option)
+}
+
+/// Every name worth suggesting for a misspelt option: ifupdown's own, every method's, and the
+/// common hook options (with the bonding driver's options as `bond-*`).
+pub fn known_option_names() -> Vec<String> {
+    let mut names: Vec<String> = CORE_OPTIONS.iter().map(|s| (*s).to_string()).collect();
+    for m in METHODS {
+        names.extend(m.options.iter().map(|s| (*s).to_string()));
+    }
+    names.extend(HOOK_SPELLINGS.iter().map(|s| (*s).to_string()));
+    names.extend(
+        crate::model::bond::OPTIONS
+            .iter()
+            .map(|(k, _)| format!("bond-{}", k.replace('_', "-"))),
+    );
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// ifupdown 0.7 read these; 0.8 computes them (or never used them) and reads them no more.
+/// Writing one is harmless.
+pub const OBSOLETE: &[&str] = &["network"];
+
+/// Optimal string alignment distance (Levenshtein with transpositions of adjacent characters).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The candidate nearest to `word`, when it is near enough to be a typo: one edit for short
+/// names, two up to ten characters, three beyond. Case is ignored.
+pub fn did_you_mean<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let norm = |s: &str| s.to_ascii_lowercase();
+    let w = norm(word);
+    let limit = match w.chars().count() {
+        0..=4 => 1,
+        5..=10 => 2,
+        _ => 3,
+    };
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&w, &norm(c)), c))
+        .filter(|(d, _)| *d > 0 && *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_method_requires_only_what_it_reads() {
+        for m in METHODS {
+            for r in m.required {
+                assert!(m.options.contains(r), "{}/{}: {r}", m.family, m.name);
+            }
+        }
+    }
+
+    #[test]
+    fn typos_find_their_option() {
+        let names = known_option_names();
+        let names = names.iter().map(String::as_str);
+        assert_eq!(did_you_mean("adress", names.clone()), Some("address"));
+        assert_eq!(
+            did_you_mean("bound_updelay", names.clone()),
+            Some("bond-updelay")
+        );
+        assert_eq!(did_you_mean("netmaks", names.clone()), Some("netmask"));
+        assert_eq!(did_you_mean("post_up", names.clone()), Some("post-up"));
+        assert_eq!(did_you_mean("frobnicate", names), None);
+        assert_eq!(
+            did_you_mean("staticc", methods_of("inet").map(|m| m.name)),
+            Some("static")
+        );
+    }
+
+    #[test]
+    fn hooks_read_by_environment_name() {
+        assert_eq!(hook_reading("bond_miimon"), Some("ifenslave"));
+        assert_eq!(hook_reading("bridge-ports"), Some("bridge-utils"));
+        assert_eq!(hook_reading("bond"), None);
+        assert_eq!(reader("inet", "dhcp", "address"), None);
+        assert_eq!(reader("inet", "static", "address"), Some("the method"));
+        assert_eq!(reader("inet", "dhcp", "post-down"), Some("ifupdown"));
+    }
+}
