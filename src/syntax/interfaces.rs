@@ -253,16 +253,7 @@ pub struct Mapping {
     pub span: Span,
 }
 
-/// `# netvet: ignore NV110 NV111 -- reason` or `# netvet: ignore-file NV110 -- reason`.
-#[derive(Debug, Clone)]
-pub struct SuppressionComment {
-    pub codes: Vec<String>,
-    pub reason: Option<String>,
-    /// The comment itself.
-    pub span: Span,
-    /// What it silences: the next line (the whole stanza when that line opens one), or the file.
-    pub covers: Span,
-}
+pub use super::suppression::SuppressionComment;
 
 /// One logical line: the text ifupdown sees, and where each piece of it is in the file.
 struct LogicalLine {
@@ -838,29 +829,14 @@ struct PendingSuppression {
     opens_item: Option<usize>,
 }
 
-/// Recognise `netvet: ignore CODES [-- reason]` or `netvet: ignore-file ...` in a comment.
+/// A `netvet:` directive in a comment, waiting for the line it covers.
 fn parse_suppression(comment: &str, span: Span) -> Option<PendingSuppression> {
-    let body = comment.trim_start_matches('#').trim();
-    let directive = body.strip_prefix("netvet:")?.trim_start();
-    let (whole_file, rest) = if let Some(rest) = directive.strip_prefix("ignore-file") {
-        (true, rest)
-    } else {
-        (false, directive.strip_prefix("ignore")?)
-    };
-    let (codes, reason) = match rest.split_once("--") {
-        Some((codes, reason)) => (codes, Some(reason.trim().to_string())),
-        None => (rest, None),
-    };
-    let codes: Vec<String> = codes
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|c| !c.is_empty())
-        .map(str::to_ascii_uppercase)
-        .collect();
+    let d = super::suppression::parse_directive(comment)?;
     Some(PendingSuppression {
-        codes,
-        reason: reason.filter(|r| !r.is_empty()),
+        codes: d.codes,
+        reason: d.reason,
         span,
-        whole_file,
+        whole_file: d.whole_file,
         next_line: None,
         opens_item: None,
     })

@@ -11,6 +11,7 @@ pub mod keywords;
 pub mod methods;
 pub mod modprobe;
 pub mod nginx;
+pub mod suppression;
 pub mod sysctl;
 pub mod systemd;
 
