@@ -128,6 +128,8 @@ pub struct Host {
     pub includes: Vec<listeners::Include>,
     /// Paths netvet looked for and did not find (host paths).
     pub not_found: Vec<String>,
+    /// Which program reads the interfaces files: Debian's ifupdown, or ifupdown2.
+    pub dialect: Dialect,
     /// What the user should know about how the files were read (an include resolved outside
     /// the checked tree, a root inferred from a path).
     pub notes: Vec<String>,
@@ -137,6 +139,87 @@ pub struct Host {
 /// The most netvet reads of one file. Real configuration files are kilobytes (a generated host
 /// of 28,000 interfaces is 2.8 MB); anything larger is refused rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The program a host's interfaces files are written for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// Debian's ifupdown 0.8, the default on Debian 12.
+    #[default]
+    Ifupdown,
+    /// ifupdown2 (Proxmox VE's default, Cumulus Linux): `why` says what showed it.
+    Ifupdown2 { why: String },
+}
+
+/// Options only ifupdown2's addons read.
+const IFUPDOWN2_ONLY: &[&str] = &[
+    "vrf",
+    "vrf-table",
+    "link-type",
+    "bridge-vlan-aware",
+    "bridge-vids",
+    "bridge-pvid",
+    "address-purge",
+];
+
+/// Where ifupdown2 keeps its own files: present under a root where it is installed.
+const IFUPDOWN2_PATHS: &[&str] = &["/etc/network/ifupdown2", "/usr/share/ifupdown2"];
+
+/// Where Debian's ifupdown keeps its helpers: under a root where it is installed, ifupdown2's
+/// syntax is an error whatever the file looks like.
+const IFUPDOWN_PATHS: &[&str] = &["/usr/lib/ifupdown", "/lib/ifupdown"];
+
+/// Decide the dialect once, from the files (a typeless `iface NAME`, an option only ifupdown2
+/// reads) and from what is installed under the root, and say so in the notes.
+fn detect_dialect(host: &mut Host, root: Option<&Root>) {
+    let installed = |paths: &[&'static str]| {
+        root.and_then(|root| {
+            paths
+                .iter()
+                .find(|p| root.resolve(Path::new(p)).is_dir())
+                .copied()
+        })
+    };
+    if installed(IFUPDOWN_PATHS).is_some() && installed(IFUPDOWN2_PATHS).is_none() {
+        return;
+    }
+    let why = match installed(IFUPDOWN2_PATHS) {
+        Some(path) => Some(format!("ifupdown2 is installed: {path} exists")),
+        None => host.interfaces.iter().find_map(|(file, parsed)| {
+            let source = host.sources.get(*file);
+            parsed.items.iter().find_map(|item| {
+                let syntax::interfaces::Item::Iface(s) = item else {
+                    return None;
+                };
+                let at = |span: crate::source::Span| {
+                    format!("{}:{}", source.shown, source.line_col(span.start).line)
+                };
+                if s.family.is_none() && s.inherits.is_none() && !s.name.text.is_empty() {
+                    return Some(format!(
+                        "`iface {}` without family or method at {}",
+                        s.name.text,
+                        at(s.header)
+                    ));
+                }
+                s.options
+                    .iter()
+                    .find(|o| {
+                        let name = o.name.text.as_str();
+                        IFUPDOWN2_ONLY.contains(&name)
+                            || name.starts_with("vxlan-")
+                            || name.starts_with("mstpctl-")
+                    })
+                    .map(|o| format!("`{}` at {}", o.name.text, at(o.span)))
+            })
+        }),
+    };
+    if let Some(why) = why {
+        host.notes.push(format!(
+            "the interfaces files are read as ifupdown2's ({why}): its syntax is not reported \
+             as errors, and the checks that hold for both ifupdown and ifupdown2 run"
+        ));
+        host.dialect = Dialect::Ifupdown2 { why };
+    }
+}
 
 /// Read a file into the source map. `display` is the name shown to the user. A file larger
 /// than [`MAX_FILE_BYTES`] (or a device that never ends) is an error, not a hang.
@@ -292,5 +375,7 @@ pub fn load(target: &Target) -> Host {
     for (_, file) in host.sources.iter_mut() {
         file.shown = root.shown(&file.path);
     }
+    let tree = matches!(target, Target::Root(_)).then_some(&root);
+    detect_dialect(&mut host, tree);
     host
 }

@@ -457,9 +457,17 @@ impl<'h> Model<'h> {
     /// Record who is enslaved to whom, from both directions.
     fn link_bonds(&mut self) {
         let mut claims: Vec<(Name, Membership)> = Vec::new();
+        // ifupdown2 expands `glob swp1-4` and `regex PATTERN` in a slave list: the pattern
+        // names no interface itself, so members come only from the plain names.
+        let ifupdown2 = self.host.dialect != crate::load::Dialect::Ifupdown;
         for iface in &self.interfaces {
             if let Some(list) = iface.option(&["bond-slaves", "slaves"]) {
+                let mut pattern_next = false;
                 for (name, span) in split_list(list) {
+                    if ifupdown2 && (pattern_next || name == "glob" || name == "regex") {
+                        pattern_next = !pattern_next && (name == "glob" || name == "regex");
+                        continue;
+                    }
                     if name == "none" {
                         continue;
                     }

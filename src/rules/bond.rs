@@ -3,10 +3,15 @@
 
 use super::Context;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::load::Dialect;
 use crate::model::bringup::{Event, IFENSLAVE_WRITES, Refusal, SetBy};
 use crate::model::{Bond, BondMode, Interface, Kind, MembershipVia, Origin};
 
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    if ctx.host.dialect != Dialect::Ifupdown {
+        ifupdown2(ctx, out);
+        return;
+    }
     for iface in &ctx.model.interfaces {
         // A bond only named by others (`bond-master bond7` with no `iface bond7`) is NV123's
         // business: nothing creates it, so its options mean nothing.
@@ -34,6 +39,25 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         slave_checks(ctx, iface, out);
     }
     module_without_options(ctx, out);
+}
+
+/// A host whose interfaces ifupdown2 reads. What a bond runs with then depends on ifupdown2's
+/// policy files (Cumulus Linux sets 802.3ad, miimon 100 and fast LACP there) rather than on
+/// ifenslave's replay, so only what a stanza states outright is judged: the hash policy of an
+/// explicit 802.3ad bond, and who is enslaved to whom.
+fn ifupdown2(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    for iface in &ctx.model.interfaces {
+        if let Some(bond) = iface.bond.as_ref().filter(|_| iface.has_stanza()) {
+            let explicit_lacp = bond.get("mode").is_some_and(|m| {
+                matches!(m.origin, Origin::Interfaces(_))
+                    && matches!(m.value.trim(), "802.3ad" | "4")
+            });
+            if explicit_lacp {
+                hash_policy(iface, bond, out);
+            }
+        }
+        slave_checks(ctx, iface, out);
+    }
 }
 
 fn at_origin(d: Diagnostic, origin: Option<Origin>, iface: &Interface<'_>) -> Diagnostic {
@@ -376,6 +400,11 @@ fn lacp(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Vec<Diagno
         };
         out.push(d);
     }
+    hash_policy(iface, bond, out);
+}
+
+/// NV111.
+fn hash_policy(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
     if let Some(opt) = bond.get("xmit_hash_policy") {
         let policy = opt.value.trim();
         if policy == "layer3+4" || policy == "encap3+4" || policy == "1" || policy == "4" {

@@ -7,17 +7,16 @@ use std::collections::HashSet;
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::load::Host;
+use crate::load::Dialect;
 use crate::model::{Interface, Kind, OptRef};
 use crate::source::Location;
-use crate::syntax::interfaces::Item;
 use crate::syntax::methods::{self, env_name};
 
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     // Files written for ifupdown2 (Proxmox and Cumulus ship them) use options Debian's ifupdown
     // does not know and do not require its variables: NV001 already says the file is in
     // another dialect, and judging each option by ifupdown 0.8 would only add noise.
-    if is_ifupdown2_dialect(ctx.host) {
+    if ctx.host.dialect != Dialect::Ifupdown {
         return;
     }
     let names = methods::known_option_names();
@@ -27,31 +26,6 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         refused(iface, &names, &mut claimed, out);
         unread(iface, &names, &claimed, &read_by_heirs, out);
     }
-}
-
-/// A typeless `iface NAME` stanza, or an option only ifupdown2 has.
-fn is_ifupdown2_dialect(host: &Host) -> bool {
-    const IFUPDOWN2_ONLY: &[&str] = &[
-        "vrf",
-        "vrf-table",
-        "link-type",
-        "bridge-vlan-aware",
-        "bridge-vids",
-        "bridge-pvid",
-        "address-purge",
-    ];
-    host.interfaces.iter().any(|(_, file)| {
-        file.items.iter().any(|item| {
-            let Item::Iface(s) = item else { return false };
-            (s.family.is_none() && s.inherits.is_none())
-                || s.options.iter().any(|o| {
-                    let name = o.name.text.as_str();
-                    IFUPDOWN2_ONLY.contains(&name)
-                        || name.starts_with("vxlan-")
-                        || name.starts_with("mstpctl-")
-                })
-        })
-    })
 }
 
 /// What to write for a missing variable.
@@ -319,9 +293,9 @@ mod tests {
     }
 
     #[test]
-    fn ifupdown2_files_are_left_to_nv001() {
+    fn ifupdown2_files_are_not_judged_by_ifupdown_methods() {
         let text = "auto vmbr0\niface vmbr0\n    address 192.0.2.1/24\n    bridge-vids 2-4094\n";
-        assert_eq!(codes(text), ["NV001"]);
+        assert!(codes(text).is_empty(), "{:?}", codes(text));
     }
 
     #[test]

@@ -17,7 +17,11 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     for iface in &ctx.model.interfaces {
         duplicate_stanzas(iface, out);
         inherited_twice(iface, out);
-        invalid_values(iface, out);
+        invalid_values(
+            iface,
+            ctx.host.dialect != crate::load::Dialect::Ifupdown,
+            out,
+        );
     }
     invalid_module_params(ctx, out);
     auto_without_iface(ctx, out);
@@ -37,8 +41,15 @@ fn syntax_error(file: crate::source::FileId, err: &SyntaxError) -> Diagnostic {
 /// NV001.
 fn syntax_errors(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     let host = ctx.host;
+    let ifupdown2 = host.dialect != crate::load::Dialect::Ifupdown;
     for (file, parsed) in &host.interfaces {
-        out.extend(parsed.errors.iter().map(|e| syntax_error(*file, e)));
+        out.extend(
+            parsed
+                .errors
+                .iter()
+                .filter(|e| !(ifupdown2 && e.valid_in_ifupdown2))
+                .map(|e| syntax_error(*file, e)),
+        );
     }
     for (file, parsed) in &host.modprobe {
         out.extend(parsed.errors.iter().map(|e| syntax_error(*file, e)));
@@ -331,7 +342,7 @@ fn check_mac(value: &str) -> Option<String> {
 }
 
 /// NV004 for interfaces options.
-fn invalid_values(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn invalid_values(iface: &Interface<'_>, ifupdown2: bool, out: &mut Vec<Diagnostic>) {
     if iface.name.len() > 15 && iface.has_stanza() {
         out.push(
             Diagnostic::new(
@@ -365,6 +376,8 @@ fn invalid_values(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
                 .parse::<u32>()
                 .is_err()
                 .then(|| "expected a VLAN id (a number)".to_string()),
+            // ifupdown2 translates yes/no and on/off for the kernel's 0/1 options.
+            _ if ifupdown2 && matches!(value, "yes" | "no" | "on" | "off") => None,
             other => {
                 crate::model::bond::option_key(other).and_then(|key| check_bond_value(key, value))
             }

@@ -726,7 +726,8 @@ fn parse_iface_header(
                 "typeless `iface NAME` stanzas are the ifupdown2 / ifupdown-ng dialect; Debian's \
                  ifupdown rejects the file (\"unknown or no address type\"): write `iface NAME \
                  inet manual` (or inet static/dhcp)",
-            ),
+            )
+            .valid_in_ifupdown2(),
         ),
         Some(f) if f.text == "inherits" => inherits_keyword = true,
         Some(f) if !is_known_family(&f.text) => file.fatal(
@@ -757,7 +758,8 @@ fn parse_iface_header(
                     .with_help(format!(
                         "add a method such as `manual`, `static` or `dhcp`: `iface {} {} manual`",
                         name.text, f.text
-                    )),
+                    ))
+                    .valid_in_ifupdown2(),
                 ),
                 Some(m) if m.text == "inherits" => inherits_keyword = true,
                 Some(m) if !is_known_method(&f.text, &m.text) => {

@@ -46,6 +46,9 @@ pub struct SyntaxError {
     pub message: String,
     /// What to do about it, when there is something useful to say.
     pub help: Option<String>,
+    /// ifupdown2 reads this without complaint (a typeless `iface NAME`): not an error in a file
+    /// written for it.
+    pub valid_in_ifupdown2: bool,
 }
 
 impl SyntaxError {
@@ -54,7 +57,13 @@ impl SyntaxError {
             span,
             message: message.into(),
             help: None,
+            valid_in_ifupdown2: false,
         }
+    }
+
+    pub fn valid_in_ifupdown2(mut self) -> Self {
+        self.valid_in_ifupdown2 = true;
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

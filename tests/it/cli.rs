@@ -578,3 +578,61 @@ fn listeners_table_columns_line_up() {
         }
     }
 }
+
+/// A file written for ifupdown2 (typeless stanzas, slave globs, yes/no booleans), or any file
+/// on a host where ifupdown2 is installed, is read in that dialect: said once, and no NV001
+/// per stanza or judgement on bond defaults that ifupdown2's policy files decide.
+#[test]
+fn ifupdown2_dialect_is_said_once_and_not_reported_per_stanza() {
+    for (case, why) in [
+        (
+            "fixtures/dialect/ifupdown2-cumulus",
+            "`iface swp51` without family or method",
+        ),
+        (
+            "fixtures/dialect/ifupdown2-installed",
+            "ifupdown2 is installed",
+        ),
+    ] {
+        let v = json(&netvet(&["check", "--format", "json", case]));
+        let notes: Vec<&str> = v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            notes.iter().filter(|n| n.contains("ifupdown2")).count(),
+            1,
+            "{case}: {notes:?}"
+        );
+        assert!(notes[0].contains(why), "{case}: {notes:?}");
+        let findings = v["findings"].as_array().unwrap();
+        assert!(findings.is_empty(), "{case}: {findings:#?}");
+    }
+    // The same typeless stanza in a tree where Debian's ifupdown is installed: it refuses the
+    // file, and that is an error.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("etc/network")).unwrap();
+    std::fs::create_dir_all(dir.path().join("usr/lib/ifupdown")).unwrap();
+    std::fs::write(
+        dir.path().join("etc/network/interfaces"),
+        "auto swp1\niface swp1\n",
+    )
+    .unwrap();
+    let v = json(&netvet(&[
+        "check",
+        "--format",
+        "json",
+        dir.path().to_str().unwrap(),
+    ]));
+    assert!(v["notes"].as_array().unwrap().is_empty(), "{v}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "NV001"),
+        "{v}"
+    );
+}
