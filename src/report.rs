@@ -6,6 +6,7 @@ use crate::rules::registry::RULES;
 
 fn view(run: &CheckRun) -> RunView<'_> {
     RunView {
+        refused: run.host.refused_interfaces(),
         target: &run.target,
         sources: &run.host.sources,
         diagnostics: &run.diagnostics,
@@ -64,6 +65,14 @@ pub fn human(runs: &[CheckRun], styled: bool, verbosity: Verbosity) -> String {
             for note in &run.host.notes {
                 out.push_str(&format!("note: {note}\n"));
             }
+        }
+        if let Some((file, reason)) = run.host.refused_interfaces()
+            && verbosity != Verbosity::Quiet
+        {
+            out.push_str(&format!(
+                "netvet: ifup refuses {} as a whole (\"{reason}\"): `ifup -a` brings up none of its interfaces\n",
+                escape(&run.host.sources.get(file).shown)
+            ));
         }
         if verbosity == Verbosity::Verbose {
             for (_, file) in run.host.sources.iter() {

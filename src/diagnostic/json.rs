@@ -17,7 +17,17 @@ struct Report<'a> {
     files: Vec<&'a str>,
     not_found: Vec<&'a str>,
     notes: Vec<&'a str>,
+    /// Main interfaces files Debian's ifupdown refuses as a whole.
+    refused: Vec<Refused<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Refused<'a> {
+    target: &'a str,
+    file: &'a str,
+    path: &'a str,
+    reason: &'static str,
 }
 
 #[derive(Serialize)]
@@ -170,6 +180,8 @@ fn finding<'a>(target: &'a str, sources: &'a SourceMap, d: &'a Diagnostic) -> Fi
 
 /// What one check produced: the files it read, its findings, what it looked for in vain.
 pub struct RunView<'a> {
+    /// The main interfaces file, when ifupdown refuses it as a whole, and why.
+    pub refused: Option<(crate::source::FileId, &'static str)>,
     /// What the user named: a directory, a file or `-`.
     pub target: &'a str,
     pub sources: &'a SourceMap,
@@ -186,7 +198,17 @@ pub fn render_json(runs: &[RunView<'_>]) -> String {
     let mut files = Vec::new();
     let mut not_found = Vec::new();
     let mut notes = Vec::new();
+    let mut refused = Vec::new();
     for run in runs {
+        if let Some((file, reason)) = run.refused {
+            let f = run.sources.get(file);
+            refused.push(Refused {
+                target: run.target,
+                file: &f.display,
+                path: &f.shown,
+                reason,
+            });
+        }
         for d in run.diagnostics {
             if d.suppressed.is_some() {
                 summary.suppressed += 1;
@@ -215,6 +237,7 @@ pub fn render_json(runs: &[RunView<'_>]) -> String {
         files,
         not_found,
         notes,
+        refused,
         summary,
     };
     serde_json::to_string_pretty(&report).expect("the report is plain data") + "\n"

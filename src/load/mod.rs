@@ -221,6 +221,19 @@ fn detect_dialect(host: &mut Host, root: Option<&Root>) {
     }
 }
 
+impl Host {
+    /// The main interfaces file when Debian's ifupdown refuses it as a whole (its first fatal
+    /// error, "couldn't read interfaces file"): `ifup -a` then brings up nothing. With ifupdown's
+    /// own message.
+    pub fn refused_interfaces(&self) -> Option<(FileId, &'static str)> {
+        if self.dialect != Dialect::Ifupdown {
+            return None;
+        }
+        let (file, parsed) = self.interfaces.first()?;
+        parsed.stop.as_ref().map(|stop| (*file, stop.reason))
+    }
+}
+
 /// Read a file into the source map. `display` is the name shown to the user. A file larger
 /// than [`MAX_FILE_BYTES`] (or a device that never ends) is an error, not a hang.
 pub fn read_file(sources: &mut SourceMap, real: &Path, display: String) -> io::Result<FileId> {

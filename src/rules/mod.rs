@@ -93,7 +93,15 @@ pub fn check(host: &Host, live: Option<&LiveState>, selection: &Selection) -> Ve
     if selection.enabled("NV008") {
         out.extend(problems);
     }
-    out.sort_by(|a, b| (a.location, a.code, &a.message).cmp(&(b.location, b.code, &b.message)));
+    // Syntax errors first: what a file fails to say explains the findings that follow from it.
+    out.sort_by(|a, b| {
+        (a.code != "NV001", a.location, a.code, &a.message).cmp(&(
+            b.code != "NV001",
+            b.location,
+            b.code,
+            &b.message,
+        ))
+    });
     out.dedup();
     out
 }

@@ -636,3 +636,37 @@ fn ifupdown2_dialect_is_said_once_and_not_reported_per_stanza() {
         "{v}"
     );
 }
+
+/// Syntax errors come first, and a main interfaces file ifupdown refuses as a whole is said
+/// in the summary (and in JSON `refused`): nothing in it comes up.
+#[test]
+fn syntax_errors_first_and_a_refused_file_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("interfaces");
+    std::fs::write(
+        &file,
+        "auto bond0\niface bond0 inet manual\n  bond-slaves eno1 eno2\n  bond-mode active-backup\n\n\
+         auto eth9\niface eth9 inet manual\n  mtu\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let v = json(&netvet(&["check", "--format", "json", path]));
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.len() > 1 && codes[0] == "NV001", "{codes:?}");
+    assert!(codes.contains(&"NV101"), "{codes:?}");
+    assert_eq!(v["refused"][0]["reason"], "option with empty value", "{v}");
+    assert_eq!(v["refused"][0]["path"], path);
+    let out = stdout(&netvet(&["check", path]));
+    assert!(
+        out.contains(&format!("netvet: ifup refuses {path} as a whole")),
+        "{out}"
+    );
+    // A file ifupdown reads is not said to be refused.
+    let v = json(&netvet(&["check", "--format", "json", HEALTHY]));
+    assert!(v["refused"].as_array().unwrap().is_empty());
+}
