@@ -243,6 +243,13 @@ pub fn live_table(state: &crate::live::LiveState) -> String {
             ));
         }
     }
+    if !state.sysctls.is_empty() {
+        out.push_str("\nsysctls:\n");
+        let width = state.sysctls.keys().map(String::len).max().unwrap_or(0);
+        for (name, value) in &state.sysctls {
+            out.push_str(&format!("  {:<width$} = {}\n", escape(name), escape(value)));
+        }
+    }
     out
 }
 
@@ -376,4 +383,27 @@ pub fn listeners_json(
         })
         .collect();
     serde_json::to_string_pretty(&rows).expect("plain data") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_text_shows_the_sysctls() {
+        let state = crate::live::LiveState::from_json(
+            r#"{"version": 1, "links": [], "sysctls": {"net.ipv6.bindv6only": "1", "net.ipv6.conf.all.disable_ipv6": "0"}}"#,
+        )
+        .expect("a minimal snapshot");
+        let text = live_table(&state);
+        assert!(text.contains("\nsysctls:\n"), "{text}");
+        assert!(
+            text.contains("  net.ipv6.bindv6only            = 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  net.ipv6.conf.all.disable_ipv6 = 0\n"),
+            "{text}"
+        );
+    }
 }
