@@ -51,8 +51,8 @@ pub fn human(runs: &[CheckRun], styled: bool, verbosity: Verbosity) -> String {
         if verbosity != Verbosity::Quiet {
             for d in &quiet {
                 let s = d.suppressed.as_ref().expect("partitioned on suppressed");
-                out.push_str(&format!(
-                    "suppressed[{}]: {} ({}{})\n",
+                out.push_str(&escape(&format!(
+                    "suppressed[{}]: {} ({}{})",
                     d.code,
                     d.message,
                     run.host.sources.describe(s.location),
@@ -60,10 +60,11 @@ pub fn human(runs: &[CheckRun], styled: bool, verbosity: Verbosity) -> String {
                         .as_deref()
                         .map(|r| format!(": {r}"))
                         .unwrap_or_default()
-                ));
+                )));
+                out.push('\n');
             }
             for note in &run.host.notes {
-                out.push_str(&format!("note: {note}\n"));
+                out.push_str(&format!("note: {}\n", escape(note)));
             }
         }
         if let Some((file, reason)) = run.host.refused_interfaces()
@@ -122,13 +123,16 @@ pub fn human(runs: &[CheckRun], styled: bool, verbosity: Verbosity) -> String {
     out
 }
 
-/// A path or name for a terminal: control characters (an escape sequence in a file name)
-/// shown escaped, never sent to the terminal.
+/// A path, name or message for a terminal: control characters (an escape sequence in a file or
+/// interface name) and bidirectional overrides shown escaped, never sent to the terminal.
+/// Line breaks and tabs are kept.
 fn escape(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
+            let unsafe_char = (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if unsafe_char {
+                c.escape_unicode().collect::<Vec<_>>()
             } else {
                 vec![c]
             }
@@ -247,10 +251,11 @@ pub fn live_table(state: &crate::live::LiveState) -> String {
         out.push_str("\nsysctls:\n");
         let width = state.sysctls.keys().map(String::len).max().unwrap_or(0);
         for (name, value) in &state.sysctls {
-            out.push_str(&format!("  {:<width$} = {}\n", escape(name), escape(value)));
+            out.push_str(&format!("  {name:<width$} = {value}\n"));
         }
     }
-    out
+    // Link names come from the kernel, which accepts escape sequences in them.
+    escape(&out)
 }
 
 fn program(l: &crate::live::Listener) -> String {
@@ -323,12 +328,12 @@ pub fn listeners_table(
         .map(|r| {
             [
                 r.port.to_string(),
-                r.address,
+                escape(&r.address),
                 yes(r.reaches.contains("ipv4")).to_string(),
                 yes(r.reaches.contains("ipv6")).to_string(),
                 r.v6only.map_or("-", yes).to_string(),
-                r.program,
-                r.source,
+                escape(&r.program),
+                escape(&r.source),
             ]
         })
         .collect();

@@ -6,6 +6,49 @@ use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet}
 use super::{Diagnostic, Severity};
 use crate::source::{FileId, SourceMap, Span};
 
+/// Characters a terminal acts on rather than shows: control characters (an escape sequence in a
+/// file or interface name could rewrite the screen) and the bidirectional overrides that make
+/// text read differently from what it is.
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n' && c != '\r')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from the checked files (names, values, messages quoting them), shown escaped.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if is_unsafe(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// Source lines with every unsafe character replaced by `?`s of the same byte length, so
+/// that the spans still point at the same bytes.
+fn same_length_printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if is_unsafe(c) {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 fn level(severity: Severity) -> Level<'static> {
     match severity {
         Severity::Error => Level::ERROR,
@@ -29,11 +72,14 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
             }
             _ => d.message.clone(),
         };
+        let title_text = printable(&title_text).into_owned();
         let mut group = Group::with_title(level(d.severity).primary_title(title_text).id(d.code));
 
         // A finding about a file with no line to show: `--> FILE`.
         if let (None, Some(file)) = (d.location, d.file) {
-            group = group.element(Origin::path(sources.get(file).shown.as_str()));
+            group = group.element(Origin::path(
+                printable(&sources.get(file).shown).into_owned(),
+            ));
         }
         // One snippet per file: the primary location's file first, then the labels' files.
         let mut files: Vec<FileId> = Vec::new();
@@ -69,9 +115,9 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
                 let range = span.range();
                 range.start.saturating_sub(base)..range.end.saturating_sub(base)
             };
-            let mut snippet = Snippet::source(source.slice(window))
+            let mut snippet = Snippet::source(same_length_printable(source.slice(window)))
                 .line_start(first)
-                .path(source.shown.as_str())
+                .path(printable(&source.shown))
                 .fold(true);
             if let Some(span) = primary {
                 snippet = snippet.annotation(AnnotationKind::Primary.span(local(span)));
@@ -80,22 +126,63 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
                 snippet = snippet.annotation(
                     AnnotationKind::Context
                         .span(local(label.location.span))
-                        .label(label.message.as_str()),
+                        .label(printable(&label.message)),
                 );
             }
             group = group.element(snippet);
         }
         for help in &d.help {
-            group = group.element(Level::HELP.message(help.as_str()));
+            group = group.element(Level::HELP.message(printable(help)));
         }
         if let Some(fix) = &d.fix {
-            group = group.element(Level::HELP.message(format!("fix: {}", fix.title)));
+            group = group.element(Level::HELP.message(format!("fix: {}", printable(&fix.title))));
         }
         for note in &d.notes {
-            group = group.element(Level::NOTE.message(note.as_str()));
+            group = group.element(Level::NOTE.message(printable(note)));
         }
         out.push_str(&renderer.render(&[group]));
         out.push_str("\n\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Location, SourceFile};
+
+    #[test]
+    fn control_characters_from_the_files_never_reach_the_terminal() {
+        let text = "iface \u{1b}[2Jevil inet manual\n    mtu \u{202e}0009\n";
+        let mut sources = SourceMap::default();
+        let file = sources.add(SourceFile::new(
+            "/etc/network/interfaces\u{1b}]0;x\u{7}".to_string(),
+            "/x/interfaces\u{1b}]0;x\u{7}".into(),
+            text.as_bytes().to_vec(),
+        ));
+        let d = Diagnostic::new(
+            "NV004",
+            "invalid `mtu` value `\u{202e}0009` on \u{1b}[2Jevil",
+        )
+        .at(Location {
+            file,
+            span: Span::new(35, 42),
+        })
+        .help("name \u{9b}31m")
+        .note("n\u{1b}")
+        .label(
+            Some(Location {
+                file,
+                span: Span::new(0, 5),
+            }),
+            "x\u{1b}",
+        );
+        let out = render_human(&sources, &[d], false);
+        assert!(!out.chars().any(is_unsafe), "{out:?}");
+        assert!(out.contains("\\u{1b}[2Jevil"), "{out}");
+        assert!(
+            out.contains("mtu ???0009"),
+            "spans keep pointing at the same bytes: {out}"
+        );
+    }
 }
