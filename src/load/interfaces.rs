@@ -155,7 +155,7 @@ impl Loader<'_> {
             return;
         }
         let display = self.root.display(real);
-        let id = match read_file(&mut self.host.sources, real, display.clone()) {
+        let id = match read_file(&mut self.host.sources, self.root, real, display.clone()) {
             Ok(id) => id,
             Err(error) => {
                 self.host.read_errors.push(ReadError {

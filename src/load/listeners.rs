@@ -31,7 +31,7 @@ fn read(host: &mut Host, root: &Root, real: &Path) -> Option<FileId> {
         return None;
     }
     let display = root.display(real);
-    match read_file(&mut host.sources, real, display.clone()) {
+    match read_file(&mut host.sources, root, real, display.clone()) {
         Ok(id) => Some(id),
         Err(error) => {
             host.read_errors.push(ReadError {

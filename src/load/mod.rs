@@ -52,11 +52,87 @@ impl Root {
         self.dir == Path::new("/")
     }
 
-    /// The real path of an absolute in-host path such as `/etc/network/interfaces`.
+    /// The real path of an absolute in-host path such as `/etc/network/interfaces`, resolved
+    /// as a chroot would: `..` stops at the root, and symbolic links inside it are followed
+    /// with absolute targets taken under the root, so nothing under a checked tree reads this
+    /// host's own files. A path that cannot be resolved (a symlink loop) comes back as a path
+    /// under the root that does not exist.
     pub fn resolve(&self, host_path: &Path) -> PathBuf {
-        match host_path.strip_prefix("/") {
-            Ok(rel) => self.dir.join(rel),
-            Err(_) => self.dir.join(host_path),
+        self.confine(host_path)
+            .unwrap_or_else(|_| self.dir.join(".netvet-unresolvable"))
+    }
+
+    /// [`Root::resolve`], with the reason when the path cannot be resolved.
+    pub fn confine(&self, host_path: &Path) -> io::Result<PathBuf> {
+        use std::collections::VecDeque;
+        use std::path::Component;
+        /// Linux's own limit on symbolic links in one lookup.
+        const MAX_LINKS: usize = 40;
+        if self.is_system() {
+            return Ok(Path::new("/").join(host_path));
+        }
+        let mut inside: Vec<std::ffi::OsString> = Vec::new();
+        let mut pending: VecDeque<std::ffi::OsString> = VecDeque::new();
+        let push_components = |pending: &mut VecDeque<_>, path: &Path, front: bool| {
+            let parts: Vec<std::ffi::OsString> = path
+                .components()
+                .filter_map(|c| match c {
+                    Component::Normal(n) => Some(n.to_os_string()),
+                    Component::ParentDir => Some("..".into()),
+                    _ => None,
+                })
+                .collect();
+            if front {
+                for part in parts.into_iter().rev() {
+                    pending.push_front(part);
+                }
+            } else {
+                pending.extend(parts);
+            }
+        };
+        push_components(&mut pending, host_path, false);
+        let mut links = 0;
+        while let Some(part) = pending.pop_front() {
+            if part == ".." {
+                inside.pop();
+                continue;
+            }
+            let mut candidate = self.dir.clone();
+            candidate.extend(&inside);
+            candidate.push(&part);
+            match std::fs::symlink_metadata(&candidate) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    links += 1;
+                    if links > MAX_LINKS {
+                        return Err(io::Error::other(format!(
+                            "more than {MAX_LINKS} symbolic links resolving {} under the root",
+                            host_path.display()
+                        )));
+                    }
+                    let target = std::fs::read_link(&candidate)?;
+                    if target.is_absolute() {
+                        inside.clear();
+                    }
+                    push_components(&mut pending, &target, true);
+                }
+                _ => inside.push(part),
+            }
+        }
+        let mut out = self.dir.clone();
+        out.extend(&inside);
+        Ok(out)
+    }
+
+    /// A real path found under the root (by a glob, a directory listing or a relative
+    /// `source`), confined to it like [`Root::resolve`]. A path outside the root (a single
+    /// file given on the command line) is returned as it is.
+    pub fn confine_real(&self, real: &Path) -> io::Result<PathBuf> {
+        if self.is_system() {
+            return Ok(real.to_path_buf());
+        }
+        match real.strip_prefix(&self.dir) {
+            Ok(rel) => self.confine(rel),
+            Err(_) => Ok(real.to_path_buf()),
         }
     }
 
@@ -236,13 +312,19 @@ impl Host {
 
 /// Read a file into the source map. `display` is the name shown to the user. A file larger
 /// than [`MAX_FILE_BYTES`] (or a device that never ends) is an error, not a hang.
-pub fn read_file(sources: &mut SourceMap, real: &Path, display: String) -> io::Result<FileId> {
+pub fn read_file(
+    sources: &mut SourceMap,
+    root: &Root,
+    real: &Path,
+    display: String,
+) -> io::Result<FileId> {
     use std::io::Read;
     if let Some(id) = sources.find(real) {
         return Ok(id);
     }
+    let confined = root.confine_real(real)?;
     let mut bytes = Vec::new();
-    std::fs::File::open(real)?
+    std::fs::File::open(&confined)?
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
@@ -283,12 +365,13 @@ pub(crate) fn conf_dir_files(
 /// Read and parse each file, in order; an unreadable one is recorded and skipped.
 pub(crate) fn read_all<T>(
     host: &mut Host,
+    root: &Root,
     files: Vec<(String, PathBuf)>,
     parse: fn(&str) -> T,
 ) -> Vec<(FileId, T)> {
     let mut out = Vec::new();
     for (display, real) in files {
-        match read_file(&mut host.sources, &real, display.clone()) {
+        match read_file(&mut host.sources, root, &real, display.clone()) {
             Ok(id) => out.push((id, parse(&host.sources.get(id).text))),
             Err(error) => host.read_errors.push(ReadError {
                 path: display,
@@ -391,4 +474,86 @@ pub fn load(target: &Target) -> Host {
     let tree = matches!(target, Target::Root(_)).then_some(&root);
     detect_dialect(&mut host, tree);
     host
+}
+
+#[cfg(test)]
+mod confinement_tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A host file every Linux machine has, to show it is never what netvet reads.
+    const HOST_FILE: &str = "/proc/version";
+
+    #[test]
+    fn absolute_symlinks_resolve_under_the_root() {
+        let dir = test_tree(&[("etc/hostname", "inside\n")]);
+        std::fs::create_dir_all(dir.path().join("etc/network")).unwrap();
+        symlink("/etc/hostname", dir.path().join("etc/network/interfaces")).unwrap();
+        let root = Root::new(dir.path());
+        assert_eq!(
+            root.resolve(Path::new("/etc/network/interfaces")),
+            root.dir().join("etc/hostname")
+        );
+    }
+
+    #[test]
+    fn a_link_to_a_host_file_reads_nothing_of_the_host() {
+        let dir = test_tree(&[]);
+        std::fs::create_dir_all(dir.path().join("etc/network")).unwrap();
+        symlink(HOST_FILE, dir.path().join("etc/network/interfaces")).unwrap();
+        let host = load(&Target::Root(Root::new(dir.path())));
+        for (_, file) in host.sources.iter() {
+            assert!(!file.text.contains("Linux version"), "{}", file.display);
+        }
+        assert!(host.interfaces.is_empty());
+    }
+
+    #[test]
+    fn dot_dot_stops_at_the_root() {
+        let dir = test_tree(&[(
+            "etc/network/interfaces",
+            "source ../../../../../../../../proc/version\nauto lo\niface lo inet loopback\n",
+        )]);
+        let host = load(&Target::Root(Root::new(dir.path())));
+        for (_, file) in host.sources.iter() {
+            assert!(!file.text.contains("Linux version"), "{}", file.display);
+        }
+        let root = Root::new(dir.path());
+        assert_eq!(
+            root.resolve(Path::new("/../../etc/x")),
+            root.dir().join("etc/x")
+        );
+    }
+
+    #[test]
+    fn a_symlinked_directory_to_the_host_and_loops_resolve_to_nothing() {
+        let dir = test_tree(&[]);
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        // Under the root, /etc/modprobe.d -> /etc/modprobe.d is itself: a loop.
+        symlink("/etc/modprobe.d", dir.path().join("etc/modprobe.d")).unwrap();
+        symlink("b", dir.path().join("etc/a")).unwrap();
+        symlink("a", dir.path().join("etc/b")).unwrap();
+        let root = Root::new(dir.path());
+        assert!(root.confine(Path::new("/etc/modprobe.d/x.conf")).is_err());
+        assert!(root.confine(Path::new("/etc/a")).is_err());
+        assert!(!root.resolve(Path::new("/etc/modprobe.d")).exists());
+    }
+
+    #[test]
+    fn relative_links_inside_the_root_still_work() {
+        let dir = test_tree(&[("etc/modules", "bonding\n")]);
+        std::fs::create_dir_all(dir.path().join("etc/modules-load.d")).unwrap();
+        symlink(
+            "../modules",
+            dir.path().join("etc/modules-load.d/modules.conf"),
+        )
+        .unwrap();
+        let host = load(&Target::Root(Root::new(dir.path())));
+        assert_eq!(
+            host.early_modules.len(),
+            1,
+            "read once, through either name"
+        );
+        assert_eq!(host.early_modules[0].1.modules[0].text, "bonding");
+    }
 }

@@ -36,7 +36,7 @@ pub fn load(root: &Root, host: &mut Host) {
         host.not_found.push("/etc/modprobe.d".to_string());
         return;
     }
-    host.modprobe = super::read_all(host, files(root), modprobe::parse);
+    host.modprobe = super::read_all(host, root, files(root), modprobe::parse);
 }
 
 /// Where systemd-modules-load finds the modules to load at boot (the `.conf` files, names
@@ -75,7 +75,7 @@ pub fn load_early(root: &Root, host: &mut Host) {
             .unwrap_or_else(|| real.clone());
         seen.insert(key)
     });
-    host.early_modules = super::read_all(host, files, modprobe::parse_module_list);
+    host.early_modules = super::read_all(host, root, files, modprobe::parse_module_list);
 }
 
 /// Where the boot loads `module` from a module list, if anywhere.

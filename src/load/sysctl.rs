@@ -64,7 +64,7 @@ pub fn load(root: &Root, host: &mut Host) {
         host.not_found.push("/etc/sysctl.d".to_string());
         return;
     }
-    host.sysctl = super::read_all(host, files, sysctl::parse);
+    host.sysctl = super::read_all(host, root, files, sysctl::parse);
 }
 
 /// One assignment of a key.
