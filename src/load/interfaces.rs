@@ -158,7 +158,7 @@ impl Loader<'_> {
         let id = match read_file(&mut self.host.sources, self.root, real, display.clone()) {
             Ok(id) => id,
             Err(error) => {
-                self.host.read_errors.push(ReadError {
+                self.host.read_error(ReadError {
                     path: display,
                     error,
                     requested_by,

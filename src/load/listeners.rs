@@ -34,7 +34,7 @@ fn read(host: &mut Host, root: &Root, real: &Path) -> Option<FileId> {
     match read_file(&mut host.sources, root, real, display.clone()) {
         Ok(id) => Some(id),
         Err(error) => {
-            host.read_errors.push(ReadError {
+            host.read_error(ReadError {
                 path: display,
                 error,
                 requested_by: None,

@@ -298,6 +298,16 @@ fn detect_dialect(host: &mut Host, root: Option<&Root>) {
 }
 
 impl Host {
+    /// Record a file that could not be read. Past [`MAX_FILES`] only the first is kept: the
+    /// report names the bound once, not once per file left unread.
+    pub fn read_error(&mut self, error: ReadError) {
+        let over_bound = |e: &ReadError| e.error.to_string().starts_with(TOO_MANY_FILES);
+        if over_bound(&error) && self.read_errors.iter().any(over_bound) {
+            return;
+        }
+        self.read_errors.push(error);
+    }
+
     /// The main interfaces file when Debian's ifupdown refuses it as a whole (its first fatal
     /// error, "couldn't read interfaces file"): `ifup -a` then brings up nothing. With ifupdown's
     /// own message.
@@ -310,8 +320,15 @@ impl Host {
     }
 }
 
+/// The most files netvet reads from one host: a real one reads dozens; a `source-directory`
+/// over a directory of millions of files must not take the host's memory.
+pub const MAX_FILES: usize = 4_096;
+
+const TOO_MANY_FILES: &str = "not read";
+
 /// Read a file into the source map. `display` is the name shown to the user. A file larger
-/// than [`MAX_FILE_BYTES`] (or a device that never ends) is an error, not a hang.
+/// than [`MAX_FILE_BYTES`] (or a device that never ends) is an error, not a hang, and so is a
+/// file beyond the first [`MAX_FILES`].
 pub fn read_file(
     sources: &mut SourceMap,
     root: &Root,
@@ -321,6 +338,12 @@ pub fn read_file(
     use std::io::Read;
     if let Some(id) = sources.find(real) {
         return Ok(id);
+    }
+    if sources.len() >= MAX_FILES {
+        return Err(io::Error::other(format!(
+            "{TOO_MANY_FILES}: netvet reads at most {MAX_FILES} files from one host; this and \
+             any further file are not read"
+        )));
     }
     let confined = root.confine_real(real)?;
     let mut bytes = Vec::new();
@@ -373,7 +396,7 @@ pub(crate) fn read_all<T>(
     for (display, real) in files {
         match read_file(&mut host.sources, root, &real, display.clone()) {
             Ok(id) => out.push((id, parse(&host.sources.get(id).text))),
-            Err(error) => host.read_errors.push(ReadError {
+            Err(error) => host.read_error(ReadError {
                 path: display,
                 error,
                 requested_by: None,
@@ -555,5 +578,39 @@ mod confinement_tests {
             "read once, through either name"
         );
         assert_eq!(host.early_modules[0].1.modules[0].text, "bonding");
+    }
+}
+
+#[cfg(test)]
+mod bounds_tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_of_too_many_files_is_read_up_to_the_bound() {
+        let dir = test_tree(&[(
+            "etc/network/interfaces",
+            "source-directory /etc/network/interfaces.d\n",
+        )]);
+        let d = dir.path().join("etc/network/interfaces.d");
+        std::fs::create_dir_all(&d).unwrap();
+        for i in 0..MAX_FILES + 5 {
+            std::fs::write(d.join(format!("f{i:05}")), "").unwrap();
+        }
+        let host = load(&Target::Root(Root::new(dir.path())));
+        assert_eq!(host.sources.len(), MAX_FILES);
+        assert_eq!(host.read_errors.len(), 1, "the bound is said once");
+        assert!(host.read_errors[0].error.to_string().contains("at most"));
+    }
+
+    #[test]
+    fn a_file_larger_than_the_bound_is_refused() {
+        let dir = test_tree(&[]);
+        let big = dir.path().join("big");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_FILE_BYTES + 1).unwrap();
+        let mut sources = SourceMap::default();
+        let err = read_file(&mut sources, &Root::system(), &big, "big".into()).unwrap_err();
+        assert!(err.to_string().contains("larger than"), "{err}");
+        assert!(sources.is_empty());
     }
 }
