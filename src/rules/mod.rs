@@ -7,6 +7,7 @@
 mod bond;
 mod ipv6;
 mod live;
+mod modprobe;
 mod mtu;
 pub mod registry;
 mod syntax;
@@ -74,6 +75,7 @@ pub fn check(host: &Host, live: Option<&LiveState>, selection: &Selection) -> Ve
     let mut out = Vec::new();
     syntax::check(&ctx, &mut out);
     bond::check(&ctx, &mut out);
+    modprobe::check(&ctx, &mut out);
     mtu::check(&ctx, &mut out);
     vlan::check(&ctx, &mut out);
     ipv6::check(&ctx, &mut out);
