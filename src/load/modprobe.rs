@@ -121,10 +121,11 @@ pub fn mentions_bonding(file: &ModprobeFile) -> bool {
 /// Whether a module name that is not `bonding` looks meant for it: a bond's name (`bond0`,
 /// `bond_lan`), `bonding.ko`, `bonding.miimon`, or a typo of `bonding` (`bondig`, `bnoding`).
 pub fn meant_for_bonding(name: &str) -> bool {
-    let name = normalize_module(&name.to_ascii_lowercase());
-    if name == "bonding" {
+    // kmod compares names byte for byte: `Bonding` is not `bonding`.
+    if normalize_module(name) == "bonding" {
         return false;
     }
+    let name = normalize_module(&name.to_ascii_lowercase());
     name.starts_with("bond") || (name.len() >= 5 && edit_distance(&name, "bonding") <= 2)
 }
 
