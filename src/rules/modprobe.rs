@@ -211,3 +211,54 @@ fn first_bonding_line(parsed: &ModprobeFile) -> Option<&Word> {
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The help of the finding on a one-line file's `options` line.
+    fn help_for(line: &str) -> String {
+        let parsed = crate::syntax::modprobe::parse(line);
+        let Some(Command::Options { module, params }) = parsed.commands.first() else {
+            panic!("{line}: not an options line");
+        };
+        let d = parameter_as_module(FileId(0), module, params);
+        d.help.join("; ")
+    }
+
+    #[test]
+    fn what_to_write_instead_of_a_parameter_as_module() {
+        for (line, help) in [
+            (
+                "options miimon=100 mode=1\n",
+                "write `options bonding miimon=100 mode=1`",
+            ),
+            (
+                "options mode=4 lacp_rate=fast\n",
+                "write `options bonding mode=4 lacp_rate=fast`",
+            ),
+            (
+                "options bonding=miimon=100 mode=1\n",
+                "write `options bonding miimon=100 mode=1`",
+            ),
+            (
+                "options bonding.miimon=100 bonding.mode=1\n",
+                "write `options bonding miimon=100 mode=1`",
+            ),
+            (
+                "options bond0.miimon=100 x=1\n",
+                "write `options bonding miimon=100 x=1`",
+            ),
+            (
+                "options snd-hda-intel.model=auto x=1\n",
+                "write `options snd-hda-intel model=auto x=1`",
+            ),
+            (
+                "options model=auto index=1\n",
+                "name the module first: `options MODULE model=auto index=1`",
+            ),
+        ] {
+            assert_eq!(help_for(line), help, "{line}");
+        }
+    }
+}
