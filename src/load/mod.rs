@@ -185,6 +185,10 @@ pub struct Host {
     pub include_problems: Vec<interfaces::IncludeProblem>,
     /// modprobe.d files in the order kmod applies them.
     pub modprobe: Vec<(FileId, syntax::modprobe::ModprobeFile)>,
+    /// Files in a modprobe.d directory that kmod never reads (a hidden file, a name not ending
+    /// in `.conf`/`.alias`, a file one directory down) and that configure bonding. They are not
+    /// part of the module configuration: only NV132 reports them.
+    pub modprobe_unread: Vec<(FileId, syntax::modprobe::ModprobeFile)>,
     /// Module lists loaded at boot before ifupdown: modules-load.d, `/etc/modules`, the
     /// initramfs's `/etc/initramfs-tools/modules`.
     pub early_modules: Vec<(FileId, syntax::modprobe::ModuleList)>,

@@ -37,6 +37,124 @@ pub fn load(root: &Root, host: &mut Host) {
         return;
     }
     host.modprobe = super::read_all(host, root, files(root), modprobe::parse);
+    load_unread(root, host);
+}
+
+/// The most netvet looks at of a file kmod skips: a bonding.conf is a few hundred bytes, and
+/// whatever is larger is not a modprobe.d file someone misnamed.
+const UNREAD_MAX_BYTES: u64 = 64 << 10;
+/// The most entries looked at in one directory (and in each of its subdirectories).
+const UNREAD_MAX_ENTRIES: usize = 512;
+
+/// The files kmod skips in the modprobe.d directories (hidden files, other endings, and the
+/// files of their subdirectories, one level down) that configure bonding: someone meant them
+/// to be read. Each is size-limited; unreadable or irrelevant ones are passed over silently.
+fn load_unread(root: &Root, host: &mut Host) {
+    let mut candidates = Vec::new();
+    for dir in DIRS {
+        let real_dir = root.resolve(Path::new(dir));
+        for (name, real) in entries(&real_dir) {
+            if real.is_dir() {
+                for (sub, sub_real) in entries(&real) {
+                    if sub_real.is_file() {
+                        candidates.push((format!("{dir}/{name}/{sub}"), sub_real));
+                    }
+                }
+            } else if !kmod_reads(&name) && real.is_file() {
+                candidates.push((format!("{dir}/{name}"), real));
+            }
+        }
+    }
+    for (display, real) in candidates {
+        let Some(bytes) = root
+            .confine_real(&real)
+            .ok()
+            .and_then(|confined| read_bounded(&confined))
+        else {
+            continue;
+        };
+        if !mentions_bonding(&modprobe::parse(&String::from_utf8_lossy(&bytes))) {
+            continue;
+        }
+        let id = host
+            .sources
+            .add(crate::source::SourceFile::new(display, real, bytes));
+        let parsed = modprobe::parse(&host.sources.get(id).text);
+        host.modprobe_unread.push((id, parsed));
+    }
+}
+
+/// A directory's entries in name order, at most [`UNREAD_MAX_ENTRIES`].
+fn entries(dir: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, PathBuf)> = read
+        .filter_map(Result::ok)
+        .take(UNREAD_MAX_ENTRIES)
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn read_bounded(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(UNREAD_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    (bytes.len() as u64 <= UNREAD_MAX_BYTES).then_some(bytes)
+}
+
+/// Whether a file has `options` for bonding (or a name meant for it, `options bond0`) or an
+/// `alias ... bonding`.
+pub fn mentions_bonding(file: &ModprobeFile) -> bool {
+    file.commands.iter().any(|c| match c {
+        Command::Options { module, .. } => {
+            let name = module.text.split('=').next().unwrap_or_default();
+            normalize_module(name) == "bonding" || meant_for_bonding(name)
+        }
+        Command::Alias { module, .. } => normalize_module(&module.text) == "bonding",
+        _ => false,
+    })
+}
+
+/// Whether a module name that is not `bonding` looks meant for it: a bond's name (`bond0`,
+/// `bond_lan`), `bonding.ko`, `bonding.miimon`, or a typo of `bonding` (`bondig`, `bnoding`).
+pub fn meant_for_bonding(name: &str) -> bool {
+    // kmod compares names byte for byte: `Bonding` is not `bonding`.
+    if normalize_module(name) == "bonding" {
+        return false;
+    }
+    let name = normalize_module(&name.to_ascii_lowercase());
+    name.starts_with("bond") || (name.len() >= 5 && edit_distance(&name, "bonding") <= 2)
+}
+
+/// Levenshtein distance with adjacent transpositions counted as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Where systemd-modules-load finds the modules to load at boot (the `.conf` files, names
@@ -170,6 +288,74 @@ mod tests {
             .map(|p| format!("{}={}", p.name, p.value))
             .collect();
         assert_eq!(got, ["mode=4", "lacp_rate=1", "miimon=100", "miimon=200"]);
+    }
+
+    #[test]
+    fn files_kmod_skips_are_kept_apart_when_they_configure_bonding() {
+        let dir = crate::load::test_tree(&[
+            (
+                "etc/modprobe.d/bonding.conf",
+                "options bonding miimon=100\n",
+            ),
+            ("etc/modprobe.d/bonding.cfg", "options bonding miimon=1\n"),
+            ("etc/modprobe.d/.bonding.conf", "alias bond0 bonding\n"),
+            ("etc/modprobe.d/sub/bond.conf", "options bond0 miimon=3\n"),
+            (
+                "etc/modprobe.d/sub/deeper/bond.conf",
+                "options bonding miimon=4\n",
+            ),
+            (
+                "etc/modprobe.d/sound.txt",
+                "options snd-hda-intel model=auto\n",
+            ),
+            (
+                "etc/modprobe.d/huge",
+                &"options bonding miimon=5\n".repeat(4000),
+            ),
+        ]);
+        let mut host = Host::default();
+        load(&Root::new(dir.path()), &mut host);
+        let unread: Vec<&str> = host
+            .modprobe_unread
+            .iter()
+            .map(|(id, _)| host.sources.get(*id).display.as_str())
+            .collect();
+        assert_eq!(
+            unread,
+            [
+                "/etc/modprobe.d/.bonding.conf",
+                "/etc/modprobe.d/bonding.cfg",
+                "/etc/modprobe.d/sub/bond.conf"
+            ]
+        );
+        assert_eq!(host.modprobe.len(), 1);
+        let params = module_options(&host.modprobe, "bonding");
+        assert_eq!(params.len(), 1);
+    }
+
+    #[test]
+    fn names_meant_for_bonding() {
+        for name in [
+            "bond0",
+            "bond_lan",
+            "bond-lan",
+            "bonding.ko",
+            "bondig",
+            "bnoding",
+            "Bonding0",
+        ] {
+            assert!(meant_for_bonding(name), "{name}");
+        }
+        for name in [
+            "bonding",
+            "bridge",
+            "snd-hda-intel",
+            "dummy",
+            "bnx2",
+            "e1000e",
+        ] {
+            assert!(!meant_for_bonding(name), "{name}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod bond;
 mod ipv6;
 mod live;
 mod methods;
+mod modprobe;
 mod mtu;
 pub mod registry;
 mod syntax;
@@ -77,6 +78,7 @@ pub fn check(host: &Host, live: Option<&LiveState>, selection: &Selection) -> Ve
     syntax::check(&ctx, &mut out);
     methods::check(&ctx, &mut out);
     bond::check(&ctx, &mut out);
+    modprobe::check(&ctx, &mut out);
     mtu::check(&ctx, &mut out);
     vlan::check(&ctx, &mut out);
     ipv6::check(&ctx, &mut out);

@@ -52,6 +52,7 @@ pub static RULES: &[RuleMeta] = &[
     rule!("NV124", "slave-never-enslaved", Error, "A slave with `bond-master` that `ifup -a` never brings up"),
     rule!("NV130", "modprobe-contradicts-interfaces", Warning, "modprobe.d `options bonding` contradicts a bond's options"),
     rule!("NV131", "bond-options-only-in-interfaces", Info, "The boot loads the bonding module before ifenslave, without miimon, and bond options are only in interfaces"),
+    rule!("NV132", "modprobe-misread", Warning, "A modprobe.d line or file that kmod reads differently from what was meant"),
     rule!("NV201", "slave-mtu-differs", Warning, "A bond slave's MTU differs from the bond's MTU"),
     rule!("NV202", "vlan-mtu-exceeds-parent", Error, "A VLAN's MTU is greater than its parent's MTU"),
     rule!("NV203", "bridge-mtu-exceeds-port", Warning, "A bridge's MTU is greater than a port's MTU"),

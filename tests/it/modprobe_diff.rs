@@ -282,3 +282,173 @@ fn templates_and_modprobe_files_never_panic() {
         }
     }
 }
+
+/// The modprobe.d lines and files NV132 reports, as kmod reads them: the first word after
+/// `options` is the module's name whatever it looks like (`miimon=100`, `bond0`,
+/// `bonding.miimon=400`, `bonding.ko`, `Bonding`), and hidden files, other endings and
+/// subdirectories are not read. netvet reads them the same way and reports each one.
+#[test]
+fn misread_lines_and_skipped_files_as_kmod_reads_them() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = conf_dir(root.path());
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let files: &[(&str, &str)] = &[
+        (
+            "10-misread.conf",
+            "alias bond0 bonding\noptions miimon=100 mode=1\noptions bond0 miimon=200\n\
+             options bondig miimon=300\noptions bonding.miimon=400 bonding.mode=4\n\
+             options bonding.ko miimon=500\noptions Bonding miimon=700\n\
+             options snd-hda-intel model=auto\n",
+        ),
+        ("bonding", "options bonding miimon=1\n"),
+        ("bonding.cfg", "options bonding miimon=2\n"),
+        ("bonding.conf.bak", "options bonding miimon=3\n"),
+        (".bonding.conf", "options bonding miimon=4\n"),
+        ("sub/bonding.conf", "options bonding miimon=5\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    if let Some(diff) = differences(root.path()) {
+        panic!("netvet and kmod disagree:\n{diff}");
+    }
+    let (stdout, stderr) = showconfig(&dir);
+    let kmod = kmod_view(&stdout, &stderr);
+    for (module, params) in [
+        ("miimon=100", "mode=1"),
+        ("bond0", "miimon=200"),
+        ("bondig", "miimon=300"),
+        ("bonding.miimon=400", "bonding.mode=4"),
+        ("bonding.ko", "miimon=500"),
+        ("Bonding", "miimon=700"),
+    ] {
+        let line = (module.to_string(), vec![params.to_string()]);
+        assert!(
+            kmod.options.contains(&line),
+            "{line:?} in {:?}",
+            kmod.options
+        );
+    }
+    assert!(
+        !kmod.options.iter().any(|(m, _)| m == "bonding"),
+        "no line configures bonding: {:?}",
+        kmod.options
+    );
+
+    let run = netvet::CheckRun::new(
+        &netvet::load::Target::Root(Root::new(root.path())),
+        None,
+        &netvet::rules::Selection::default(),
+    );
+    let found: BTreeSet<(String, usize)> = run
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "NV132")
+        .map(|d| {
+            let loc = d.location.expect("NV132 points at a line");
+            let file = run.host.sources.get(loc.file);
+            (file.display.clone(), file.line_col(loc.span.start).line)
+        })
+        .collect();
+    let conf = "/etc/modprobe.d/10-misread.conf";
+    let expected: BTreeSet<(String, usize)> = [
+        (conf, 2),
+        (conf, 3),
+        (conf, 4),
+        (conf, 5),
+        (conf, 6),
+        (conf, 7),
+        ("/etc/modprobe.d/.bonding.conf", 1),
+        ("/etc/modprobe.d/bonding", 1),
+        ("/etc/modprobe.d/bonding.cfg", 1),
+        ("/etc/modprobe.d/bonding.conf.bak", 1),
+        ("/etc/modprobe.d/sub/bonding.conf", 1),
+    ]
+    .into_iter()
+    .map(|(f, l)| (f.to_string(), l))
+    .collect();
+    assert_eq!(found, expected);
+}
+
+/// `modprobe -d BASE -S VERSION -C DIR --show-depends NAME`: the parameters kmod passes to the
+/// module when `NAME` is loaded.
+fn show_depends(base: &Path, conf: &Path, name: &str) -> Vec<String> {
+    let out = Command::new(modprobe_bin())
+        .arg("-d")
+        .arg(base)
+        .args(["-S", FAKE_KERNEL, "-C"])
+        .arg(conf)
+        .args(["--show-depends", name])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "modprobe --show-depends {name}: {stdout}"
+    );
+    let line = stdout.lines().find(|l| l.starts_with("insmod ")).unwrap();
+    assert!(line.contains("/bonding.ko"), "{line}");
+    tokens(line).into_iter().skip(2).collect()
+}
+
+const FAKE_KERNEL: &str = "6.1.0-netvet";
+
+/// Which `options` lines reach the bonding module, by the name it is loaded under, proven with
+/// kmod on a module tree holding an empty bonding.ko with the real one's name and
+/// `rtnl-link-bond` alias (`data/fake-bonding.c`). Debian's ifenslave creates a bond with
+/// `ip link add NAME type bond`, for which the kernel runs `modprobe rtnl-link-bond`: that gets
+/// `options bonding` only, like `modprobe bonding`; `options bond0` (with `alias bond0
+/// bonding`) reaches the module only through `modprobe bond0`. netvet's module parameters for
+/// bonding are those of the first two.
+#[test]
+fn only_options_bonding_reach_the_module_ifenslave_loads() {
+    let depmod = ["/usr/sbin/depmod", "/sbin/depmod"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("kmod's depmod is installed");
+    let base = tempfile::tempdir().unwrap();
+    let modules = base.path().join("lib/modules").join(FAKE_KERNEL);
+    std::fs::create_dir_all(modules.join("kernel")).unwrap();
+    std::fs::copy(
+        crate::support::repo().join("tests/it/data/fake-bonding.ko"),
+        modules.join("kernel/bonding.ko"),
+    )
+    .unwrap();
+    let status = Command::new(depmod)
+        .arg("-b")
+        .arg(base.path())
+        .arg(FAKE_KERNEL)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "depmod failed");
+
+    let root = tempfile::tempdir().unwrap();
+    let dir = conf_dir(root.path());
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    for (name, text) in [
+        (
+            "10-misread.conf",
+            "alias bond0 bonding\noptions bond0 miimon=200\noptions miimon=100 mode=1\n\
+             options bonding.ko miimon=500\n",
+        ),
+        ("20-bonding.conf", "options bonding lacp_rate=1\n"),
+        ("bonding.cfg", "options bonding miimon=2\n"),
+        (".bonding.conf", "options bonding miimon=4\n"),
+        ("sub/bonding.conf", "options bonding miimon=5\n"),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let by = |name: &str| show_depends(base.path(), &dir, name);
+    assert_eq!(by("rtnl-link-bond"), ["lacp_rate=1"]);
+    assert_eq!(by("bonding"), ["lacp_rate=1"]);
+    assert_eq!(by("bond0"), ["miimon=200", "lacp_rate=1"]);
+
+    let mut host = netvet::load::Host::default();
+    netvet::load::modprobe::load(&Root::new(root.path()), &mut host);
+    let ours: Vec<String> = netvet::load::modprobe::module_options(&host.modprobe, "bonding")
+        .iter()
+        .map(|p| format!("{}={}", p.name, p.value))
+        .collect();
+    assert_eq!(ours, ["lacp_rate=1"]);
+}

@@ -235,6 +235,27 @@ else
     notok "loading bonding without max_bonds=0 creates bond0" "could not reload the bonding module"
 fi
 
+# ---------------------------------------------------------------- the name bonding is loaded by
+# Debian's ifenslave creates a bond with `ip link add NAME type bond`. With bonding not loaded,
+# the kernel asks its modprobe helper for `rtnl-link-bond` (an alias of bonding), never for the
+# bond's name: modprobe.d's `options bond0 ...` (even with `alias bond0 bonding`) are not
+# applied, only `options bonding` (NV132).
+helper=$(cat /proc/sys/kernel/modprobe)
+printf '#!/bin/sh\necho "$*" >> /tmp/modprobe-args\nexec %s "$@"\n' "$helper" > /tmp/modprobe-log
+chmod +x /tmp/modprobe-log
+: > /tmp/modprobe-args
+if rmmod bonding; then
+    echo /tmp/modprobe-log > /proc/sys/kernel/modprobe
+    $IP link add nvbond0 type bond 2>/dev/null
+    echo "$helper" > /proc/sys/kernel/modprobe
+    expect "'ip link add NAME type bond' loads bonding as rtnl-link-bond, not by the bond's name" \
+        "-q -- rtnl-link-bond" "$(tr '\n' ' ' < /tmp/modprobe-args | sed 's/ $//')"
+    del nvbond0
+    [ -d /sys/module/bonding ] || modprobe bonding
+else
+    notok "'ip link add NAME type bond' loads bonding as rtnl-link-bond" "could not unload bonding"
+fi
+
 # ---------------------------------------------------------------- cleanup
 left=
 for l in /sys/class/net/*; do
