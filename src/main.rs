@@ -205,15 +205,11 @@ fn listeners(format: ListenersFormat, root: Option<&std::path::Path>) -> Result<
         Some(_) => Vec::new(),
         None => netvet::live::read_listeners().map_err(|e| e.to_string())?,
     };
-    // The bindv6only sockets see: configured, else running, else the kernel default.
-    let bindv6only = match model.configured_sysctl("net.ipv6.bindv6only").last() {
-        Some(s) => s.value == "1",
-        None => {
-            root.is_none()
-                && std::fs::read_to_string("/proc/sys/net/ipv6/bindv6only")
-                    .is_ok_and(|v| v.trim() == "1")
-        }
+    let running = match root {
+        Some(_) => None,
+        None => netvet::live::read_sysctl(netvet::model::BINDV6ONLY),
     };
+    let bindv6only = model.bindv6only(running.as_deref()).on;
     let text = match format {
         ListenersFormat::Human => {
             report::listeners_table(&host.sources, &configured, bindv6only, &live)

@@ -226,6 +226,14 @@ fn speed_duplex(sys_class_net: &Path, name: &str) -> (Option<u32>, Option<String
     (speed, duplex)
 }
 
+/// One sysctl of the running kernel (current network namespace), as `/proc/sys` shows it.
+pub fn read_sysctl(name: &str) -> Option<String> {
+    let path = Path::new("/proc/sys").join(name.replace('.', "/"));
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|v| v.trim().to_string())
+}
+
 /// The global sysctls netvet's rules read; per-interface IPv6 settings come from netlink.
 fn read_sysctls(proc_sys: &Path) -> BTreeMap<String, String> {
     let mut names = vec![

@@ -21,6 +21,35 @@ use crate::syntax::interfaces::{Item, Opt, Stanza};
 
 pub use bond::{Bond, BondMode, BondOption, ModuleParam, Origin};
 
+pub const BINDV6ONLY: &str = "net.ipv6.bindv6only";
+
+/// The effective `net.ipv6.bindv6only` and where it comes from.
+#[derive(Clone, Debug)]
+pub struct Bindv6only {
+    pub on: bool,
+    pub value: String,
+    pub from: Bindv6onlyFrom,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Bindv6onlyFrom {
+    Configured(Location),
+    Running,
+    KernelDefault,
+}
+
+impl Bindv6only {
+    /// `net.ipv6.bindv6only=1 (/etc/sysctl.d/60-ipv6.conf:1:1)`.
+    pub fn describe(&self, sources: &crate::source::SourceMap) -> String {
+        let from = match self.from {
+            Bindv6onlyFrom::Configured(at) => sources.describe(at),
+            Bindv6onlyFrom::Running => "running kernel".to_string(),
+            Bindv6onlyFrom::KernelDefault => "kernel default".to_string(),
+        };
+        format!("{BINDV6ONLY}={} ({from})", self.value)
+    }
+}
+
 /// An interface name. The kernel allows at most 15 bytes, which a `CompactString` stores
 /// inline: the model's maps keyed by name cost no heap allocation per interface.
 pub type Name = compact_str::CompactString;
@@ -334,6 +363,31 @@ impl<'h> Model<'h> {
         let mut all = self.sysctl.all(name);
         all.extend(self.hook_sysctls.iter().filter(|s| s.name == name));
         all
+    }
+
+    /// `net.ipv6.bindv6only` as sockets will see it: the configured value (the last one set),
+    /// else the running kernel's when it is known (`running`), else the kernel default 0. The
+    /// one place that decides it, for the listener rules and `netvet listeners`.
+    pub fn bindv6only(&self, running: Option<&str>) -> Bindv6only {
+        if let Some(s) = self.configured_sysctl(BINDV6ONLY).last() {
+            return Bindv6only {
+                on: s.value == "1",
+                value: s.value.clone(),
+                from: Bindv6onlyFrom::Configured(s.location),
+            };
+        }
+        match running {
+            Some(v) => Bindv6only {
+                on: v == "1",
+                value: v.to_string(),
+                from: Bindv6onlyFrom::Running,
+            },
+            None => Bindv6only {
+                on: false,
+                value: "0".to_string(),
+                from: Bindv6onlyFrom::KernelDefault,
+            },
+        }
     }
 
     /// The effective value of a bonding module parameter (the last one given).

@@ -8,24 +8,15 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::LiveState;
 use crate::model::listeners::{ConfiguredListener, V6Only, binds_conflict, collect};
 
-const BINDV6ONLY: &str = "net.ipv6.bindv6only";
+use crate::model::BINDV6ONLY;
 
-/// bindv6only as the sockets will see it: configured, else live, else the kernel default 0.
+/// bindv6only as the sockets will see it (decided by the model), with where it comes from.
 fn bindv6only(ctx: &Context<'_, '_>, live: Option<&LiveState>) -> (bool, String) {
-    if let Some(s) = ctx.model.configured_sysctl(BINDV6ONLY).last() {
-        return (
-            s.value == "1",
-            format!(
-                "{BINDV6ONLY}={} ({})",
-                s.value,
-                ctx.host.sources.describe(s.location)
-            ),
-        );
-    }
-    if let Some(v) = live.and_then(|l| l.sysctls.get(BINDV6ONLY)) {
-        return (v == "1", format!("{BINDV6ONLY}={v} (running kernel)"));
-    }
-    (false, format!("{BINDV6ONLY}=0 (kernel default)"))
+    let running = live
+        .and_then(|l| l.sysctls.get(BINDV6ONLY))
+        .map(String::as_str);
+    let b = ctx.model.bindv6only(running);
+    (b.on, b.describe(&ctx.host.sources))
 }
 
 /// Whether an IPv6 listener refuses IPv4, and why.
