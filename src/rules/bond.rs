@@ -31,6 +31,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         }
         slave_checks(ctx, iface, out);
     }
+    missing_ifenslave(ctx, &enslaving, out);
     module_without_options(ctx, out);
 }
 
@@ -65,6 +66,8 @@ fn never_created(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
 
 /// A hook command that enslaves, from the stanza of `iface`, with `$IFACE` resolved.
 struct EnslavingHook {
+    /// The interface whose stanza runs the command.
+    owner: String,
     master: String,
     slaves: Vec<String>,
     command: EnslaveCommand,
@@ -91,6 +94,7 @@ fn enslaving_hooks(ctx: &Context<'_, '_>) -> Vec<EnslavingHook> {
                         continue;
                     };
                     out.push(EnslavingHook {
+                        owner: iface.name.to_string(),
                         master: hooks::device(&master, &iface.name).to_string(),
                         slaves: slaves
                             .iter()
@@ -194,6 +198,64 @@ fn without_slaves(
         ))
     };
     out.push(d);
+}
+
+/// NV117: an `ifenslave` command in a hook that booting runs, where the bond gets its slaves
+/// some other way (otherwise NV116 reports the bond, pointing at these hooks).
+fn missing_ifenslave(
+    ctx: &Context<'_, '_>,
+    enslaving: &[EnslavingHook],
+    out: &mut Vec<Diagnostic>,
+) {
+    for hook in enslaving {
+        if hook.command != EnslaveCommand::Ifenslave || !hook.runs {
+            continue;
+        }
+        let nv116 = out
+            .iter()
+            .any(|d| d.code == "NV116" && d.interface.as_deref() == Some(hook.master.as_str()));
+        if nv116 {
+            continue;
+        }
+        let already = |slave: &str| {
+            ctx.model
+                .get(slave)
+                .is_some_and(|i| i.memberships.iter().any(|m| m.bond == hook.master.as_str()))
+        };
+        let missing: Vec<&str> = hook
+            .slaves
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !already(s))
+            .collect();
+        let help = if missing.is_empty() {
+            format!(
+                "remove the command: {} already gets {} from `bond-slaves`/`bond-master`",
+                hook.master,
+                hook.slaves.join(" ")
+            )
+        } else {
+            format!(
+                "add {} to {}'s `bond-slaves` (or `bond-master {}` to each one's stanza), and remove the command",
+                missing.join(" "),
+                hook.master,
+                hook.master
+            )
+        };
+        out.push(
+            Diagnostic::new(
+                "NV117",
+                format!(
+                    "`ifenslave` is not a command on Debian 12: this hook fails and ifup reports {} as failed",
+                    hook.owner
+                ),
+            )
+            .at(hook.location)
+            .iface(&hook.owner)
+            .help(help)
+            .note("ifenslave 2.10 removed the /sbin/ifenslave program (Debian 12 ships ifenslave 2.13: only ifupdown's hook scripts); the shell prints \"ifenslave: not found\", ifupdown skips the stanza's later commands and `ifup -a` exits with an error, so networking.service is reported failed at boot"),
+        );
+    }
 }
 
 /// Where a configured option was written, for pointing at it.
