@@ -74,6 +74,16 @@ struct EnslavingHook {
     location: Location,
     /// Whether booting brings up the stanza that runs the hook.
     runs: bool,
+    /// A `pre-up` command: ifupdown runs these before the if-pre-up.d scripts (ifenslave's
+    /// among them), so a failing one stops the stanza before its bond is even created.
+    pre: bool,
+}
+
+impl EnslavingHook {
+    /// Whether this failing command keeps its own stanza's bond from being created.
+    fn stops_bond(&self) -> bool {
+        self.pre && self.owner == self.master
+    }
 }
 
 /// Every `pre-up`/`up`/`post-up` command that enslaves, in file order.
@@ -103,6 +113,7 @@ fn enslaving_hooks(ctx: &Context<'_, '_>) -> Vec<EnslavingHook> {
                         command,
                         location,
                         runs,
+                        pre: opt.canonical_name() == "pre-up",
                     });
                 }
             }
@@ -175,7 +186,7 @@ fn without_slaves(
         }
         d.label(iface.first_header(), "the bond, with no other slave source")
             .help(format!("{help}; then remove the `ifenslave` commands"))
-            .note(format!("ifenslave 2.10 removed the /sbin/ifenslave program (Debian 12 ships ifenslave 2.13: only ifupdown's hook scripts); the shell prints \"ifenslave: not found\", ifup reports the stanza as failed, and {} comes up with no slave and no carrier", iface.name))
+            .note(format!("ifenslave 2.10 removed the /sbin/ifenslave program (Debian 12 ships ifenslave 2.13: only ifupdown's hook scripts); the shell prints \"ifenslave: not found\" and ifup reports the stanza as failed; {}", outcome(first, &iface.name)))
     } else {
         let what = if list.is_some() {
             "`bond-slaves none`"
@@ -198,6 +209,19 @@ fn without_slaves(
         ))
     };
     out.push(d);
+}
+
+/// What a failing `ifenslave` command leaves of `bond`.
+fn outcome(hook: &EnslavingHook, bond: &str) -> String {
+    if hook.stops_bond() {
+        format!(
+            "as a `pre-up` command it runs before ifenslave's own pre-up script, so {bond} is not even created"
+        )
+    } else {
+        format!(
+            "{bond} comes up without the slaves it names, and without carrier if it has no other"
+        )
+    }
 }
 
 /// NV117: an `ifenslave` command in a hook that booting runs, where the bond gets its slaves
@@ -253,7 +277,7 @@ fn missing_ifenslave(
             .at(hook.location)
             .iface(&hook.owner)
             .help(help)
-            .note("ifenslave 2.10 removed the /sbin/ifenslave program (Debian 12 ships ifenslave 2.13: only ifupdown's hook scripts); the shell prints \"ifenslave: not found\", ifupdown skips the stanza's later commands and `ifup -a` exits with an error, so networking.service is reported failed at boot"),
+            .note(format!("ifenslave 2.10 removed the /sbin/ifenslave program (Debian 12 ships ifenslave 2.13: only ifupdown's hook scripts); the shell prints \"ifenslave: not found\", ifupdown skips the stanza's later commands and `ifup -a` exits with an error, so networking.service is reported failed at boot; {}", outcome(hook, &hook.master))),
         );
     }
 }
