@@ -662,7 +662,13 @@ pub fn up_hook_actions(file: FileId, opt: &Opt) -> Option<Vec<(HookAction, Locat
         .into_iter()
         .map(|action| {
             let span = match &action {
-                HookAction::Sysctl { span, .. } | HookAction::SetMtu { span, .. } if exact => *span,
+                HookAction::Sysctl { span, .. }
+                | HookAction::SetMtu { span, .. }
+                | HookAction::Enslave { span, .. }
+                    if exact =>
+                {
+                    *span
+                }
                 _ => value.span,
             };
             (action, Location { file, span })

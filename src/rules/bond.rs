@@ -1,17 +1,21 @@
-//! NV101-NV131: bonding. Link monitoring, 802.3ad parameters, options the mode ignores, slaves
-//! claimed twice or in the wrong place, and module parameters that disagree with interfaces.
+//! NV101-NV131: bonding. Link monitoring, 802.3ad parameters, options the mode ignores, bonds
+//! that never get a slave, slaves claimed twice or in the wrong place, and module parameters
+//! that disagree with interfaces.
 
 use super::Context;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::load::Dialect;
 use crate::model::bringup::{Event, IFENSLAVE_WRITES, Refusal, SetBy};
-use crate::model::{Bond, BondMode, Interface, Kind, MembershipVia, Origin};
+use crate::model::{Bond, BondMode, Interface, Kind, MembershipVia, Origin, up_hook_actions};
+use crate::source::Location;
+use crate::syntax::hooks::{self, EnslaveCommand, HookAction};
 
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     if ctx.host.dialect != Dialect::Ifupdown {
         ifupdown2(ctx, out);
         return;
     }
+    let enslaving = enslaving_hooks(ctx);
     for iface in &ctx.model.interfaces {
         // A bond only named by others (`bond-master bond7` with no `iface bond7`) is NV123's
         // business: nothing creates it, so its options mean nothing.
@@ -28,6 +32,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             never_created(iface, out);
+            without_slaves(ctx, iface, bond, &enslaving, out);
             link_monitoring(iface, bond, out);
             delays(iface, bond, out);
             lacp(iface, bond, mode, out);
@@ -38,6 +43,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         }
         slave_checks(ctx, iface, out);
     }
+    missing_ifenslave(ctx, &enslaving, out);
     module_without_options(ctx, out);
 }
 
@@ -87,6 +93,224 @@ fn never_created(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
         .help(format!("add `bond-slaves none` (when the slaves name it with `bond-master`) or `bond-mode MODE` to {}'s stanza", iface.name))
         .note("ifenslave's pre-up hook sets a stanza up as a bond only when it has bond-slaves or bond-mode; otherwise no bond is created, ifup of it fails (\"Cannot find device\") and its slaves fail to enslave"),
     );
+}
+
+/// A hook command that enslaves, from the stanza of `iface`, with `$IFACE` resolved.
+struct EnslavingHook {
+    /// The interface whose stanza runs the command.
+    owner: String,
+    master: String,
+    slaves: Vec<String>,
+    command: EnslaveCommand,
+    location: Location,
+    /// Whether booting brings up the stanza that runs the hook.
+    runs: bool,
+    /// A `pre-up` command: ifupdown runs these before the if-pre-up.d scripts (ifenslave's
+    /// among them), so a failing one stops the stanza before its bond is even created.
+    pre: bool,
+}
+
+impl EnslavingHook {
+    /// Whether this failing command keeps its own stanza's bond from being created.
+    fn stops_bond(&self) -> bool {
+        self.pre && self.owner == self.master
+    }
+}
+
+/// Every `pre-up`/`up`/`post-up` command that enslaves, in file order.
+fn enslaving_hooks(ctx: &Context<'_, '_>) -> Vec<EnslavingHook> {
+    let mut out = Vec::new();
+    for iface in &ctx.model.interfaces {
+        let runs = ctx.model.links.brought_up.contains(iface.name.as_str());
+        for s in &iface.stanzas {
+            for opt in &s.stanza.options {
+                for (action, location) in up_hook_actions(s.file, opt).unwrap_or_default() {
+                    let HookAction::Enslave {
+                        master,
+                        slaves,
+                        command,
+                        ..
+                    } = action
+                    else {
+                        continue;
+                    };
+                    out.push(EnslavingHook {
+                        owner: iface.name.to_string(),
+                        master: hooks::device(&master, &iface.name).to_string(),
+                        slaves: slaves
+                            .iter()
+                            .map(|d| hooks::device(d, &iface.name).to_string())
+                            .collect(),
+                        command,
+                        location,
+                        runs,
+                        pre: opt.canonical_name() == "pre-up",
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// NV116: a bond that ifenslave creates and booting brings up, but that nothing gives a slave:
+/// no `bond-slaves` list, no stanza with `bond-master` (one never brought up is NV124's), no
+/// hook that enslaves with a command Debian has. `ifenslave BOND SLAVE` in a hook counts as
+/// nothing: Debian 12 has no such program.
+fn without_slaves(
+    ctx: &Context<'_, '_>,
+    iface: &Interface<'_>,
+    bond: &Bond,
+    enslaving: &[EnslavingHook],
+    out: &mut Vec<Diagnostic>,
+) {
+    // A stanza ifenslave does not create is NV115's; one booting never brings up is no bond.
+    if !iface.ifenslave_creates_bond()
+        || iface.is_ovs()
+        || !bond.slaves.is_empty()
+        || !ctx.model.links.brought_up.contains(iface.name.as_str())
+    {
+        return;
+    }
+    let mine: Vec<&EnslavingHook> = enslaving
+        .iter()
+        .filter(|h| h.master == iface.name.as_str())
+        .collect();
+    // iproute2 and sysfs really enslave: a slave source netvet cannot judge further.
+    if mine
+        .iter()
+        .any(|h| h.runs && h.command != EnslaveCommand::Ifenslave)
+    {
+        return;
+    }
+    let missing: Vec<&&EnslavingHook> = mine
+        .iter()
+        .filter(|h| h.command == EnslaveCommand::Ifenslave)
+        .collect();
+    let list = iface.option(&["bond-slaves", "slaves"]);
+    let mut wanted: Vec<&str> = missing
+        .iter()
+        .flat_map(|h| h.slaves.iter().map(String::as_str))
+        .collect();
+    wanted.dedup();
+    let slaves = if wanted.is_empty() {
+        "SLAVE...".to_string()
+    } else {
+        wanted.join(" ")
+    };
+    let help = format!(
+        "list the slaves on the bond, `bond-slaves {slaves}`, or add `bond-master {}` to each slave's stanza (with `auto SLAVE`)",
+        iface.name
+    );
+    let d = if let Some(first) = missing.first() {
+        let mut d = Diagnostic::new(
+            "NV116",
+            format!(
+                "{}'s slaves come only from `ifenslave` in a hook, and Debian 12 has no ifenslave command: {} never gets a slave",
+                iface.name, iface.name
+            ),
+        )
+        .at(first.location)
+        .iface(&iface.name);
+        for h in &missing[1..] {
+            d = d.label(Some(h.location), "fails too: `ifenslave: not found`");
+        }
+        d.label(iface.first_header(), "the bond, with no other slave source")
+            .help(format!("{help}; then remove the `ifenslave` commands"))
+            .note(format!("ifenslave 2.10 removed the /sbin/ifenslave program (Debian 12 ships ifenslave 2.13: only ifupdown's hook scripts); the shell prints \"ifenslave: not found\" and ifup reports the stanza as failed; {}", outcome(first, &iface.name)))
+    } else {
+        let what = if list.is_some() {
+            "`bond-slaves none`"
+        } else {
+            "no `bond-slaves`"
+        };
+        Diagnostic::new(
+            "NV116",
+            format!(
+                "{} never gets a slave: {what}, and no stanza names it in `bond-master`",
+                iface.name
+            ),
+        )
+        .at_opt(list.map(|l| l.location()).or_else(|| iface.first_header()))
+        .iface(&iface.name)
+        .help(help)
+        .note(format!(
+            "ifenslave creates {} and brings it up, but slaves join a bond only through its `bond-slaves` or their own `bond-master`: the bond stays without a slave and without carrier, and ifup reports no error",
+            iface.name
+        ))
+    };
+    out.push(d);
+}
+
+/// What a failing `ifenslave` command leaves of `bond`.
+fn outcome(hook: &EnslavingHook, bond: &str) -> String {
+    if hook.stops_bond() {
+        format!(
+            "as a `pre-up` command it runs before ifenslave's own pre-up script, so {bond} is not even created"
+        )
+    } else {
+        format!(
+            "{bond} comes up without the slaves it names, and without carrier if it has no other"
+        )
+    }
+}
+
+/// NV117: an `ifenslave` command in a hook that booting runs, where the bond gets its slaves
+/// some other way (otherwise NV116 reports the bond, pointing at these hooks).
+fn missing_ifenslave(
+    ctx: &Context<'_, '_>,
+    enslaving: &[EnslavingHook],
+    out: &mut Vec<Diagnostic>,
+) {
+    for hook in enslaving {
+        if hook.command != EnslaveCommand::Ifenslave || !hook.runs {
+            continue;
+        }
+        let nv116 = out
+            .iter()
+            .any(|d| d.code == "NV116" && d.interface.as_deref() == Some(hook.master.as_str()));
+        if nv116 {
+            continue;
+        }
+        let already = |slave: &str| {
+            ctx.model
+                .get(slave)
+                .is_some_and(|i| i.memberships.iter().any(|m| m.bond == hook.master.as_str()))
+        };
+        let missing: Vec<&str> = hook
+            .slaves
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !already(s))
+            .collect();
+        let help = if missing.is_empty() {
+            format!(
+                "remove the command: {} already gets {} from `bond-slaves`/`bond-master`",
+                hook.master,
+                hook.slaves.join(" ")
+            )
+        } else {
+            format!(
+                "add {} to {}'s `bond-slaves` (or `bond-master {}` to each one's stanza), and remove the command",
+                missing.join(" "),
+                hook.master,
+                hook.master
+            )
+        };
+        out.push(
+            Diagnostic::new(
+                "NV117",
+                format!(
+                    "`ifenslave` is not a command on Debian 12: this hook fails and ifup reports {} as failed",
+                    hook.owner
+                ),
+            )
+            .at(hook.location)
+            .iface(&hook.owner)
+            .help(help)
+            .note(format!("ifenslave 2.10 removed the /sbin/ifenslave program (Debian 12 ships ifenslave 2.13: only ifupdown's hook scripts); the shell prints \"ifenslave: not found\", ifupdown skips the stanza's later commands and `ifup -a` exits with an error, so networking.service is reported failed at boot; {}", outcome(hook, &hook.master))),
+        );
+    }
 }
 
 /// Where a configured option was written, for pointing at it.

@@ -45,6 +45,8 @@ pub static RULES: &[RuleMeta] = &[
     rule!("NV113", "option-ignored-by-mode", Warning, "A bond option that the bond's mode ignores"),
     rule!("NV114", "bond-option-not-applied", Warning, "A `bond-*` option that ifenslave never applies"),
     rule!("NV115", "bond-never-created", Error, "A bond stanza with neither `bond-slaves` nor `bond-mode`"),
+    rule!("NV116", "bond-without-slaves", Error, "A bond that `ifup -a` creates but that nothing gives a slave"),
+    rule!("NV117", "ifenslave-command-missing", Error, "A hook runs `ifenslave`, which Debian 12 does not ship"),
     rule!("NV120", "slave-in-two-bonds", Error, "An interface is enslaved to two bonds"),
     rule!("NV121", "slave-has-address", Warning, "A bond slave has its own address configuration"),
     rule!("NV122", "slave-not-physical", Error, "`bond-slaves` names a virtual interface or one that belongs elsewhere"),

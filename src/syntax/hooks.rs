@@ -1,6 +1,8 @@
 //! The shell commands in `pre-up`/`up`/`post-up`/`down` options that change what netvet checks:
-//! `sysctl -w key=value` (and `echo V > /proc/sys/...`), and `ip link set DEV mtu N` (and
-//! `ifconfig DEV mtu N`). Everything else a hook does is opaque to netvet and ignored.
+//! `sysctl -w key=value` (and `echo V > /proc/sys/...`), `ip link set DEV mtu N` (and
+//! `ifconfig DEV mtu N`), and enslaving to a bond (`ip link set DEV master BOND`,
+//! `echo +DEV > /sys/class/net/BOND/bonding/slaves`, `ifenslave BOND DEV...`). Everything else a
+//! hook does is opaque to netvet and ignored.
 //!
 //! The command line is split like a shell would for these simple cases: `;`, `&&`, `||` and `|`
 //! separate commands, single and double quotes group words. `$IFACE` is kept as written; the
@@ -21,6 +23,25 @@ pub enum HookAction {
         mtu: String,
         span: Span,
     },
+    /// A command that adds `slaves` to the bond `master` (`$IFACE` kept as written).
+    Enslave {
+        master: String,
+        slaves: Vec<String>,
+        command: EnslaveCommand,
+        span: Span,
+    },
+}
+
+/// How a hook enslaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnslaveCommand {
+    /// `ip link set DEV master BOND`: netlink, the kernel enslaves a slave that is down.
+    IpLink,
+    /// `echo +DEV > /sys/class/net/BOND/bonding/slaves`.
+    Sysfs,
+    /// `ifenslave BOND DEV...`: Debian removed the binary in ifenslave 2.10 (Debian 12 ships
+    /// 2.13, hook scripts only), so the shell finds no such command.
+    Ifenslave,
 }
 
 /// The device a hook command names, with `$IFACE` (ifupdown's variable for the stanza's
@@ -156,6 +177,38 @@ pub fn parse(text: &str, base: usize) -> Vec<HookAction> {
                         span: span(first, mtu),
                     });
                 }
+                let master = rest
+                    .windows(2)
+                    .find(|p| p[0].text == "master")
+                    .map(|p| p[1]);
+                if let (Some(device), Some(master)) = (device, master) {
+                    if device.text != "master" {
+                        actions.push(HookAction::Enslave {
+                            master: master.text.to_string(),
+                            slaves: vec![device.text.to_string()],
+                            command: EnslaveCommand::IpLink,
+                            span: span(first, cmd.last().expect("non-empty")),
+                        });
+                    }
+                }
+            }
+            "ifenslave" | "ifenslave-2.6" => {
+                // ifenslave [-options] MASTER SLAVE...: what the command meant to do.
+                let mut words = cmd[1..].iter().filter(|w| !w.text.starts_with('-'));
+                let detach = cmd[1..].iter().any(|w| {
+                    matches!(
+                        w.text.as_str(),
+                        "-d" | "--detach" | "-c" | "--change-active"
+                    )
+                });
+                if let (Some(master), false) = (words.next(), detach) {
+                    actions.push(HookAction::Enslave {
+                        master: master.text.to_string(),
+                        slaves: words.map(|w| w.text.to_string()).collect(),
+                        command: EnslaveCommand::Ifenslave,
+                        span: span(first, cmd.last().expect("non-empty")),
+                    });
+                }
             }
             "ifconfig" => {
                 let mtu = cmd.windows(2).find(|p| p[0].text == "mtu").map(|p| &p[1]);
@@ -182,6 +235,21 @@ pub fn parse(text: &str, base: usize) -> Vec<HookAction> {
                     Some((i, path.to_string()))
                 });
                 if let Some((i, path)) = target {
+                    let bond = path
+                        .strip_prefix("/sys/class/net/")
+                        .and_then(|p| p.strip_suffix("/bonding/slaves"));
+                    let added = cmd
+                        .get(1)
+                        .filter(|_| i > 1)
+                        .and_then(|v| v.text.strip_prefix('+'));
+                    if let (Some(bond), Some(slave)) = (bond, added) {
+                        actions.push(HookAction::Enslave {
+                            master: bond.to_string(),
+                            slaves: vec![slave.to_string()],
+                            command: EnslaveCommand::Sysfs,
+                            span: span(first, cmd.last().expect("non-empty")),
+                        });
+                    }
                     if let (Some(key), Some(value)) = (
                         path.strip_prefix("/proc/sys/"),
                         cmd.get(1).filter(|_| i > 1),
@@ -214,6 +282,16 @@ mod tests {
                 HookAction::SetMtu { device, mtu, span } => {
                     format!("mtu {device}={mtu} @{}", &text[span.range()])
                 }
+                HookAction::Enslave {
+                    master,
+                    slaves,
+                    command,
+                    span,
+                } => format!(
+                    "{command:?} {master}<-{} @{}",
+                    slaves.join(","),
+                    &text[span.range()]
+                ),
             })
             .collect()
     }
@@ -256,6 +334,33 @@ mod tests {
     }
 
     #[test]
+    fn enslave_forms() {
+        assert_eq!(
+            brief("/sbin/ifenslave bond0 eth0 eth1"),
+            ["Ifenslave bond0<-eth0,eth1 @/sbin/ifenslave bond0 eth0 eth1"]
+        );
+        assert_eq!(
+            brief("ifenslave -f bond0 $IFACE || true"),
+            ["Ifenslave bond0<-$IFACE @ifenslave -f bond0 $IFACE"]
+        );
+        // Detaching is not enslaving.
+        assert!(brief("ifenslave -d bond0 eth0").is_empty());
+        assert_eq!(
+            brief("ip link set dev eth0 master bond0"),
+            ["IpLink bond0<-eth0 @ip link set dev eth0 master bond0"]
+        );
+        assert_eq!(
+            brief("ip link set eth0 down; ip link set eth0 master bond0 up"),
+            ["IpLink bond0<-eth0 @ip link set eth0 master bond0 up"]
+        );
+        assert_eq!(
+            brief("echo +eth1 > /sys/class/net/bond0/bonding/slaves"),
+            ["Sysfs bond0<-eth1 @echo +eth1 > /sys/class/net/bond0/bonding/slaves"]
+        );
+        assert!(brief("echo -eth1 > /sys/class/net/bond0/bonding/slaves").is_empty());
+    }
+
+    #[test]
     fn never_panics() {
         for t in [
             "",
@@ -268,6 +373,9 @@ mod tests {
             "&&||;;",
             "ip link set dev",
             "echo > /proc/sys/",
+            "ifenslave",
+            "ip link set master bond0",
+            "echo > /sys/class/net/b/bonding/slaves",
         ] {
             let _ = parse(t, 7);
         }

@@ -147,6 +147,21 @@ for mode in balance-rr active-backup balance-xor broadcast 802.3ad balance-tlb b
     del nvb0
 done
 
+# ---------------------------------------------------------------- enslaving from a hook (NV116)
+# `ip link set DEV master BOND` or `echo +DEV > .../bonding/slaves` in an up command enslaves
+# only a slave that is down: ifenslave's own scripts set it down first.
+$IP link add nvb0 type bond mode active-backup miimon 100
+$IP link add nvd0 type dummy
+$IP link add nvd1 type dummy
+$IP link set nvd0 up
+refused "netlink: a slave that is up is not enslaved" link set nvd0 master nvb0
+accepted "netlink: a slave that is down is enslaved" link set nvd1 master nvb0
+sysfs_refused "sysfs: +DEV of a slave that is up is refused" nvb0 slaves +nvd0
+$IP link set nvd0 down
+sysfs_accepted "sysfs: +DEV of a slave that is down is accepted" nvb0 slaves +nvd0
+expect "the bond then has both slaves" "nvd1 nvd0" "$(bopt nvb0 slaves)"
+del nvb0 nvd0 nvd1
+
 # ---------------------------------------------------------------- MTU through bonds
 $IP link add nvb0 type bond mode active-backup miimon 100
 $IP link add nvd0 mtu 9000 type dummy
