@@ -14,15 +14,15 @@ fn is_unsafe(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Text from the checked files (names, values, messages quoting them), shown escaped.
-fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+/// `text` with every unsafe character replaced by `replace(c)`.
+fn replace_unsafe(text: &str, replace: fn(char) -> String) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return text.into();
     }
     text.chars()
         .map(|c| {
             if is_unsafe(c) {
-                c.escape_unicode().to_string()
+                replace(c)
             } else {
                 c.to_string()
             }
@@ -31,22 +31,15 @@ fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// Text from the checked files (names, values, messages quoting them), shown escaped.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    replace_unsafe(text, |c| c.escape_unicode().to_string())
+}
+
 /// Source lines with every unsafe character replaced by `?`s of the same byte length, so
 /// that the spans still point at the same bytes.
 fn same_length_printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| {
-            if is_unsafe(c) {
-                "?".repeat(c.len_utf8())
-            } else {
-                c.to_string()
-            }
-        })
-        .collect::<String>()
-        .into()
+    replace_unsafe(text, |c| "?".repeat(c.len_utf8()))
 }
 
 fn level(severity: Severity) -> Level<'static> {

@@ -17,6 +17,14 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// An interfaces file in a fresh temporary directory (kept alive by the returned guard).
+fn temp_interfaces(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("interfaces");
+    std::fs::write(&file, text).unwrap();
+    (dir, file)
+}
+
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).expect("valid JSON on stdout")
 }
@@ -273,14 +281,8 @@ fn a_file_in_a_host_tree_reads_its_sources_from_that_tree() {
 
 #[test]
 fn a_lone_file_says_when_it_reads_this_hosts_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("interfaces");
     // `/` exists on every host: the source line resolves outside the checked directory.
-    std::fs::write(
-        &file,
-        "source-directory /\nauto lo\niface lo inet loopback\n",
-    )
-    .unwrap();
+    let (_dir, file) = temp_interfaces("source-directory /\nauto lo\niface lo inet loopback\n");
     let v = json(&netvet(&[
         "check",
         "--format",
@@ -641,14 +643,10 @@ fn ifupdown2_dialect_is_said_once_and_not_reported_per_stanza() {
 /// in the summary (and in JSON `refused`): nothing in it comes up.
 #[test]
 fn syntax_errors_first_and_a_refused_file_is_said() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("interfaces");
-    std::fs::write(
-        &file,
+    let (_dir, file) = temp_interfaces(
         "auto bond0\niface bond0 inet manual\n  bond-slaves eno1 eno2\n  bond-mode active-backup\n\n\
          auto eth9\niface eth9 inet manual\n  mtu\n",
-    )
-    .unwrap();
+    );
     let path = file.to_str().unwrap();
     let v = json(&netvet(&["check", "--format", "json", path]));
     let codes: Vec<&str> = v["findings"]
