@@ -37,7 +37,13 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
-            let _ = writeln!(anstream::stderr(), "netvet: error: {message}");
+            // Messages quote paths and rule names from the command line: escaped, as all
+            // output is.
+            let _ = writeln!(
+                anstream::stderr(),
+                "netvet: error: {}",
+                report::escape(&message)
+            );
             ExitCode::from(2)
         }
     }

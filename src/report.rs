@@ -126,7 +126,7 @@ pub fn human(runs: &[CheckRun], styled: bool, verbosity: Verbosity) -> String {
 /// A path, name or message for a terminal: control characters (an escape sequence in a file or
 /// interface name) and bidirectional overrides shown escaped, never sent to the terminal.
 /// Line breaks and tabs are kept.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
             let unsafe_char = (c.is_control() && c != '\n' && c != '\t')

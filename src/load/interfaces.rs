@@ -43,7 +43,13 @@ pub enum IncludeProblemKind {
     Cycle { chain: Vec<String> },
     /// `source-directory` skipped these files because of their names.
     IgnoredNames { dir: String, names: Vec<String> },
+    /// Files sourcing files more than [`MAX_INCLUDE_DEPTH`] deep: netvet reads no deeper.
+    TooDeep,
 }
+
+/// How deep `source` lines may nest. Real hosts nest two or three; a chain of thousands is read
+/// this far and reported, not followed until the stack runs out.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
 
 /// The main interfaces file of a host tree.
 pub fn load_root(root: &Root, host: &mut Host) {
@@ -135,6 +141,15 @@ enum Step {
 
 impl Loader<'_> {
     fn file(&mut self, real: &Path, requested_by: Option<Location>) {
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            if let Some(location) = requested_by {
+                self.host.include_problems.push(IncludeProblem {
+                    location,
+                    kind: IncludeProblemKind::TooDeep,
+                });
+            }
+            return;
+        }
         let canonical = real.canonicalize().unwrap_or_else(|_| real.to_path_buf());
         if let Some(pos) = self.stack.iter().position(|p| *p == canonical) {
             if let Some(location) = requested_by {

@@ -350,6 +350,12 @@ pub fn read_file(
         )));
     }
     let confined = root.confine_real(real)?;
+    // A FIFO or a device would block or never end: only regular files are configuration.
+    if !std::fs::metadata(&confined)?.is_file() {
+        return Err(io::Error::other(
+            "not a regular file (a FIFO, device or directory), not read",
+        ));
+    }
     let mut bytes = Vec::new();
     std::fs::File::open(&confined)?
         .take(MAX_FILE_BYTES + 1)
@@ -604,6 +610,41 @@ mod bounds_tests {
         assert_eq!(host.sources.len(), MAX_FILES);
         assert_eq!(host.read_errors.len(), 1, "the bound is said once");
         assert!(host.read_errors[0].error.to_string().contains("at most"));
+    }
+
+    #[test]
+    fn a_source_chain_thousands_deep_is_cut_and_said() {
+        let dir = test_tree(&[]);
+        let net = dir.path().join("etc/network");
+        std::fs::create_dir_all(&net).unwrap();
+        std::fs::write(net.join("interfaces"), "source /etc/network/f0\n").unwrap();
+        for i in 0..3_000 {
+            std::fs::write(
+                net.join(format!("f{i}")),
+                format!("source /etc/network/f{}\n", i + 1),
+            )
+            .unwrap();
+        }
+        let host = load(&Target::Root(Root::new(dir.path())));
+        assert_eq!(host.interfaces.len(), interfaces::MAX_INCLUDE_DEPTH);
+        assert!(matches!(
+            host.include_problems.last().map(|p| &p.kind),
+            Some(interfaces::IncludeProblemKind::TooDeep)
+        ));
+    }
+
+    #[test]
+    fn a_fifo_is_refused_not_waited_on() {
+        let dir = test_tree(&[]);
+        let fifo = dir.path().join("fifo");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success());
+        let mut sources = SourceMap::default();
+        let err = read_file(&mut sources, &Root::system(), &fifo, "fifo".into()).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
     }
 
     #[test]

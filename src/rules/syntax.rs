@@ -86,6 +86,14 @@ fn include_problems(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                 format!("`{pattern}` matches no file or directory"),
             )
             .help("ifupdown skips it without a word: fix the path, or delete the line"),
+            IncludeProblemKind::TooDeep => Diagnostic::new(
+                "NV002",
+                format!(
+                    "`source` files nest more than {} deep: netvet reads no deeper",
+                    crate::load::interfaces::MAX_INCLUDE_DEPTH
+                ),
+            )
+            .help("flatten the chain: have the main file source the directory that holds them"),
             IncludeProblemKind::Cycle { chain } => Diagnostic::new(
                 "NV002",
                 format!("include cycle: {}", chain.join(" -> ")),

@@ -64,8 +64,10 @@ fn tokens(text: &str, errors: &mut Vec<SyntaxError>) -> Vec<Token> {
                 while i < bytes.len() {
                     match bytes[i] {
                         b'\\' if i + 1 < bytes.len() => {
-                            value.push(bytes[i + 1] as char);
-                            i += 2;
+                            // The escaped character whole: it may be several bytes long.
+                            let ch = text[i + 1..].chars().next().expect("in bounds");
+                            value.push(ch);
+                            i += 1 + ch.len_utf8();
                         }
                         q if q == c => {
                             closed = true;
@@ -101,12 +103,17 @@ fn tokens(text: &str, errors: &mut Vec<SyntaxError>) -> Vec<Token> {
     out
 }
 
+/// How deep blocks may nest. nginx's own configurations nest four or five levels; a file of
+/// thousands of `{` is read as an error, not followed down until the stack runs out.
+const MAX_DEPTH: usize = 64;
+
 fn block(
     toks: &[Token],
     pos: &mut usize,
-    nested: bool,
+    depth: usize,
     errors: &mut Vec<SyntaxError>,
 ) -> Vec<Directive> {
+    let nested = depth > 0;
     let mut out = Vec::new();
     let mut words: Vec<Word> = Vec::new();
     while *pos < toks.len() {
@@ -127,8 +134,25 @@ fn block(
                     block: None,
                 });
             }
+            Token::Open(at) if depth + 1 >= MAX_DEPTH => {
+                errors.push(SyntaxError::new(
+                    Span::new(*at, at + 1),
+                    format!("blocks nested more than {MAX_DEPTH} deep: netvet reads no further into this one"),
+                ));
+                // Step over the block without descending into it.
+                let mut open = 1usize;
+                while *pos < toks.len() && open > 0 {
+                    match toks[*pos] {
+                        Token::Open(_) => open += 1,
+                        Token::Close(_) => open -= 1,
+                        _ => {}
+                    }
+                    *pos += 1;
+                }
+                words.clear();
+            }
             Token::Open(at) => {
-                let inner = block(toks, pos, true, errors);
+                let inner = block(toks, pos, depth + 1, errors);
                 if words.is_empty() {
                     errors.push(SyntaxError::new(
                         Span::new(*at, at + 1),
@@ -183,7 +207,7 @@ pub fn parse(text: &str) -> NginxFile {
     let mut errors = Vec::new();
     let toks = tokens(text, &mut errors);
     let mut pos = 0;
-    let directives = block(&toks, &mut pos, false, &mut errors);
+    let directives = block(&toks, &mut pos, 0, &mut errors);
     // The end-of-file error of an unclosed block has no real position: point at the end.
     for e in &mut errors {
         if e.span.start as usize == toks.len() && e.message.starts_with("unexpected end") {
@@ -252,6 +276,33 @@ pub fn parse_listen(args: &[Word]) -> Option<Listen> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_escaped_multibyte_character_is_taken_whole() {
+        let f = parse("a \"\\é\";\n");
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert_eq!(f.directives[0].args[0].text, "é");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = "{".repeat(25_000);
+        let f = parse(&text);
+        assert!(
+            f.errors
+                .iter()
+                .any(|e| e.message.contains("nested more than"))
+        );
+        let closed = format!("{}{}", "a {".repeat(200), "}".repeat(200));
+        let f = parse(&closed);
+        assert_eq!(
+            f.errors
+                .iter()
+                .filter(|e| e.message.contains("nested more than"))
+                .count(),
+            1
+        );
+    }
 
     fn listens(text: &str) -> Vec<Listen> {
         fn walk(ds: &[Directive], out: &mut Vec<Listen>) {

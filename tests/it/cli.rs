@@ -668,3 +668,18 @@ fn syntax_errors_first_and_a_refused_file_is_said() {
     let v = json(&netvet(&["check", "--format", "json", HEALTHY]));
     assert!(v["refused"].as_array().unwrap().is_empty());
 }
+
+/// Arguments echoed in an error are escaped: a path or rule name cannot drive the terminal.
+#[test]
+fn errors_escape_what_they_echo() {
+    for args in [
+        vec!["explain", "NV1\u{1b}]0;PWNED\u{7}"],
+        vec!["check", "--root", "/no/such\u{1b}[2J"],
+    ] {
+        let o = netvet(&args);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+        assert!(err.contains("\\u{1b}"), "{err:?}");
+    }
+}
