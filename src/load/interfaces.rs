@@ -474,20 +474,47 @@ fn glob_dir(pattern: &Path) -> PathBuf {
 
 /// Expand a glob as glob(3) does for wordexp: sorted matches, or the pattern itself when it has
 /// no wildcard or matches nothing.
-fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
+pub(super) fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
     if !is_glob(pattern) {
         return vec![pattern.to_path_buf()];
     }
-    let text = pattern.to_string_lossy();
     // glob(3), which wordexp uses, never lets `*` match a leading dot.
     let options = glob::MatchOptions {
         require_literal_leading_dot: true,
         ..glob::MatchOptions::new()
     };
-    let Ok(paths) = glob::glob_with(&text, options) else {
-        return vec![pattern.to_path_buf()];
-    };
-    let mut found: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
+    // Component by component, over the directory entries' real names: a file name that is not
+    // UTF-8 is matched by its lossy form and opened by its real one.
+    let mut found: Vec<PathBuf> = vec![PathBuf::new()];
+    for component in pattern.components() {
+        let part = component.as_os_str();
+        let text = part.to_string_lossy();
+        if !is_glob(Path::new(part)) {
+            for path in &mut found {
+                path.push(part);
+            }
+            continue;
+        }
+        let Ok(matcher) = glob::Pattern::new(&text) else {
+            return vec![pattern.to_path_buf()];
+        };
+        let mut next = Vec::new();
+        for dir in &found {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.filter_map(Result::ok) {
+                let name = entry.file_name();
+                if matcher.matches_with(&name.to_string_lossy(), options) {
+                    next.push(dir.join(name));
+                }
+            }
+        }
+        found = next;
+        if found.is_empty() {
+            break;
+        }
+    }
     found.sort();
     found
 }

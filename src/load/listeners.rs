@@ -52,15 +52,8 @@ fn expand(root: &Root, base: &str, pattern: &str) -> Vec<PathBuf> {
         Path::new(base).join(pattern)
     };
     let real = root.resolve(&host_path);
-    let text = real.to_string_lossy();
-    if !text.contains(['*', '?', '[']) {
-        return vec![real];
-    }
-    let mut found: Vec<PathBuf> = glob::glob(&text)
-        .map(|paths| paths.filter_map(Result::ok).collect())
-        .unwrap_or_default();
-    found.sort();
-    found
+    // nginx, sshd and Apache expand includes with glob(3), as ifupdown's wordexp does.
+    super::interfaces::expand_glob(&real)
 }
 
 pub fn load(root: &Root, host: &mut Host) {

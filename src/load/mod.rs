@@ -385,8 +385,9 @@ pub(crate) fn conf_dir_files(
             continue;
         };
         for entry in entries.filter_map(Result::ok) {
+            // Shown by its lossy name, opened by its real one.
             let name = entry.file_name().to_string_lossy().into_owned();
-            let real = real_dir.join(&name);
+            let real = entry.path();
             if reads(&name) && !real.is_dir() && !by_name.contains_key(&name) {
                 by_name.insert(name.clone(), (format!("{dir}/{name}"), real));
             }
@@ -631,6 +632,35 @@ mod bounds_tests {
             host.include_problems.last().map(|p| &p.kind),
             Some(interfaces::IncludeProblemKind::TooDeep)
         ));
+    }
+
+    #[test]
+    fn non_utf8_file_names_are_read_by_their_real_name() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = test_tree(&[(
+            "etc/network/interfaces",
+            "source /etc/network/interfaces.d/*\n",
+        )]);
+        let name = std::ffi::OsStr::from_bytes(b"a\xff\xfe");
+        let d = dir.path().join("etc/network/interfaces.d");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(name), "auto lo\niface lo inet loopback\n").unwrap();
+        let m = dir.path().join("etc/modprobe.d");
+        std::fs::create_dir_all(&m).unwrap();
+        let conf = std::ffi::OsStr::from_bytes(b"b\xff.conf");
+        std::fs::write(m.join(conf), "options bonding miimon=100\n").unwrap();
+        let host = load(&Target::Root(Root::new(dir.path())));
+        assert!(host.read_errors.is_empty(), "{:?}", host.read_errors);
+        assert_eq!(
+            host.interfaces.len(),
+            2,
+            "the glob matched the non-UTF-8 name"
+        );
+        assert_eq!(
+            host.modprobe.len(),
+            1,
+            "kmod reads b\\xff.conf, and so does netvet"
+        );
     }
 
     #[test]
