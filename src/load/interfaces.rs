@@ -55,7 +55,22 @@ pub const MAX_INCLUDE_DEPTH: usize = 64;
 pub fn load_root(root: &Root, host: &mut Host) {
     let main = root.resolve(Path::new("/etc/network/interfaces"));
     if !main.exists() {
-        host.not_found.push("/etc/network/interfaces".to_string());
+        let error = match root.confine(Path::new("/etc/network/interfaces")) {
+            Err(error) => Some(error),
+            // A link to nothing is not an absent file: what it was meant to hold is missing.
+            Ok(_) if root.dir().join("etc/network/interfaces").is_symlink() => Some(
+                std::io::Error::other("a symbolic link to nothing (under the root)"),
+            ),
+            Ok(_) => None,
+        };
+        match error {
+            Some(error) => host.read_error(ReadError {
+                path: "/etc/network/interfaces".to_string(),
+                error,
+                requested_by: None,
+            }),
+            None => host.not_found.push("/etc/network/interfaces".to_string()),
+        }
         return;
     }
     Loader {
@@ -340,8 +355,17 @@ impl Loader<'_> {
     }
 
     fn directory(&mut self, dir: &Path, location: Location) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                // An unreadable directory hides configuration: never call that tree clean.
+                self.host.read_error(ReadError {
+                    path: self.root.display(dir),
+                    error,
+                    requested_by: Some(location),
+                });
+                return;
+            }
         };
         let mut names: Vec<String> = entries
             .filter_map(Result::ok)

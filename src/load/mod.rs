@@ -396,6 +396,23 @@ pub(crate) fn conf_dir_files(
     by_name.into_values().collect()
 }
 
+/// Record the configuration directories that exist but cannot be listed (permissions): the
+/// files they hide are not checked, and the report must say so rather than look clean.
+pub(crate) fn check_dirs_readable(root: &Root, host: &mut Host, dirs: &[&str]) {
+    for dir in dirs {
+        let real = root.resolve(Path::new(dir));
+        if real.is_dir()
+            && let Err(error) = std::fs::read_dir(&real)
+        {
+            host.read_error(ReadError {
+                path: dir.to_string(),
+                error,
+                requested_by: None,
+            });
+        }
+    }
+}
+
 /// Read and parse each file, in order; an unreadable one is recorded and skipped.
 pub(crate) fn read_all<T>(
     host: &mut Host,

@@ -36,6 +36,7 @@ pub fn load(root: &Root, host: &mut Host) {
         host.not_found.push("/etc/modprobe.d".to_string());
         return;
     }
+    super::check_dirs_readable(root, host, DIRS);
     host.modprobe = super::read_all(host, root, files(root), modprobe::parse);
     load_unread(root, host);
 }

@@ -64,6 +64,7 @@ pub fn load(root: &Root, host: &mut Host) {
         host.not_found.push("/etc/sysctl.d".to_string());
         return;
     }
+    super::check_dirs_readable(root, host, DIRS);
     host.sysctl = super::read_all(host, root, files, sysctl::parse);
 }
 

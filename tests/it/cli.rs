@@ -683,3 +683,91 @@ fn errors_escape_what_they_echo() {
         assert!(err.contains("\\u{1b}"), "{err:?}");
     }
 }
+
+/// Run as an unprivileged user, a tree whose interfaces.d or modprobe.d cannot be read is not
+/// clean: the directory is an NV001 error. A dangling interfaces symlink is one too.
+#[test]
+fn unreadable_or_dangling_configuration_is_an_error_not_clean() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("etc/network/interfaces.d")).unwrap();
+    std::fs::create_dir_all(root.join("etc/modprobe.d")).unwrap();
+    std::fs::write(
+        root.join("etc/network/interfaces"),
+        "source-directory /etc/network/interfaces.d\n",
+    )
+    .unwrap();
+    for d in ["", "etc", "etc/network"] {
+        std::fs::set_permissions(root.join(d), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(
+        root.join("etc/network/interfaces"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    for d in ["etc/network/interfaces.d", "etc/modprobe.d"] {
+        std::fs::set_permissions(root.join(d), std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    // As root (CI), drop to nobody: root reads a mode-000 directory anyway.
+    let is_root = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self").unwrap().uid() == 0
+    };
+    let mut cmd = if is_root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_netvet"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_netvet"))
+    };
+    let o = cmd
+        .args(["check", "--format", "json"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json(&o);
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "NV001")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("interfaces.d")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("modprobe.d")),
+        "{messages:?}"
+    );
+
+    let dangling = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dangling.path().join("etc/network")).unwrap();
+    std::os::unix::fs::symlink(
+        "/etc/network/nothing-here",
+        dangling.path().join("etc/network/interfaces"),
+    )
+    .unwrap();
+    let o = netvet(&[
+        "check",
+        "--format",
+        "json",
+        dangling.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        json(&o)["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link to nothing")
+    );
+}
