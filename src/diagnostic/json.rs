@@ -129,7 +129,7 @@ fn finding<'a>(target: &'a str, sources: &'a SourceMap, d: &'a Diagnostic) -> Fi
     Finding {
         target,
         code: d.code,
-        name: crate::rules::registry::lookup(d.code).map_or("", |r| r.name),
+        name: super::registry::lookup(d.code).map_or("", |r| r.name),
         severity: d.severity,
         message: &d.message,
         file: pos

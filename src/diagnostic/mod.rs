@@ -2,45 +2,16 @@
 
 mod human;
 mod json;
+pub mod registry;
 
 pub use human::render_human;
 pub use json::{JSON_SCHEMA_VERSION, RunView, render_json};
 
 use serde::Serialize;
 
+pub use registry::Severity;
+
 use crate::source::{FileId, Location, Span};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl std::str::FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "info" => Ok(Severity::Info),
-            "warning" => Ok(Severity::Warning),
-            "error" => Ok(Severity::Error),
-            _ => Err(format!(
-                "unknown severity `{s}` (expected error, warning or info)"
-            )),
-        }
-    }
-}
 
 /// How safe it is to apply a fix without a human looking at it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -141,7 +112,7 @@ impl Diagnostic {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
-            severity: crate::rules::registry::lookup(code).map_or(Severity::Error, |r| r.severity),
+            severity: registry::lookup(code).map_or(Severity::Error, |r| r.severity),
             message: message.into(),
             location: None,
             file: None,

@@ -10,7 +10,6 @@
 use std::path::{Path, PathBuf};
 
 use super::{Host, Root};
-use crate::model::ModuleParam;
 use crate::source::{FileId, Location};
 use crate::syntax::modprobe::{self, Command, ModprobeFile, normalize_module};
 
@@ -156,6 +155,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+/// One `options bonding NAME=VALUE` module parameter from modprobe.d.
+#[derive(Clone, Debug)]
+pub struct ModuleParam {
+    pub name: String,
+    pub value: String,
+    pub location: Location,
 }
 
 /// Where systemd-modules-load finds the modules to load at boot (the `.conf` files, names

@@ -146,13 +146,7 @@ impl BondMode {
     }
 }
 
-/// One `options bonding NAME=VALUE` module parameter from modprobe.d.
-#[derive(Clone, Debug)]
-pub struct ModuleParam {
-    pub name: String,
-    pub value: String,
-    pub location: Location,
-}
+pub use crate::load::modprobe::ModuleParam;
 
 /// Where an effective bond option comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,7 +182,7 @@ pub struct Bond {
     /// Options given somewhere (interfaces or modprobe.d), by driver name.
     pub options: BTreeMap<&'static str, BondOption>,
     /// What the kernel will run with once ifupdown has brought the bond up.
-    pub kernel: super::bringup::Outcome,
+    pub kernel: Outcome,
 }
 
 impl Bond {
@@ -260,6 +254,128 @@ pub fn collect_options(
         }
     }
     options
+}
+
+// What the replay of ifenslave (`bringup`) predicts a bond runs with.
+
+/// Who decided an option's final value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetBy {
+    /// The kernel's default, untouched.
+    KernelDefault,
+    /// An `options bonding` module parameter (the bond was created with it).
+    Module(Location),
+    /// ifenslave wrote the `bond-*` option from interfaces.
+    Interfaces(Location),
+    /// The driver changed it as a side effect of another write (see the events).
+    Driver,
+}
+
+impl SetBy {
+    /// Where the value was written: the module parameter or the interfaces option.
+    pub fn origin(self) -> Option<Origin> {
+        match self {
+            SetBy::Module(at) => Some(Origin::Modprobe(at)),
+            SetBy::Interfaces(at) => Some(Origin::Interfaces(at)),
+            SetBy::KernelDefault | SetBy::Driver => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Value {
+    /// As sysfs shows it: names for modes and policies (`802.3ad`, `fast`, `layer2+3`),
+    /// numbers in milliseconds, `arp_ip_target` as a space-separated list.
+    pub value: String,
+    pub set_by: SetBy,
+}
+
+/// Why a write did not take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// "option X: mode dependency failed, not supported in mode M".
+    Mode(BondMode),
+    /// "Unable to set up delay as MII monitoring is disabled" (EPERM).
+    MiimonOff,
+    /// The value is not one the driver accepts (EINVAL).
+    Invalid,
+}
+
+/// Something the driver or ifenslave did that the configuration does not say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The write of `key = value` failed; the option keeps its previous value.
+    Refused {
+        key: &'static str,
+        value: String,
+        at: Origin,
+        why: Refusal,
+    },
+    /// A delay not a multiple of miimon: the driver rounds it down.
+    Rounded {
+        key: &'static str,
+        from: u64,
+        to: u64,
+        miimon: u64,
+        at: Origin,
+    },
+    /// Writing `by` turned `key` off (ARP and MII monitoring exclude each other; a mode without
+    /// ARP support turns ARP monitoring off).
+    TurnedOff { key: &'static str, by: &'static str },
+    /// The driver turned miimon 100 on by itself, because the mode needs link monitoring:
+    /// `at_load` when the module's checks did it, otherwise the write of `mode` did.
+    MiimonForced { mode: BondMode, at_load: bool },
+    /// The module's checks reset arp_interval to 0: no arp_ip_target was given with it.
+    ArpWithoutTargets { at: Location },
+    /// A `bond-*` option that ifenslave never writes: it has no effect.
+    NotApplied { key: &'static str, at: Location },
+    /// A module parameter the driver ignores at load in the module's `mode`.
+    ModuleParamIgnored {
+        key: &'static str,
+        at: Location,
+        mode: BondMode,
+    },
+}
+
+/// The predicted kernel state of one bond after `ifup`.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    /// Every option the bond runs with, sorted by name. A sorted vector rather than a map: a
+    /// host with thousands of bonds keeps one of these per bond.
+    pub(super) values: Vec<(&'static str, Value)>,
+    pub events: Vec<Event>,
+}
+
+impl Outcome {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        let i = self.values.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
+        Some(&self.values[i].1)
+    }
+
+    pub fn number(&self, key: &str) -> u64 {
+        self.get(key)
+            .and_then(|v| v.value.parse().ok())
+            .unwrap_or(0)
+    }
+
+    pub fn mode(&self) -> BondMode {
+        self.get("mode")
+            .and_then(|v| BondMode::parse(&v.value))
+            .unwrap_or(BondMode::BalanceRr)
+    }
+
+    /// The events about one option.
+    pub fn events_for<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.events.iter().filter(move |e| match e {
+            Event::Refused { key: k, .. }
+            | Event::Rounded { key: k, .. }
+            | Event::TurnedOff { key: k, .. }
+            | Event::NotApplied { key: k, .. }
+            | Event::ModuleParamIgnored { key: k, .. } => *k == key,
+            Event::MiimonForced { .. } => key == "miimon",
+            Event::ArpWithoutTargets { .. } => key == "arp_interval",
+        })
+    }
 }
 
 #[cfg(test)]

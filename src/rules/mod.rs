@@ -10,7 +10,7 @@ mod live;
 mod methods;
 mod modprobe;
 mod mtu;
-pub mod registry;
+pub use crate::diagnostic::registry;
 mod syntax;
 mod vlan;
 

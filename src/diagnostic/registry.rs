@@ -1,6 +1,40 @@
-//! The rule code table: one line per rule. Codes are part of the interface and never reused.
+//! The rule code table: one line per rule, with the severities findings take. Codes are part of
+//! the interface and never reused. It sits below the diagnostics that name its codes, and the
+//! rules reach it as `rules::registry`.
 
-use crate::diagnostic::Severity;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            _ => Err(format!(
+                "unknown severity `{s}` (expected error, warning or info)"
+            )),
+        }
+    }
+}
 
 /// A rule's identity and documentation. The doc is `rules/CODE.md`, embedded in the binary.
 #[derive(Debug)]
