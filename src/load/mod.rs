@@ -339,7 +339,6 @@ pub fn read_file(
     real: &Path,
     display: String,
 ) -> io::Result<FileId> {
-    use std::io::Read;
     if let Some(id) = sources.find(real) {
         return Ok(id);
     }
@@ -350,23 +349,34 @@ pub fn read_file(
         )));
     }
     let confined = root.confine_real(real)?;
-    // A FIFO or a device would block or never end: only regular files are configuration.
-    if !std::fs::metadata(&confined)?.is_file() {
+    let bytes = read_regular(&confined, MAX_FILE_BYTES)?;
+    Ok(sources.add(SourceFile::new(display, real.to_path_buf(), bytes)))
+}
+
+/// The bytes of a regular file of at most `limit` bytes. A FIFO or a device would block or
+/// never end, and a larger file is not configuration: both are errors, never read.
+pub(crate) fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    if !std::fs::metadata(path)?.is_file() {
         return Err(io::Error::other(
             "not a regular file (a FIFO, device or directory), not read",
         ));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(&confined)?
-        .take(MAX_FILE_BYTES + 1)
+    std::fs::File::open(path)?
+        .take(limit + 1)
         .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    if bytes.len() as u64 > limit {
+        let size = if limit >= 1 << 20 {
+            format!("{} MiB", limit >> 20)
+        } else {
+            format!("{} KiB", limit >> 10)
+        };
         return Err(io::Error::other(format!(
-            "larger than {} MiB, not read: a configuration file is far smaller",
-            MAX_FILE_BYTES >> 20
+            "larger than {size}, not read: a configuration file is far smaller"
         )));
     }
-    Ok(sources.add(SourceFile::new(display, real.to_path_buf(), bytes)))
+    Ok(bytes)
 }
 
 /// The files of a list of configuration directories whose names `reads` accepts, as kmod and
@@ -692,6 +702,22 @@ mod bounds_tests {
         let mut sources = SourceMap::default();
         let err = read_file(&mut sources, &Root::system(), &fifo, "fifo".into()).unwrap_err();
         assert!(err.to_string().contains("not a regular file"), "{err}");
+    }
+
+    #[test]
+    fn a_fifo_among_the_files_kmod_skips_is_not_waited_on() {
+        // A link to /etc/passwd: a regular file on this host, a FIFO under the root.
+        let dir = test_tree(&[("etc/modprobe.d/ok.conf", "options bonding miimon=100\n")]);
+        let status = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("etc/passwd"))
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success());
+        std::os::unix::fs::symlink("/etc/passwd", dir.path().join("etc/modprobe.d/bonding"))
+            .unwrap();
+        let host = load(&Target::Root(Root::new(dir.path())));
+        assert_eq!(host.modprobe.len(), 1);
+        assert!(host.modprobe_unread.is_empty());
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn load_unread(root: &Root, host: &mut Host) {
         let Some(bytes) = root
             .confine_real(&real)
             .ok()
-            .and_then(|confined| read_bounded(&confined))
+            .and_then(|confined| super::read_regular(&confined, UNREAD_MAX_BYTES).ok())
         else {
             continue;
         };
@@ -96,17 +96,6 @@ fn entries(dir: &Path) -> Vec<(String, PathBuf)> {
         .collect();
     out.sort();
     out
-}
-
-fn read_bounded(path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(UNREAD_MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    (bytes.len() as u64 <= UNREAD_MAX_BYTES).then_some(bytes)
 }
 
 /// Whether a file has `options` for bonding (or a name meant for it, `options bond0`) or an
