@@ -42,7 +42,7 @@ fn main() -> ExitCode {
             let _ = writeln!(
                 anstream::stderr(),
                 "netvet: error: {}",
-                report::escape(&message)
+                netvet::diagnostic::escape(&message)
             );
             ExitCode::from(2)
         }

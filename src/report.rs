@@ -1,7 +1,7 @@
 //! Putting findings together for output: one report over every checked target.
 
 use crate::CheckRun;
-use crate::diagnostic::{RunView, Severity, render_human, render_json};
+use crate::diagnostic::{RunView, Severity, escape, render_human, render_json};
 use crate::rules::registry::RULES;
 
 fn view(run: &CheckRun) -> RunView<'_> {
@@ -123,23 +123,6 @@ pub fn human(runs: &[CheckRun], styled: bool, verbosity: Verbosity) -> String {
     out
 }
 
-/// A path, name or message for a terminal: control characters (an escape sequence in a file or
-/// interface name) and bidirectional overrides shown escaped, never sent to the terminal.
-/// Line breaks and tabs are kept.
-pub fn escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let unsafe_char = (c.is_control() && c != '\n' && c != '\t')
-                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if unsafe_char {
-                c.escape_unicode().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
-
 /// `netvet rules`.
 pub fn rules_table(json: bool) -> String {
     if json {
@@ -255,7 +238,7 @@ pub fn live_table(state: &crate::live::LiveState) -> String {
         }
     }
     // Link names come from the kernel, which accepts escape sequences in them.
-    escape(&out)
+    escape(&out).into_owned()
 }
 
 fn program(l: &crate::live::Listener) -> String {
@@ -328,12 +311,12 @@ pub fn listeners_table(
         .map(|r| {
             [
                 r.port.to_string(),
-                escape(&r.address),
+                escape(&r.address).into_owned(),
                 yes(r.reaches.contains("ipv4")).to_string(),
                 yes(r.reaches.contains("ipv6")).to_string(),
                 r.v6only.map_or("-", yes).to_string(),
-                escape(&r.program),
-                escape(&r.source),
+                escape(&r.program).into_owned(),
+                escape(&r.source).into_owned(),
             ]
         })
         .collect();

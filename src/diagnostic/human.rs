@@ -3,43 +3,20 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use super::{Diagnostic, Severity};
+use super::{Diagnostic, Severity, escape as printable, replace_unsafe};
 use crate::source::{FileId, SourceMap, Span};
 
-/// Characters a terminal acts on rather than shows: control characters (an escape sequence in a
-/// file or interface name could rewrite the screen) and the bidirectional overrides that make
-/// text read differently from what it is.
-fn is_unsafe(c: char) -> bool {
-    (c.is_control() && c != '\t' && c != '\n' && c != '\r')
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// `text` with every unsafe character replaced by `replace(c)`.
-fn replace_unsafe(text: &str, replace: fn(char) -> String) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| {
-            if is_unsafe(c) {
-                replace(c)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect::<String>()
-        .into()
-}
-
-/// Text from the checked files (names, values, messages quoting them), shown escaped.
-fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    replace_unsafe(text, |c| c.escape_unicode().to_string())
-}
-
 /// Source lines with every unsafe character replaced by `?`s of the same byte length, so
-/// that the spans still point at the same bytes.
+/// that the spans still point at the same bytes. A CRLF file's `\r` stays: the renderer
+/// handles line endings itself.
 fn same_length_printable(text: &str) -> std::borrow::Cow<'_, str> {
-    replace_unsafe(text, |c| "?".repeat(c.len_utf8()))
+    replace_unsafe(text, |c| {
+        if c == '\r' {
+            c.to_string()
+        } else {
+            "?".repeat(c.len_utf8())
+        }
+    })
 }
 
 fn level(severity: Severity) -> Level<'static> {
@@ -171,7 +148,7 @@ mod tests {
             "x\u{1b}",
         );
         let out = render_human(&sources, &[d], false);
-        assert!(!out.chars().any(is_unsafe), "{out:?}");
+        assert!(!out.chars().any(super::super::is_unsafe), "{out:?}");
         assert!(out.contains("\\u{1b}[2Jevil"), "{out}");
         assert!(
             out.contains("mtu ???0009"),

@@ -13,6 +13,38 @@ pub use registry::Severity;
 
 use crate::source::{FileId, Location, Span};
 
+/// Characters a terminal acts on rather than shows: control characters other than tab and
+/// line feed (an escape sequence in a file or interface name could rewrite the screen) and the
+/// bidirectional overrides that make text read differently from what it is.
+pub fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every unsafe character replaced by `replace(c)`.
+pub(crate) fn replace_unsafe(text: &str, replace: fn(char) -> String) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if is_unsafe(c) {
+                replace(c)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// Text that did not come from netvet itself (paths, names, values, messages quoting them),
+/// for a terminal: every unsafe character shown as its `\u{..}` escape. Every renderer and
+/// table prints through this.
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    replace_unsafe(text, |c| c.escape_unicode().to_string())
+}
+
 /// How safe it is to apply a fix without a human looking at it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
