@@ -623,6 +623,14 @@ mod confinement_tests {
 mod bounds_tests {
     use super::*;
 
+    fn mkfifo(path: &Path) {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success(), "mkfifo {}", path.display());
+    }
+
     #[test]
     fn a_directory_of_too_many_files_is_read_up_to_the_bound() {
         let dir = test_tree(&[(
@@ -694,11 +702,7 @@ mod bounds_tests {
     fn a_fifo_is_refused_not_waited_on() {
         let dir = test_tree(&[]);
         let fifo = dir.path().join("fifo");
-        let status = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .expect("mkfifo runs");
-        assert!(status.success());
+        mkfifo(&fifo);
         let mut sources = SourceMap::default();
         let err = read_file(&mut sources, &Root::system(), &fifo, "fifo".into()).unwrap_err();
         assert!(err.to_string().contains("not a regular file"), "{err}");
@@ -708,11 +712,7 @@ mod bounds_tests {
     fn a_fifo_among_the_files_kmod_skips_is_not_waited_on() {
         // A link to /etc/passwd: a regular file on this host, a FIFO under the root.
         let dir = test_tree(&[("etc/modprobe.d/ok.conf", "options bonding miimon=100\n")]);
-        let status = std::process::Command::new("mkfifo")
-            .arg(dir.path().join("etc/passwd"))
-            .status()
-            .expect("mkfifo runs");
-        assert!(status.success());
+        mkfifo(&dir.path().join("etc/passwd"));
         std::os::unix::fs::symlink("/etc/passwd", dir.path().join("etc/modprobe.d/bonding"))
             .unwrap();
         let host = load(&Target::Root(Root::new(dir.path())));
