@@ -302,9 +302,11 @@ fn module_defaults(module: &[ModuleParam], events: &mut Vec<Event>) -> Params {
     p
 }
 
-/// Replay ifupdown and ifenslave bringing a bond up. `slaves` are the names that will be
-/// enslaved (for `primary`, which ifenslave writes only when the slave is in the bond).
-pub fn bond(bond: &Bond, module: &[ModuleParam], slaves: &[super::Name]) -> Outcome {
+/// Replay ifupdown and ifenslave bringing a bond up: the bond's own writes, then each run of
+/// `setup_primary` in `primaries` (each writes the first name of its `bond-primary` that is a
+/// slave at that moment, nothing when none is, then its `primary_reselect`; the last write
+/// wins).
+pub fn bond(bond: &Bond, module: &[ModuleParam], primaries: &[PrimaryWrite<'_>]) -> Outcome {
     let mut events = Vec::new();
     let mut p = module_defaults(module, &mut events);
     let from_interfaces: Vec<(&'static str, String, Location)> = bond
@@ -320,7 +322,12 @@ pub fn bond(bond: &Bond, module: &[ModuleParam], slaves: &[super::Name]) -> Outc
             events.push(Event::NotApplied { key, at: *at });
         }
     }
-    for key in IFENSLAVE_WRITES {
+    // `primary` and `primary_reselect` come last, from `setup_primary`, which runs wherever
+    // a bond gets slaves: `primary_writes` replays it.
+    for key in IFENSLAVE_WRITES
+        .iter()
+        .filter(|k| !matches!(**k, "primary" | "primary_reselect"))
+    {
         let Some((_, value, at)) = from_interfaces.iter().find(|(k, _, _)| k == key) else {
             continue;
         };
@@ -328,9 +335,33 @@ pub fn bond(bond: &Bond, module: &[ModuleParam], slaves: &[super::Name]) -> Outc
         if value.is_empty() {
             continue;
         }
-        write(&mut p, key, value, at, slaves, &mut events);
+        write(&mut p, key, value, at, &[], &mut events);
+    }
+    for w in primaries {
+        if let Some((value, at)) = w.primary {
+            write(&mut p, "primary", value, at, w.enslaved, &mut events);
+        }
+        if let Some((value, at)) = w.reselect.filter(|(v, _)| !v.trim().is_empty()) {
+            write(
+                &mut p,
+                "primary_reselect",
+                value.trim(),
+                at,
+                w.enslaved,
+                &mut events,
+            );
+        }
     }
     p.outcome(events)
+}
+
+/// One run of ifenslave's `setup_primary` for a bond: the `bond-primary` and
+/// `bond-primary-reselect` of the stanza it runs from (the bond's own, after it enslaved its
+/// `bond-slaves`; or a slave's, after that slave joined), and the slaves the bond has then.
+pub struct PrimaryWrite<'a> {
+    pub primary: Option<(&'a str, Location)>,
+    pub reselect: Option<(&'a str, Location)>,
+    pub enslaved: &'a [super::Name],
 }
 
 /// One sysfs write, with the driver's checks and side effects.
@@ -350,6 +381,18 @@ fn write(
             at: origin,
             why,
         });
+    };
+    // ifenslave writes the first listed name that is a slave, or nothing.
+    let value = if key == "primary" {
+        match value
+            .split_whitespace()
+            .find(|n| slaves.iter().any(|s| s == n))
+        {
+            Some(name) => name,
+            None => return,
+        }
+    } else {
+        value
     };
     if unsupported_in(key, p.mode) {
         return refuse(Refusal::Mode(p.mode), events);
@@ -409,14 +452,7 @@ fn write(
             p.set_by(key, SetBy::Interfaces(at));
         }
         "primary" => {
-            // ifenslave writes the first listed name that is a slave, or nothing.
-            let Some(name) = value
-                .split_whitespace()
-                .find(|n| slaves.iter().any(|s| s == n))
-            else {
-                return;
-            };
-            p.other.insert(key, name.to_string());
+            p.other.insert(key, value.to_string());
             p.set_by(key, SetBy::Interfaces(at));
         }
         _ => {

@@ -447,6 +447,7 @@ impl<'h> Model<'h> {
         model.link_bridges();
         model.classify();
         model.links = mtu::replay(&model);
+        model.bond_outcomes();
         model
     }
 
@@ -643,7 +644,59 @@ impl<'h> Model<'h> {
             if let Some(b) = self.interfaces[i].bond.as_mut() {
                 b.slaves = slaves;
                 b.options = options;
-                b.kernel = bringup::bond(b, &self.bonding_module, &b.slaves);
+            }
+        }
+    }
+
+    /// What each bond runs with (`bringup`), once the replay of `ifup -a` has said where
+    /// ifenslave's `setup_primary` runs and which slaves the bond has at each of those moments.
+    /// A bond the boot never brings up gets the outcome of `ifup BOND` with every slave in.
+    fn bond_outcomes(&mut self) {
+        let mut outcomes = Vec::new();
+        for (i, iface) in self.interfaces.iter().enumerate() {
+            let Some(b) = iface.bond.as_deref() else {
+                continue;
+            };
+            let slaves = self
+                .links
+                .slaves_of
+                .get(&iface.name)
+                .map_or(b.slaves.as_slice(), Vec::as_slice);
+            let primary_of = |stanza: &Interface<'_>, enslaved: usize| {
+                let interfaces = |key| {
+                    bond::collect_options(stanza, &[])
+                        .remove(key)
+                        .and_then(|o| match o.origin {
+                            bond::Origin::Interfaces(at) => Some((o.value, at)),
+                            _ => None,
+                        })
+                };
+                (
+                    interfaces("primary"),
+                    interfaces("primary_reselect"),
+                    enslaved,
+                )
+            };
+            let owned: Vec<_> = match self.links.primary_writes.get(&iface.name) {
+                Some(runs) => runs
+                    .iter()
+                    .filter_map(|(stanza, n)| Some(primary_of(self.get(stanza)?, *n)))
+                    .collect(),
+                None => vec![primary_of(iface, b.slaves.len())],
+            };
+            let writes: Vec<bringup::PrimaryWrite<'_>> = owned
+                .iter()
+                .map(|(primary, reselect, n)| bringup::PrimaryWrite {
+                    primary: primary.as_ref().map(|(v, at)| (v.as_str(), *at)),
+                    reselect: reselect.as_ref().map(|(v, at)| (v.as_str(), *at)),
+                    enslaved: &slaves[..(*n).min(slaves.len())],
+                })
+                .collect();
+            outcomes.push((i, bringup::bond(b, &self.bonding_module, &writes)));
+        }
+        for (i, outcome) in outcomes {
+            if let Some(b) = self.interfaces[i].bond.as_mut() {
+                b.kernel = outcome;
             }
         }
     }

@@ -102,6 +102,13 @@ pub struct Links {
     pub brought_up: HashSet<Name>,
     /// Slave to bond, for every interface that ends enslaved.
     pub enslaved: HashMap<Name, Name>,
+    /// Bond to its slaves, in the order they were enslaved (the reverse of `enslaved`).
+    pub slaves_of: HashMap<Name, Vec<Name>>,
+    /// Bond to the places where ifenslave's `setup_primary` ran for it, in order: the stanza
+    /// whose `bond-primary` it wrote (the bond's own, after enslaving `bond-slaves`, or a
+    /// slave's, after enslaving that slave) and how many slaves the bond had then (a prefix
+    /// of `slaves_of`).
+    pub primary_writes: HashMap<Name, Vec<(Name, usize)>>,
 }
 
 impl Links {
@@ -121,8 +128,6 @@ struct Replay<'m, 'h> {
     bridges_of: HashMap<Name, Vec<Name>>,
     /// Bridges whose MTU was changed explicitly: the kernel then stops following the ports.
     user_mtu: HashSet<Name>,
-    /// Bond to its slaves, the reverse of `links.enslaved`.
-    slaves_of: HashMap<Name, Vec<Name>>,
 }
 
 /// Replay `ifup -a` over the model.
@@ -134,7 +139,6 @@ pub fn replay(model: &Model<'_>) -> Links {
         ports: HashMap::new(),
         bridges_of: HashMap::new(),
         user_mtu: HashSet::new(),
-        slaves_of: HashMap::new(),
     };
     // At boot networking.service runs `ifup -a` (the `auto` interfaces, in file order) and
     // udev's ifup@.service brings up each `allow-hotplug` interface whose device exists.
@@ -228,7 +232,7 @@ impl<'m, 'h> Replay<'m, 'h> {
         }
         self.set(name, mtu, source);
         self.follow_ports(name);
-        let slaves = self.slaves_of.get(name).cloned().unwrap_or_default();
+        let slaves = self.links.slaves_of.get(name).cloned().unwrap_or_default();
         for slave in slaves {
             self.set(&slave, mtu, MtuSource::Bond(name.to_string()));
         }
@@ -266,11 +270,22 @@ impl<'m, 'h> Replay<'m, 'h> {
         self.links
             .enslaved
             .insert(Name::from(slave), Name::from(bond));
-        self.slaves_of
+        self.links
+            .slaves_of
             .entry(Name::from(bond))
             .or_default()
             .push(Name::from(slave));
         self.set(slave, mtu, MtuSource::Bond(bond.to_string()));
+    }
+
+    /// ifenslave's `setup_primary` for `bond`, run from `stanza`'s pre-up.
+    fn primary_written(&mut self, bond: &str, stanza: &str) {
+        let enslaved = self.links.slaves_of.get(bond).map_or(0, Vec::len);
+        self.links
+            .primary_writes
+            .entry(Name::from(bond))
+            .or_default()
+            .push((Name::from(stanza), enslaved));
     }
 
     fn up(&mut self, name: &str) {
@@ -319,6 +334,8 @@ impl<'m, 'h> Replay<'m, 'h> {
                 self.up(bond);
                 if self.links.mtus.contains_key(bond.as_str()) {
                     self.enslave(name, bond);
+                    // The slave path's `setup_primary`, with the slave's own bond-primary.
+                    self.primary_written(bond, name);
                 }
             }
         }
@@ -339,6 +356,7 @@ impl<'m, 'h> Replay<'m, 'h> {
                     self.enslave(slave, name);
                 }
             }
+            self.primary_written(name, name);
         }
         if let (Kind::Vlan, Some(vlan)) = (kind, vlan) {
             let parent = vlan.parent.as_str();

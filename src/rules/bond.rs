@@ -39,6 +39,8 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             min_links(iface, bond, out);
             ignored_options(iface, bond, out);
             not_applied(iface, bond, out);
+            primary_not_applied(iface, bond, out);
+            slave_stanza_options(ctx, iface, bond, out);
             module_conflicts(ctx, iface, bond, out);
         }
         slave_checks(ctx, iface, out);
@@ -771,17 +773,128 @@ fn not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
                 && [&configured, &running]
                     .iter()
                     .all(|v| v.as_deref().is_some_and(|v| v == "0" || v == "1"));
+        // The bond runs as configured after all: nothing to say on a healthy host.
+        if same_effect {
+            continue;
+        }
         out.push(
             Diagnostic::new(
                 "NV114",
                 format!("ifenslave never applies {key}: {} runs with {runs}", iface.name),
             )
-            .severity(if same_effect { Severity::Info } else { Severity::Warning })
             .at(*at)
             .iface(&iface.name)
             .help(format!("set it for every bond with `options bonding {key}=VALUE` in /etc/modprobe.d/bonding.conf, or write it from the stanza: `up echo VALUE > /sys/class/net/$IFACE/bonding/{key}`"))
             .note("Debian's ifenslave writes a fixed list of bonding options to sysfs (mode, miimon, arp_*, delays, lacp_rate, xmit_hash_policy, primary ...); any other bond-* option is passed to it and ignored"),
         );
+    }
+}
+
+/// NV114: the bond's own `bond-primary`, when ifenslave's only write of it comes before any
+/// name it lists is a slave (slaves joining through their own `bond-master` join later), and no
+/// slave's stanza writes one of those names either.
+fn primary_not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+    let Some((own, at)) = bond.get("primary").and_then(|o| match o.origin {
+        Origin::Interfaces(at) => Some((o.value.as_str(), at)),
+        _ => None,
+    }) else {
+        return;
+    };
+    let mode = bond.kernel.mode();
+    // In a mode without a primary, NV113 says it.
+    if modes_using("primary").is_some_and(|m| !m.contains(&mode)) {
+        return;
+    }
+    let listed: Vec<&str> = own.split_whitespace().collect();
+    let runs = bond.kernel.get("primary");
+    if runs.is_some_and(|v| listed.contains(&v.value.as_str())) {
+        return;
+    }
+    // Only names that do end up slaves: a list of absent names is another mistake.
+    let slaves: Vec<&str> = listed
+        .iter()
+        .copied()
+        .filter(|n| bond.slaves.iter().any(|s| s == n))
+        .collect();
+    let Some(first) = slaves.first() else {
+        return;
+    };
+    let runs = runs.map_or_else(
+        || "no primary".to_string(),
+        |v| format!("primary {}", v.value),
+    );
+    out.push(
+        Diagnostic::new(
+            "NV114",
+            format!("ifenslave never applies {}'s bond-primary: {first} is not yet a slave when it writes primary, and {} runs with {runs}", iface.name, iface.name),
+        )
+        .at(at)
+        .iface(&iface.name)
+        .help(format!("repeat `bond-primary {}` in the stanza of each slave: ifenslave writes a slave's bond-primary once that slave has joined", slaves.join(" ")))
+        .note(format!("ifenslave writes a bond's primary once, right after enslaving the bond's `bond-slaves`; a slave that joins through its own `bond-master` (or whose `ifup` brings {} up) joins after that write", iface.name)),
+    );
+}
+
+/// NV114 and NV113 on a slave's stanza: ifenslave's slave path (a stanza with `bond-master`)
+/// writes only that stanza's `bond-primary` and `bond-primary-reselect` to the bond, and
+/// ignores its other `bond-*` options. A stanza repeating what the bond runs with is fine.
+fn slave_stanza_options(
+    ctx: &Context<'_, '_>,
+    iface: &Interface<'_>,
+    bond: &Bond,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mode = bond.kernel.mode();
+    for name in &bond.slaves {
+        let Some(slave) = ctx.model.get(name) else {
+            continue;
+        };
+        let names_this_bond = slave
+            .option(&["bond-master"])
+            .is_some_and(|m| m.value().trim() == iface.name);
+        if !names_this_bond || slave.kind == Kind::Bond {
+            continue;
+        }
+        for (key, opt) in crate::model::bond::collect_options(slave, &[]) {
+            let Origin::Interfaces(at) = opt.origin else {
+                continue;
+            };
+            if matches!(key, "primary" | "primary_reselect") {
+                if let Some(modes) = modes_using(key).filter(|m| !m.contains(&mode)) {
+                    let names: Vec<&str> = modes.iter().map(|m| m.name()).collect();
+                    out.push(
+                        Diagnostic::new(
+                            "NV113",
+                            format!("{key} in {}'s stanza has no effect on {} in {} mode", slave.name, iface.name, mode.name()),
+                        )
+                        .at(at)
+                        .iface(&slave.name)
+                        .help(format!("{key} applies to {} only: remove it from the slaves' stanzas, or fix {}'s mode", names.join(", "), iface.name))
+                        .note(if key == "primary" {
+                            format!("ifenslave writes a slave's bond-primary to {} when the slave joins; the kernel refuses it (\"option primary: mode dependency failed\")", iface.name)
+                        } else {
+                            format!("the kernel keeps it, but {} mode does not use it", mode.name())
+                        }),
+                    );
+                }
+                continue;
+            }
+            let running = bond.kernel.get(key).map(|v| v.value.as_str());
+            if running.is_some_and(|r| same_value(key, r, &opt.value)) {
+                continue;
+            }
+            let runs = running.map_or_else(|| format!("no {key}"), |v| format!("{key} {v}"));
+            out.push(
+                Diagnostic::new(
+                    "NV114",
+                    format!("ifenslave ignores {key} in {}'s stanza: {} runs with {runs}", slave.name, iface.name),
+                )
+                .at(at)
+                .iface(&slave.name)
+                .help(format!("set {key} in {}'s own stanza, and remove it here", iface.name))
+                .note("a stanza with `bond-master` makes ifenslave enslave it; from that stanza ifenslave writes only bond-primary and bond-primary-reselect to the bond"),
+            );
+        }
     }
 }
 

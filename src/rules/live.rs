@@ -119,7 +119,9 @@ fn option_drift(
         if mode_specific && mode != BondMode::Ieee8023ad {
             continue;
         }
-        if key == "primary" && bond.get("primary").is_none() {
+        // Only a primary some stanza's bond-primary wrote (the bond's, or a slave's).
+        let written = |v: &crate::model::bringup::Value| matches!(v.set_by, SetBy::Interfaces(_));
+        if key == "primary" && !bond.kernel.get("primary").is_some_and(written) {
             continue;
         }
         let Some((want, origin, why)) = expected(bond, key) else {
