@@ -94,6 +94,7 @@ pub static RULES: &[RuleMeta] = &[
     rule!("NV203", "bridge-mtu-exceeds-port", Warning, "A bridge's MTU is greater than a port's MTU"),
     rule!("NV204", "hook-mtu-conflict", Warning, "An `ip link set ... mtu` hook contradicts or repeats `mtu`"),
     rule!("NV205", "ipv6-mtu-too-small", Error, "IPv6 configured on an interface with MTU below 1280"),
+    rule!("NV206", "lower-device-mtu", Error, "A macvlan, VXLAN, GRE or IPIP link's MTU exceeds what its lower device carries"),
     rule!("NV301", "vlan-id-out-of-range", Error, "VLAN id outside 1..4094"),
     rule!("NV302", "vlan-parent-undefined", Error, "A VLAN's parent interface is not defined"),
     rule!("NV303", "vlan-name-mismatch", Error, "Dotted VLAN name and `vlan-raw-device` disagree"),

@@ -718,6 +718,7 @@ pub fn up_hook_actions(file: FileId, opt: &Opt) -> Option<Vec<(HookAction, Locat
                 HookAction::Sysctl { span, .. }
                 | HookAction::SetMtu { span, .. }
                 | HookAction::Enslave { span, .. }
+                | HookAction::AddLink { span, .. }
                     if exact =>
                 {
                     *span

@@ -23,6 +23,11 @@
 //! - A VLAN is created at its parent's MTU; its own `mtu` above the parent's is refused
 //!   (ERANGE) and ifup of the VLAN fails. The vlan package's hook first raises the parent to the
 //!   VLAN's `mtu` when the stanza names `vlan-raw-device`.
+//! - A hook's `ip link add ... type macvlan|vxlan|gre|gretap|ipip` (or `ip tunnel add`) over a
+//!   lower device creates the link from that device's MTU at that moment: a macvlan at it (and
+//!   never above it, following it down), a VXLAN 50 bytes below (70 over IPv6, whatever MTU was
+//!   asked), GRE 24 below and IPIP 20 below (or the MTU asked). The kernel refuses a macvlan or
+//!   VXLAN MTU above what the lower device carries; a tunnel takes any.
 //! - bridge-utils sets every port to the bridge's `mtu` before adding it. A bridge follows its
 //!   smallest port until its MTU is changed explicitly; ifupdown setting the MTU the bridge
 //!   already has is no change, so such a bridge still follows a port lowered later.
@@ -31,7 +36,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{Interface, Kind, Model, Name, StanzaRef, split_list, up_hook_actions};
 use crate::source::Location;
-use crate::syntax::hooks::HookAction;
+use crate::syntax::hooks::{HookAction, UpperKind};
 
 /// Why a link ends with its MTU.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +53,9 @@ pub enum MtuSource {
     Hook(Location),
     /// Created with its parent's MTU.
     Parent(String),
+    /// Created by a hook over a lower device (macvlan, VXLAN, GRE, IPIP), at that device's MTU
+    /// less what the encapsulation takes; a macvlan also follows it down.
+    Lower(String),
     /// Nothing set it: the kernel's 1500.
     Default,
 }
@@ -58,9 +66,30 @@ pub struct LinkMtu {
     pub source: MtuSource,
 }
 
+/// A link a hook created over a lower device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upper {
+    pub kind: UpperKind,
+    pub lower: Name,
+    /// The hook command that created it.
+    pub at: Location,
+}
+
 /// Something ifup does with an MTU that the configuration does not say outright.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MtuEvent {
+    /// A macvlan or VXLAN MTU above what its lower device carries: the kernel refuses it
+    /// (EINVAL), when the hook creates the link (`created`: the link never exists) or when its
+    /// MTU is set.
+    UpperRefused {
+        link: String,
+        kind: UpperKind,
+        mtu: u32,
+        lower: String,
+        lower_mtu: u32,
+        created: bool,
+        at: Location,
+    },
     /// `ip link set dev VLAN mtu N` refused: larger than the parent's MTU (ERANGE).
     VlanRefused {
         vlan: String,
@@ -109,6 +138,8 @@ pub struct Links {
     /// slave's, after enslaving that slave) and how many slaves the bond had then (a prefix
     /// of `slaves_of`).
     pub primary_writes: HashMap<Name, Vec<(Name, usize)>>,
+    /// Links hooks create over a lower device, by name.
+    pub uppers: HashMap<Name, Upper>,
 }
 
 impl Links {
@@ -128,6 +159,8 @@ struct Replay<'m, 'h> {
     bridges_of: HashMap<Name, Vec<Name>>,
     /// Bridges whose MTU was changed explicitly: the kernel then stops following the ports.
     user_mtu: HashSet<Name>,
+    /// Lower devices and the macvlans over them, which follow them down.
+    macvlans_of: HashMap<Name, Vec<Name>>,
 }
 
 /// Replay `ifup -a` over the model.
@@ -139,6 +172,7 @@ pub fn replay(model: &Model<'_>) -> Links {
         ports: HashMap::new(),
         bridges_of: HashMap::new(),
         user_mtu: HashSet::new(),
+        macvlans_of: HashMap::new(),
     };
     // At boot networking.service runs `ifup -a` (the `auto` interfaces, in file order) and
     // udev's ifup@.service brings up each `allow-hotplug` interface whose device exists.
@@ -206,6 +240,26 @@ impl<'m, 'h> Replay<'m, 'h> {
 
     /// `ip link set dev NAME mtu N`, with what the kernel does to slaves and VLANs.
     fn set_mtu(&mut self, name: &str, mtu: u32, source: MtuSource, at: Location) -> bool {
+        if let Some(upper) = self
+            .links
+            .uppers
+            .get(name)
+            .filter(|u| u.kind.refuses_larger())
+        {
+            let lower_mtu = self.current(&upper.lower);
+            if mtu > lower_mtu.saturating_sub(upper.kind.headroom()) {
+                self.links.events.push(MtuEvent::UpperRefused {
+                    link: name.to_string(),
+                    kind: upper.kind,
+                    mtu,
+                    lower: upper.lower.to_string(),
+                    lower_mtu,
+                    created: false,
+                    at,
+                });
+                return false;
+            }
+        }
         let vlan = self
             .iface(name)
             .filter(|i| i.kind == Kind::Vlan)
@@ -232,6 +286,13 @@ impl<'m, 'h> Replay<'m, 'h> {
         }
         self.set(name, mtu, source);
         self.follow_ports(name);
+        // A macvlan never stays above its lower device (macvlan_device_event).
+        let macvlans = self.macvlans_of.get(name).cloned().unwrap_or_default();
+        for macvlan in macvlans {
+            if self.current(&macvlan) > mtu {
+                self.set(&macvlan, mtu, MtuSource::Lower(name.to_string()));
+            }
+        }
         let slaves = self.links.slaves_of.get(name).cloned().unwrap_or_default();
         for slave in slaves {
             self.set(&slave, mtu, MtuSource::Bond(name.to_string()));
@@ -442,6 +503,59 @@ impl<'m, 'h> Replay<'m, 'h> {
         self.hooks(name, stanzas, false);
     }
 
+    /// A hook's `ip link add ... type macvlan|vxlan|gre|ipip` over `lower`.
+    fn add_upper(
+        &mut self,
+        link: &str,
+        kind: UpperKind,
+        lower: &str,
+        asked: Option<&str>,
+        at: Location,
+    ) {
+        if !self.exists(lower) || self.links.uppers.contains_key(link) {
+            return;
+        }
+        let lower_mtu = self.current(lower);
+        let max = lower_mtu.saturating_sub(kind.headroom());
+        let asked = asked.and_then(|m| m.parse::<u32>().ok());
+        let mtu = match kind {
+            UpperKind::Macvlan => match asked {
+                Some(mtu) if mtu > lower_mtu => {
+                    self.links.events.push(MtuEvent::UpperRefused {
+                        link: link.to_string(),
+                        kind,
+                        mtu,
+                        lower: lower.to_string(),
+                        lower_mtu,
+                        created: true,
+                        at,
+                    });
+                    return;
+                }
+                Some(mtu) => mtu,
+                None => lower_mtu,
+            },
+            // The driver sets the largest MTU the lower device carries, whatever was asked.
+            UpperKind::Vxlan { .. } => max,
+            UpperKind::Gre { .. } | UpperKind::Ipip => asked.unwrap_or(max),
+        };
+        self.set(link, mtu, MtuSource::Lower(lower.to_string()));
+        if kind == UpperKind::Macvlan {
+            self.macvlans_of
+                .entry(Name::from(lower))
+                .or_default()
+                .push(Name::from(link));
+        }
+        self.links.uppers.insert(
+            Name::from(link),
+            Upper {
+                kind,
+                lower: Name::from(lower),
+                at,
+            },
+        );
+    }
+
     /// `ip link set ... mtu N` in `pre-up` (`pre`) or `up`/`post-up` commands.
     fn hooks(&mut self, name: &str, stanzas: &[StanzaRef<'_>], pre: bool) {
         for stanza in stanzas {
@@ -450,6 +564,19 @@ impl<'m, 'h> Replay<'m, 'h> {
                     continue;
                 }
                 for (action, at) in up_hook_actions(stanza.file, opt).unwrap_or_default() {
+                    if let HookAction::AddLink {
+                        name: link,
+                        kind,
+                        lower: Some(lower),
+                        mtu,
+                        ..
+                    } = &action
+                    {
+                        let link = crate::syntax::hooks::device(link, name).to_string();
+                        let lower = crate::syntax::hooks::device(lower, name).to_string();
+                        self.add_upper(&link, *kind, &lower, mtu.as_deref(), at);
+                        continue;
+                    }
                     let HookAction::SetMtu { device, mtu, .. } = action else {
                         continue;
                     };

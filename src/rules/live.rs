@@ -243,6 +243,7 @@ fn mtu_drift(ctx: &Context<'_, '_>, iface: &Interface<'_>, link: &Link, out: &mu
         MtuSource::RaisedFor(vlan) => format!("raised for VLAN {vlan} by the vlan hook"),
         MtuSource::Hook(_) => "an `ip link set ... mtu` hook".to_string(),
         MtuSource::Parent(parent) => format!("its parent {parent}'s MTU"),
+        MtuSource::Lower(lower) => format!("created over {lower}, from its MTU"),
         MtuSource::Default => "the kernel default".to_string(),
     };
     let at = match &want.source {

@@ -1,11 +1,12 @@
-//! NV201-NV205: MTU. Slaves that the bond resets, VLANs and bridges larger than what carries
-//! them, hooks that fight the `mtu` option, IPv6 below its minimum MTU.
+//! NV201-NV206: MTU. Slaves that the bond resets, VLANs and bridges larger than what carries
+//! them, hooks that fight the `mtu` option, IPv6 below its minimum MTU, macvlan, VXLAN and GRE
+//! links larger than their lower device carries.
 
 use super::Context;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::mtu::{MtuEvent, MtuSource};
 use crate::model::{Interface, Kind};
-use crate::syntax::hooks::HookAction;
+use crate::syntax::hooks::{HookAction, UpperKind};
 
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     for iface in &ctx.model.interfaces {
@@ -17,6 +18,86 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         }
         ipv6_minimum(ctx, iface, out);
         hook_mtu(ctx, iface, out);
+    }
+    upper_links(ctx, out);
+}
+
+/// NV206: links a hook creates over a lower device (macvlan, VXLAN, GRE, IPIP) with an MTU the
+/// lower device cannot carry. The kernel refuses it for macvlan and VXLAN (the replay's
+/// events); a GRE or IPIP tunnel takes it and fragments what it encapsulates (judged on the
+/// MTUs every link ends with, as is a VXLAN whose lower device shrank after it was created).
+fn upper_links(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+    let links = &ctx.model.links;
+    for event in &links.events {
+        let MtuEvent::UpperRefused {
+            link,
+            kind,
+            mtu,
+            lower,
+            lower_mtu,
+            created,
+            at,
+        } = event
+        else {
+            continue;
+        };
+        let max = lower_mtu.saturating_sub(kind.headroom());
+        let what = if *created {
+            format!(
+                "the kernel refuses to create it (\"Invalid argument\"), so {link} never exists"
+            )
+        } else {
+            format!(
+                "`ip link set dev {link} mtu {mtu}` fails (\"Invalid argument\") and ifup {link} fails"
+            )
+        };
+        let room = if kind.headroom() > 0 {
+            format!(
+                ", less {} bytes of {} encapsulation",
+                kind.headroom(),
+                kind.name()
+            )
+        } else {
+            String::new()
+        };
+        out.push(
+            Diagnostic::new(
+                "NV206",
+                format!("{} {link} asks for MTU {mtu}, but {lower}'s MTU {lower_mtu} carries at most {max}: {what}", kind.name()),
+            )
+            .at(*at)
+            .iface(link)
+            .label(ctx.model.get(lower).and_then(mtu_or_header), format!("{lower} MTU {lower_mtu}"))
+            .help(format!("raise {lower}'s MTU to at least {} before {link} is set up, or give {link} at most {max}", mtu + kind.headroom()))
+            .note(format!("a {} link's MTU is at most its lower device's MTU{room}", kind.name())),
+        );
+    }
+    let mut uppers: Vec<_> = links.uppers.iter().collect();
+    uppers.sort_by(|a, b| a.0.cmp(b.0));
+    for (link, upper) in uppers {
+        let (Some(mine), Some(theirs)) = (links.mtu(link), links.mtu(&upper.lower)) else {
+            continue;
+        };
+        let max = theirs.mtu.saturating_sub(upper.kind.headroom());
+        if mine.mtu <= max || upper.kind == UpperKind::Macvlan {
+            continue;
+        }
+        let at = match &mine.source {
+            MtuSource::Own(at) | MtuSource::Hook(at) => *at,
+            _ => upper.at,
+        };
+        out.push(
+            Diagnostic::new(
+                "NV206",
+                format!("{} {link} has MTU {}, but {}'s MTU {} carries at most {max} of it: larger packets are fragmented", upper.kind.name(), mine.mtu, upper.lower, theirs.mtu),
+            )
+            .severity(Severity::Warning)
+            .at(at)
+            .iface(link.as_str())
+            .label(ctx.model.get(&upper.lower).and_then(mtu_or_header), format!("{} MTU {}", upper.lower, theirs.mtu))
+            .help(format!("give {link} at most {max}, or raise {}'s MTU to at least {}", upper.lower, mine.mtu + upper.kind.headroom()))
+            .note(format!("{} encapsulation adds {} bytes to every packet; the kernel accepts a larger tunnel MTU and fragments the outer packets (or drops them where DF is set), which costs throughput and breaks on paths that drop fragments", upper.kind.name(), upper.kind.headroom())),
+        );
     }
 }
 

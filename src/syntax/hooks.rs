@@ -23,6 +23,15 @@ pub enum HookAction {
         mtu: String,
         span: Span,
     },
+    /// `ip link add NAME ... type macvlan|vxlan|gre|gretap|ipip ...` or `ip tunnel add NAME
+    /// mode gre|ipip ...`, with its lower device (`link` or `dev`) and the `mtu` it asks for.
+    AddLink {
+        name: String,
+        kind: UpperKind,
+        lower: Option<String>,
+        mtu: Option<String>,
+        span: Span,
+    },
     /// A command that adds `slaves` to the bond `master` (`$IFACE` kept as written).
     Enslave {
         master: String,
@@ -30,6 +39,56 @@ pub enum HookAction {
         command: EnslaveCommand,
         span: Span,
     },
+}
+
+/// A link over a lower device that a hook creates, and what the kernel reserves of the lower
+/// device's MTU for it (Linux 6.1, observed in the VM).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpperKind {
+    /// `type macvlan`: created at the lower device's MTU, never above it (EINVAL), and lowered
+    /// with it.
+    Macvlan,
+    /// `type vxlan`: created at the lower device's MTU less 50 bytes (70 over IPv6), whatever
+    /// `mtu` the command asks for; never set above that (EINVAL); never follows the lower device.
+    Vxlan { ipv6: bool },
+    /// `type gre`/`gretap` or `ip tunnel add ... mode gre`: created at the lower device's MTU
+    /// less 24 bytes (4 more for each of key, checksum and sequence numbers, 14 more for
+    /// gretap's Ethernet header). A larger MTU is accepted: packets are fragmented.
+    Gre { options: u8, tap: bool },
+    /// `type ipip` or `mode ipip`: 20 bytes, otherwise as GRE.
+    Ipip,
+}
+
+impl UpperKind {
+    /// The bytes of the lower device's MTU the encapsulation takes.
+    pub fn headroom(self) -> u32 {
+        match self {
+            UpperKind::Macvlan => 0,
+            UpperKind::Vxlan { ipv6: false } => 50,
+            UpperKind::Vxlan { ipv6: true } => 70,
+            UpperKind::Gre { options, tap } => {
+                24 + 4 * u32::from(options) + if tap { 14 } else { 0 }
+            }
+            UpperKind::Ipip => 20,
+        }
+    }
+
+    /// Whether the kernel refuses an MTU above what the lower device carries (rather than
+    /// fragmenting).
+    pub fn refuses_larger(self) -> bool {
+        matches!(self, UpperKind::Macvlan | UpperKind::Vxlan { .. })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            UpperKind::Macvlan => "macvlan",
+            UpperKind::Vxlan { ipv6: false } => "VXLAN",
+            UpperKind::Vxlan { ipv6: true } => "VXLAN over IPv6",
+            UpperKind::Gre { tap: false, .. } => "GRE",
+            UpperKind::Gre { tap: true, .. } => "GRETAP",
+            UpperKind::Ipip => "IPIP",
+        }
+    }
 }
 
 /// How a hook enslaves.
@@ -124,6 +183,137 @@ fn program(word: &str) -> &str {
     word.rsplit('/').next().unwrap_or(word)
 }
 
+/// The options of `ip link add` before `type` that take an argument.
+const LINK_ADD_ARGS: &[&str] = &[
+    "link",
+    "name",
+    "dev",
+    "mtu",
+    "txqueuelen",
+    "txqlen",
+    "address",
+    "broadcast",
+    "brd",
+    "numtxqueues",
+    "numrxqueues",
+    "gso_max_size",
+    "gso_max_segs",
+    "gro_max_size",
+    "index",
+    "netns",
+    "group",
+    "alias",
+    "parentdev",
+    "qlen",
+];
+
+/// GRE options that each add 4 bytes to the header.
+fn gre_options(args: &[&str]) -> u8 {
+    let has = |names: &[&str]| args.iter().any(|a| names.contains(a));
+    u8::from(has(&["key", "ikey", "okey"]))
+        + u8::from(has(&["csum", "icsum", "ocsum"]))
+        + u8::from(has(&["seq", "iseq", "oseq"]))
+}
+
+/// The value after `key` in `args`.
+fn arg<'a>(args: &[&'a str], key: &str) -> Option<&'a str> {
+    args.windows(2).find(|p| p[0] == key).map(|p| p[1])
+}
+
+type Added = (String, UpperKind, Option<String>, Option<String>);
+
+/// `ip link add [link LOWER] [name] NAME [mtu N] ... type KIND [ARGS]`.
+fn link_add(words: &[&str]) -> Option<Added> {
+    let split = words.iter().position(|w| *w == "type")?;
+    let (head, tail) = (&words[..split], &words[split + 1..]);
+    let mut name = None;
+    let mut i = 0;
+    while i < head.len() {
+        if LINK_ADD_ARGS.contains(&head[i]) {
+            if matches!(head[i], "name" | "dev") {
+                name = head.get(i + 1).copied();
+            }
+            i += 2;
+        } else {
+            name = name.or(Some(head[i]));
+            i += 1;
+        }
+    }
+    let (kind_word, args) = tail.split_first()?;
+    let addresses_v6 = ["local", "remote", "group"]
+        .iter()
+        .any(|k| arg(args, k).is_some_and(|a| a.contains(':')));
+    let (kind, lower) = match *kind_word {
+        "macvlan" => (UpperKind::Macvlan, arg(head, "link")),
+        "vxlan" => (UpperKind::Vxlan { ipv6: addresses_v6 }, arg(args, "dev")),
+        "gre" | "gretap" => (
+            UpperKind::Gre {
+                options: gre_options(args),
+                tap: *kind_word == "gretap",
+            },
+            arg(args, "dev").or(arg(head, "link")),
+        ),
+        "ipip" => (UpperKind::Ipip, arg(args, "dev").or(arg(head, "link"))),
+        _ => return None,
+    };
+    Some((
+        name?.to_string(),
+        kind,
+        lower.map(str::to_string),
+        arg(head, "mtu").map(str::to_string),
+    ))
+}
+
+/// `ip tunnel add [name] NAME mode gre|ipip ... [dev LOWER]`.
+fn tunnel_add(words: &[&str]) -> Option<Added> {
+    const ARGS: &[&str] = &[
+        "name",
+        "mode",
+        "remote",
+        "local",
+        "dev",
+        "ttl",
+        "hoplimit",
+        "tos",
+        "dsfield",
+        "key",
+        "ikey",
+        "okey",
+        "encaplimit",
+        "flowlabel",
+        "6rd-prefix",
+        "6rd-relay_prefix",
+    ];
+    let mut name = arg(words, "name");
+    let mut i = 0;
+    while i < words.len() && name.is_none() {
+        if ARGS.contains(&words[i]) {
+            i += 2;
+        } else if matches!(
+            words[i],
+            "csum" | "icsum" | "ocsum" | "seq" | "iseq" | "oseq" | "pmtudisc" | "nopmtudisc"
+        ) {
+            i += 1;
+        } else {
+            name = Some(words[i]);
+        }
+    }
+    let kind = match arg(words, "mode")? {
+        "gre" => UpperKind::Gre {
+            options: gre_options(words),
+            tap: false,
+        },
+        "ipip" => UpperKind::Ipip,
+        _ => return None,
+    };
+    Some((
+        name?.to_string(),
+        kind,
+        arg(words, "dev").map(str::to_string),
+        None,
+    ))
+}
+
 /// What a hook command does that netvet understands. `base` is the file offset of `text`.
 pub fn parse(text: &str, base: usize) -> Vec<HookAction> {
     let span = |a: &ShellWord, b: &ShellWord| Span::new(base + a.start, base + b.end);
@@ -160,7 +350,30 @@ pub fn parse(text: &str, base: usize) -> Vec<HookAction> {
                 let is_link = words
                     .first()
                     .is_some_and(|w| "link".starts_with(w.text.as_str()));
-                let is_set = words.get(1).is_some_and(|w| w.text == "set");
+                let verb = words.get(1).map(|w| w.text.as_str());
+                let is_tunnel = words
+                    .first()
+                    .is_some_and(|w| w.text.len() >= 2 && "tunnel".starts_with(w.text.as_str()));
+                if (is_link || is_tunnel) && matches!(verb, Some("add" | "a")) {
+                    let words: Vec<&str> = words[2..].iter().map(|w| w.text.as_str()).collect();
+                    let last = cmd.last().expect("non-empty");
+                    let added = if is_link {
+                        link_add(&words)
+                    } else {
+                        tunnel_add(&words)
+                    };
+                    if let Some((name, kind, lower, mtu)) = added {
+                        actions.push(HookAction::AddLink {
+                            name,
+                            kind,
+                            lower,
+                            mtu,
+                            span: span(first, last),
+                        });
+                    }
+                    continue;
+                }
+                let is_set = verb == Some("set");
                 if !(is_link && is_set) {
                     continue;
                 }
@@ -282,6 +495,19 @@ mod tests {
                 HookAction::SetMtu { device, mtu, span } => {
                     format!("mtu {device}={mtu} @{}", &text[span.range()])
                 }
+                HookAction::AddLink {
+                    name,
+                    kind,
+                    lower,
+                    mtu,
+                    span,
+                } => format!(
+                    "add {name} {} over {} mtu {} @{}",
+                    kind.name(),
+                    lower.unwrap_or_default(),
+                    mtu.unwrap_or_default(),
+                    &text[span.range()]
+                ),
                 HookAction::Enslave {
                     master,
                     slaves,
@@ -379,5 +605,55 @@ mod tests {
         ] {
             let _ = parse(t, 7);
         }
+    }
+
+    #[test]
+    fn links_over_a_lower_device() {
+        let headroom = |text: &str| match parse(text, 0).into_iter().next() {
+            Some(HookAction::AddLink { kind, .. }) => kind.headroom(),
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(
+            brief("ip link add link eth0 name $IFACE mtu 9000 type macvlan mode bridge"),
+            [
+                "add $IFACE macvlan over eth0 mtu 9000 @ip link add link eth0 name $IFACE mtu 9000 type macvlan mode bridge"
+            ]
+        );
+        assert_eq!(
+            brief("/sbin/ip link add vxlan42 type vxlan id 42 dev eno1 dstport 4789"),
+            [
+                "add vxlan42 VXLAN over eno1 mtu  @/sbin/ip link add vxlan42 type vxlan id 42 dev eno1 dstport 4789"
+            ]
+        );
+        assert_eq!(
+            brief("ip tunnel add gre1 mode gre remote 198.18.0.2 local 198.18.0.1 dev eth0 ttl 64"),
+            [
+                "add gre1 GRE over eth0 mtu  @ip tunnel add gre1 mode gre remote 198.18.0.2 local 198.18.0.1 dev eth0 ttl 64"
+            ]
+        );
+        assert_eq!(
+            headroom("ip link add v type vxlan id 1 dev e local 198.18.0.1"),
+            50
+        );
+        assert_eq!(
+            headroom("ip link add v type vxlan id 1 dev e remote fd00::2"),
+            70
+        );
+        assert_eq!(
+            headroom("ip link add g type gre remote 198.18.0.2 dev e key 5 csum"),
+            32
+        );
+        assert_eq!(
+            headroom("ip link add g type gretap remote 198.18.0.2 dev e"),
+            38
+        );
+        assert_eq!(
+            headroom("ip link add i type ipip remote 198.18.0.2 dev e"),
+            20
+        );
+        // Not links over a lower device, or not understood: nothing.
+        assert!(brief("ip link add br0 type bridge").is_empty());
+        assert!(brief("ip link add type vxlan id 1").is_empty());
+        assert!(brief("ip tunnel add t0 mode sit remote 198.18.0.2").is_empty());
     }
 }

@@ -51,7 +51,7 @@ echo "vm: $n configurations through ifup -a, in $vms VMs"
 t0=$SECONDS
 pids=()
 for r in "${roots[@]}"; do
-    "$here/run-in-vm.sh" --timeout 1500 --share-cache loose --modules "8021q dummy:numdummies=0" \
+    "$here/run-in-vm.sh" --timeout 1500 --share-cache loose --modules "8021q dummy:numdummies=0 vxlan macvlan ip_gre ipip" \
         --share "$r" "$here/fixtures/in-vm.sh" >"$r/vm.log" 2>&1 &
     pids+=($!)
 done

@@ -54,7 +54,7 @@
 set -euo pipefail
 
 CACHE=${NETVET_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/netvet-vm}
-MODS_IN_INITRD="bonding 8021q dummy veth bridge inet_diag tcp_diag 9p 9pnet_virtio virtio_pci"
+MODS_IN_INITRD="bonding 8021q dummy veth bridge vxlan macvlan ip_gre ipip inet_diag tcp_diag 9p 9pnet_virtio virtio_pci"
 KCMDLINE="console=ttyS0 panic=-1 quiet loglevel=0 cryptomgr.notests rdinit=/init"
 QDIR=$CACHE/qemu
 
