@@ -130,14 +130,14 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         .map(|t| CheckRun::new(t, live.as_ref(), &selection))
         .collect();
     for (target, run) in targets.iter().zip(&runs) {
-        if let load::Target::Root(root) = target
+        if matches!(target, load::Target::Root(_) | load::Target::Tree(_))
             && run.host.sources.iter().next().is_none()
             && run.host.read_errors.is_empty()
         {
             return Err(format!(
                 "{} holds none of the files netvet reads (looked for {}); give the root of a \
                  host tree (the directory holding etc/), or an interfaces file",
-                root.given().display(),
+                target.label(),
                 run.host.not_found.join(", ")
             ));
         }
