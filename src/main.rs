@@ -93,6 +93,8 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
                     read_stdin().map(load::Target::Stdin)
                 } else if p.is_dir() {
                     Ok(load::Target::Root(load::Root::new(p)))
+                } else if p.is_file() && p.extension().is_some_and(|e| e == "tar") {
+                    read_tar(p)
                 } else if p.is_file() {
                     Ok(load::Target::interfaces_file(p))
                 } else {
@@ -160,6 +162,14 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             .any(|d| d.suppressed.is_none() && d.severity >= threshold)
     });
     Ok(u8::from(failed))
+}
+
+/// A tar archive of a host tree, checked as a root from memory.
+fn read_tar(path: &Path) -> Result<load::Target, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bundle = load::Bundle::from_tar(std::io::BufReader::new(file), path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(load::Target::bundle(bundle))
 }
 
 /// Standard input for `netvet check -`, bounded: an interfaces file is kilobytes, and a stream

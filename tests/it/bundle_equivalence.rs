@@ -122,3 +122,83 @@ fn every_fixture_reads_the_same_from_a_bundle_and_a_tar_archive() {
     assert!(differ.is_empty(), "{}", differ.join("\n\n"));
     eprintln!("{} fixture trees compared", trees.len());
 }
+
+/// Trees whose links, loops, masks and globs the fixtures barely exercise, read both ways.
+#[test]
+fn trees_of_links_read_the_same_from_a_bundle() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let put = |path: &str, text: &str| {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let link = |target: &str, path: &str| {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        symlink(target, p).unwrap();
+    };
+    put(
+        "etc/net/real",
+        "source /etc/network/interfaces.d/*\nsource-directory /etc/network/by-link\n\
+         source ../../../../outside\nsource loop\nsource dangling\nsource /etc/network/up/*\n\
+         auto bond0\niface bond0 inet manual\n  bond-slaves eth0\n  bond-mode 802.3ad\n",
+    );
+    link("/etc/net/real", "etc/network/interfaces");
+    put(
+        "etc/network/interfaces.d/a",
+        "iface eth0 inet manual\n  mtu 9000\n",
+    );
+    put("etc/network/interfaces.d/.hidden", "iface x inet manual\n");
+    link("a", "etc/network/interfaces.d/b");
+    link("../interfaces", "etc/network/interfaces.d/cycle");
+    link("/etc/network/interfaces.d", "etc/network/by-link");
+    link("../..", "etc/network/up");
+    link("loop2", "etc/net/loop");
+    link("/etc/net/loop", "etc/net/loop2");
+    link("/nowhere", "etc/net/dangling");
+    put("etc/sysctl.conf", "net.ipv6.bindv6only = 1\n");
+    link("../sysctl.conf", "etc/sysctl.d/99-sysctl.conf");
+    link("/dev/null", "etc/sysctl.d/50-masked.conf");
+    put(
+        "usr/lib/sysctl.d/50-masked.conf",
+        "net.ipv6.bindv6only = 0\n",
+    );
+    put(
+        "lib/modprobe.d/bonding.conf",
+        "options bonding miimon=100 mode=4\n",
+    );
+    link("/lib/modprobe.d", "etc/modprobe.d");
+    put("lib/modprobe.d/sub/x.conf", "options bonding miimon=7\n");
+    put("etc/modules", "bonding\n");
+    link("../modules", "etc/modules-load.d/modules.conf");
+    put("etc/nginx/nginx.conf", "http { include sites/*; }\n");
+    link("/etc/nginx/real-sites", "etc/nginx/sites");
+    put(
+        "etc/nginx/real-sites/default",
+        "server { listen [::]:80; }\n",
+    );
+    put(
+        "etc/ssh/sshd_config",
+        "Include /etc/ssh/sshd_config.d/*.conf\n",
+    );
+    link("/etc/ssh/sshd_config", "etc/ssh/sshd_config.d/self.conf");
+
+    let from_dir = json(&Target::Root(Root::new(root)), root);
+    let from_bundle = json(&Target::bundle(bundle_of(root)), root);
+    let from_tar = json(
+        &Target::bundle(Bundle::from_tar(tar_of(root).as_slice(), root).unwrap()),
+        root,
+    );
+    for needle in [
+        "NV002",
+        "/etc/net/real",
+        "/etc/modprobe.d/sub/x.conf",
+        "miimon",
+    ] {
+        assert!(from_dir.contains(needle), "{needle} in {from_dir}");
+    }
+    assert_eq!(from_bundle, from_dir);
+    assert_eq!(from_tar, from_dir);
+}
