@@ -52,6 +52,8 @@ pub enum BundleError {
     BadPath(PathBuf),
     /// A parent of the path is a file or a link, or a directory would become a file.
     Conflict(PathBuf),
+    /// A hard link in an archive to no earlier regular file of it.
+    BadHardLink(PathBuf),
     /// More than [`MAX_BUNDLE_ENTRIES`] entries or [`MAX_BUNDLE_BYTES`] of contents.
     TooLarge,
     /// The archive could not be read.
@@ -69,6 +71,11 @@ impl std::fmt::Display for BundleError {
             BundleError::Conflict(p) => write!(
                 f,
                 "{}: a parent is not a directory, or a directory would be replaced",
+                p.display()
+            ),
+            BundleError::BadHardLink(p) => write!(
+                f,
+                "{}: a hard link to no earlier file of the archive",
                 p.display()
             ),
             BundleError::TooLarge => write!(
@@ -236,7 +243,7 @@ impl Bundle {
                     match node {
                         Some(Node::File(bytes)) => bundle.add_file(&path, bytes)?,
                         Some(Node::Large(size)) => bundle.add_large_file(&path, size)?,
-                        _ => return Err(BundleError::BadPath(path)),
+                        _ => return Err(BundleError::BadHardLink(path)),
                     }
                 }
                 T::Fifo | T::Char | T::Block => bundle.add_special(&path)?,
@@ -534,7 +541,10 @@ mod tests {
         }
         // A hard link to a file outside the archive is refused too.
         let archive = raw_tar(b"etc/x", tar::EntryType::Link, Some(b"/etc/shadow"), b"");
-        assert!(Bundle::from_tar(archive.as_slice(), "a.tar").is_err());
+        assert!(matches!(
+            Bundle::from_tar(archive.as_slice(), "a.tar"),
+            Err(BundleError::BadHardLink(_))
+        ));
     }
 
     #[test]
