@@ -99,7 +99,9 @@ pub enum Command {
     ///
     /// With no PATH, checks the running system's /etc. A PATH that is a file is read as an
     /// interfaces file (with what it sources); a directory is read as a root holding an
-    /// /etc-like tree (etc/network/interfaces, etc/modprobe.d, etc/sysctl.d ...).
+    /// /etc-like tree (etc/network/interfaces, etc/modprobe.d, etc/sysctl.d ...); a file
+    /// ending in `.tar` is read as such a root, from memory (`tar -C / -cf host.tar etc`
+    /// on the host; links inside it are resolved inside the archive).
     Check(CheckArgs),
     /// Show the running kernel's network state as netvet sees it (links, bonds, slaves,
     /// VLANs, bridges, the IPv6 sysctls), read through netlink in the current network namespace.
@@ -137,9 +139,9 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Interfaces files, directories holding an /etc-like tree, or `-` for an interfaces
-    /// file on standard input. A file at DIR/etc/network/interfaces reads what it sources
-    /// under DIR.
+    /// Interfaces files, directories holding an /etc-like tree, tar archives of one (`.tar`),
+    /// or `-` for an interfaces file on standard input. A file at DIR/etc/network/interfaces
+    /// reads what it sources under DIR.
     #[arg(value_name = "PATH", conflicts_with = "root")]
     pub paths: Vec<PathBuf>,
 

@@ -93,6 +93,8 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
                     read_stdin().map(load::Target::Stdin)
                 } else if p.is_dir() {
                     Ok(load::Target::Root(load::Root::new(p)))
+                } else if p.is_file() && p.extension().is_some_and(|e| e == "tar") {
+                    read_tar(p)
                 } else if p.is_file() {
                     Ok(load::Target::interfaces_file(p))
                 } else {
@@ -130,14 +132,14 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         .map(|t| CheckRun::new(t, live.as_ref(), &selection))
         .collect();
     for (target, run) in targets.iter().zip(&runs) {
-        if let load::Target::Root(root) = target
+        if matches!(target, load::Target::Root(_) | load::Target::Tree(_))
             && run.host.sources.iter().next().is_none()
             && run.host.read_errors.is_empty()
         {
             return Err(format!(
                 "{} holds none of the files netvet reads (looked for {}); give the root of a \
                  host tree (the directory holding etc/), or an interfaces file",
-                root.given().display(),
+                target.label(),
                 run.host.not_found.join(", ")
             ));
         }
@@ -160,6 +162,14 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             .any(|d| d.suppressed.is_none() && d.severity >= threshold)
     });
     Ok(u8::from(failed))
+}
+
+/// A tar archive of a host tree, checked as a root from memory.
+fn read_tar(path: &Path) -> Result<load::Target, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bundle = load::Bundle::from_tar(std::io::BufReader::new(file), path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(load::Target::bundle(bundle))
 }
 
 /// Standard input for `netvet check -`, bounded: an interfaces file is kilobytes, and a stream

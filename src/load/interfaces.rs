@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{Host, ReadError, Root, read_file};
+use super::{Host, HostFs, ReadError, Root, read_file};
 use crate::source::{FileId, Location, SourceFile, Span};
 use crate::syntax::interfaces::{self, Item, SourceKind};
 use crate::syntax::{SyntaxError, Word};
@@ -52,13 +52,13 @@ pub enum IncludeProblemKind {
 pub const MAX_INCLUDE_DEPTH: usize = 64;
 
 /// The main interfaces file of a host tree.
-pub fn load_root(root: &Root, host: &mut Host) {
+pub fn load_root(root: &dyn HostFs, host: &mut Host) {
     let main = root.resolve(Path::new("/etc/network/interfaces"));
-    if !main.exists() {
+    if !root.exists(&main) {
         let error = match root.confine(Path::new("/etc/network/interfaces")) {
             Err(error) => Some(error),
             // A link to nothing is not an absent file: what it was meant to hold is missing.
-            Ok(_) if root.dir().join("etc/network/interfaces").is_symlink() => Some(
+            Ok(_) if root.is_symlink(Path::new("/etc/network/interfaces")) => Some(
                 std::io::Error::other("a symbolic link to nothing (under the root)"),
             ),
             Ok(_) => None,
@@ -91,11 +91,14 @@ pub fn load_root(root: &Root, host: &mut Host) {
 pub fn load_file(path: &Path, root: &Root, host: &mut Host) {
     let tree = if root.is_system() {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        let dir = dir.unwrap_or(Path::new("."));
-        Some(dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()))
+        Some(root.identity(dir.unwrap_or(Path::new("."))))
     } else {
         None
     };
+    // Under a root, the file is that root's (its absolute spelling a host path); a relative
+    // spelling stays outside the tree, read as it is, with what it sources relative to it.
+    let path = root.host_path_of(path);
+    let path = path.as_path();
     Loader {
         root,
         host,
@@ -116,7 +119,7 @@ pub fn load_stdin(bytes: Vec<u8>, host: &mut Host) {
         PathBuf::from("<stdin>"),
         bytes,
     ));
-    let cwd = std::env::current_dir().unwrap_or_default();
+    let cwd = super::root::current_dir();
     Loader {
         root: &root,
         host,
@@ -129,7 +132,7 @@ pub fn load_stdin(bytes: Vec<u8>, host: &mut Host) {
 }
 
 struct Loader<'a> {
-    root: &'a Root,
+    root: &'a dyn HostFs,
     host: &'a mut Host,
     /// Files being read, outermost first, to detect cycles.
     stack: Vec<PathBuf>,
@@ -165,14 +168,14 @@ impl Loader<'_> {
             }
             return;
         }
-        let canonical = real.canonicalize().unwrap_or_else(|_| real.to_path_buf());
+        let canonical = self.root.identity(real);
         if let Some(pos) = self.stack.iter().position(|p| *p == canonical) {
             if let Some(location) = requested_by {
                 let mut chain: Vec<String> = self.stack[pos..]
                     .iter()
-                    .map(|p| self.root.display(p))
+                    .map(|p| p.display().to_string())
                     .collect();
-                chain.push(self.root.display(&canonical));
+                chain.push(canonical.display().to_string());
                 self.host.include_problems.push(IncludeProblem {
                     location,
                     kind: IncludeProblemKind::Cycle { chain },
@@ -184,7 +187,7 @@ impl Loader<'_> {
             // Read already through another `source` line: ifupdown skips it too.
             return;
         }
-        let display = self.root.display(real);
+        let display = real.display().to_string();
         let id = match read_file(&mut self.host.sources, self.root, real, display.clone()) {
             Ok(id) => id,
             Err(error) => {
@@ -297,19 +300,19 @@ impl Loader<'_> {
             self.note_outside_tree(&full, location);
             // A glob in a directory that exists is fine even when it matches nothing: Debian's
             // stock `source /etc/network/interfaces.d/*` over an empty directory.
-            if is_glob(&full) && glob_dir(&full).is_dir() {
+            if is_glob(&full) && self.root.is_dir(&glob_dir(&full)) {
                 matched_any = true;
             }
-            for path in expand_glob(&full) {
+            for path in expand_glob(self.root, &full) {
                 match kind {
                     SourceKind::File => {
-                        if path.exists() {
+                        if self.root.exists(&path) {
                             matched_any = true;
                             self.file(&path, Some(location));
                         }
                     }
                     SourceKind::Directory => {
-                        if path.is_dir() {
+                        if self.root.is_dir(&path) {
                             matched_any = true;
                             self.directory(&path, location);
                         }
@@ -336,8 +339,8 @@ impl Loader<'_> {
         } else {
             full.to_path_buf()
         };
-        let canonical = dir.canonicalize().unwrap_or(dir);
-        if canonical.starts_with(tree) || !canonical.exists() {
+        let canonical = self.root.identity(&dir);
+        if canonical.starts_with(tree) || !self.root.exists(&canonical) {
             return;
         }
         let checked = if tree == Path::new("<stdin>") {
@@ -355,12 +358,12 @@ impl Loader<'_> {
     }
 
     fn directory(&mut self, dir: &Path, location: Location) {
-        let entries = match std::fs::read_dir(dir) {
+        let entries = match self.root.read_dir(dir) {
             Ok(entries) => entries,
             Err(error) => {
                 // An unreadable directory hides configuration: never call that tree clean.
                 self.host.read_error(ReadError {
-                    path: self.root.display(dir),
+                    path: dir.display().to_string(),
                     error,
                     requested_by: Some(location),
                 });
@@ -368,8 +371,8 @@ impl Loader<'_> {
             }
         };
         let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .iter()
+            .map(|e| e.name.to_string_lossy().into_owned())
             .collect();
         names.sort();
         let (valid, ignored): (Vec<String>, Vec<String>) = names.into_iter().partition(|n| {
@@ -384,14 +387,14 @@ impl Loader<'_> {
             self.host.include_problems.push(IncludeProblem {
                 location,
                 kind: IncludeProblemKind::IgnoredNames {
-                    dir: self.root.display(dir),
+                    dir: dir.display().to_string(),
                     names: ignored,
                 },
             });
         }
         for name in valid {
             let path = dir.join(name);
-            if path.is_file() {
+            if self.root.is_file(&path) {
                 self.file(&path, Some(location));
             }
         }
@@ -498,7 +501,7 @@ fn glob_dir(pattern: &Path) -> PathBuf {
 
 /// Expand a glob as glob(3) does for wordexp: sorted matches, or the pattern itself when it has
 /// no wildcard or matches nothing.
-pub(super) fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
+pub(super) fn expand_glob(fs: &dyn HostFs, pattern: &Path) -> Vec<PathBuf> {
     if !is_glob(pattern) {
         return vec![pattern.to_path_buf()];
     }
@@ -524,13 +527,12 @@ pub(super) fn expand_glob(pattern: &Path) -> Vec<PathBuf> {
         };
         let mut next = Vec::new();
         for dir in &found {
-            let Ok(entries) = std::fs::read_dir(dir) else {
+            let Ok(entries) = fs.read_dir(dir) else {
                 continue;
             };
-            for entry in entries.filter_map(Result::ok) {
-                let name = entry.file_name();
-                if matcher.matches_with(&name.to_string_lossy(), options) {
-                    next.push(dir.join(name));
+            for entry in entries {
+                if matcher.matches_with(&entry.name.to_string_lossy(), options) {
+                    next.push(dir.join(&entry.name));
                 }
             }
         }

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Host, ReadError, Root, read_file};
+use super::{Host, HostFs, ReadError, read_file};
 use crate::source::{FileId, Location, Span};
 use crate::syntax::nginx::{self, Directive};
 use crate::syntax::{keywords, systemd};
@@ -26,11 +26,11 @@ pub struct SocketUnit {
 }
 
 /// Read one file, or record why not. `None` when it does not exist.
-fn read(host: &mut Host, root: &Root, real: &Path) -> Option<FileId> {
-    if !real.is_file() {
+fn read(host: &mut Host, root: &dyn HostFs, real: &Path) -> Option<FileId> {
+    if !root.is_file(real) {
         return None;
     }
-    let display = root.display(real);
+    let display = real.display().to_string();
     match read_file(&mut host.sources, root, real, display.clone()) {
         Ok(id) => Some(id),
         Err(error) => {
@@ -45,7 +45,7 @@ fn read(host: &mut Host, root: &Root, real: &Path) -> Option<FileId> {
 }
 
 /// Expand an include pattern (absolute, or relative to `base`) inside the root, sorted as glob(3).
-fn expand(root: &Root, base: &str, pattern: &str) -> Vec<PathBuf> {
+fn expand(root: &dyn HostFs, base: &str, pattern: &str) -> Vec<PathBuf> {
     let host_path = if pattern.starts_with('/') {
         PathBuf::from(pattern)
     } else {
@@ -53,10 +53,10 @@ fn expand(root: &Root, base: &str, pattern: &str) -> Vec<PathBuf> {
     };
     let real = root.resolve(&host_path);
     // nginx, sshd and Apache expand includes with glob(3), as ifupdown's wordexp does.
-    super::interfaces::expand_glob(&real)
+    super::interfaces::expand_glob(root, &real)
 }
 
-pub fn load(root: &Root, host: &mut Host) {
+pub fn load(root: &dyn HostFs, host: &mut Host) {
     load_nginx(root, host);
     host.sshd = load_keywords(
         root,
@@ -81,7 +81,7 @@ pub fn load(root: &Root, host: &mut Host) {
     load_sockets(root, host);
 }
 
-fn load_nginx(root: &Root, host: &mut Host) {
+fn load_nginx(root: &dyn HostFs, host: &mut Host) {
     let main = root.resolve(Path::new("/etc/nginx/nginx.conf"));
     let Some(id) = read(host, root, &main) else {
         host.not_found.push("/etc/nginx/nginx.conf".to_string());
@@ -128,7 +128,7 @@ fn collect_includes(directives: &[Directive], out: &mut Vec<(String, Span)>) {
 /// read, in reading order. Relative include paths are relative to `base` (sshd's /etc/ssh,
 /// Apache's ServerRoot).
 fn load_keywords(
-    root: &Root,
+    root: &dyn HostFs,
     host: &mut Host,
     main: &str,
     base: &str,
@@ -181,19 +181,18 @@ const UNIT_DIRS: &[&str] = &[
     "/usr/lib/systemd/system",
 ];
 
-fn load_sockets(root: &Root, host: &mut Host) {
+fn load_sockets(root: &dyn HostFs, host: &mut Host) {
     let wants = root.resolve(Path::new("/etc/systemd/system"));
-    let Ok(dirs) = std::fs::read_dir(&wants) else {
+    let Ok(dirs) = root.read_dir(&wants) else {
         return;
     };
     // Enabled socket units are linked from a `*.wants` directory of /etc/systemd/system.
     let mut enabled: Vec<String> = dirs
-        .filter_map(Result::ok)
-        .filter(|d| d.file_name().to_string_lossy().ends_with(".wants"))
-        .filter_map(|d| std::fs::read_dir(d.path()).ok())
+        .iter()
+        .filter(|d| d.name.to_string_lossy().ends_with(".wants"))
+        .filter_map(|d| root.read_dir(&wants.join(&d.name)).ok())
         .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .map(|e| e.name.to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".socket"))
         .collect();
     enabled.sort();
@@ -202,7 +201,7 @@ fn load_sockets(root: &Root, host: &mut Host) {
         let Some(real) = UNIT_DIRS
             .iter()
             .map(|d| root.resolve(&Path::new(d).join(&name)))
-            .find(|p| p.is_file())
+            .find(|p| root.is_file(p))
         else {
             continue;
         };

@@ -1,170 +1,30 @@
 //! Reading configuration files from a host tree.
 //!
 //! Architecture invariant: this module and `main.rs` are the only places that read the file
-//! system for configuration. Everything downstream (model, rules) works on what was loaded here.
+//! system for configuration, and inside it only `root.rs` does: the loaders read through
+//! [`HostFs`], so a directory, a tar archive or a tree in memory ([`Bundle`]) give the same
+//! findings. Everything downstream (model, rules) works on what was loaded here.
 //! A file that does not exist is not an error: it is recorded in [`Host::not_found`] so the user
 //! is told what netvet looked for.
 
+pub mod bundle;
+pub mod fs;
 pub mod interfaces;
 pub mod listeners;
 pub mod modprobe;
+mod root;
 pub mod sysctl;
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use bundle::Bundle;
+pub use fs::HostFs;
+pub use root::Root;
 
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax;
-
-/// The file system tree netvet reads, `/` on a live host or a mounted image / checkout.
-#[derive(Clone, Debug)]
-pub struct Root {
-    dir: PathBuf,
-    /// The directory as the user named it, for paths they can open.
-    given: PathBuf,
-}
-
-impl Root {
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        let given = dir.into();
-        // Canonical, so that paths found by globbing (`./x/` comes back as `x/`) still strip
-        // back to host paths in `display`.
-        Root {
-            dir: given.canonicalize().unwrap_or_else(|_| given.clone()),
-            given,
-        }
-    }
-
-    pub fn system() -> Self {
-        Root::new("/")
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// The directory as the user named it.
-    pub fn given(&self) -> &Path {
-        &self.given
-    }
-
-    pub fn is_system(&self) -> bool {
-        self.dir == Path::new("/")
-    }
-
-    /// The real path of an absolute in-host path such as `/etc/network/interfaces`, resolved
-    /// as a chroot would: `..` stops at the root, and symbolic links inside it are followed
-    /// with absolute targets taken under the root, so nothing under a checked tree reads this
-    /// host's own files. A path that cannot be resolved (a symlink loop) comes back as a path
-    /// under the root that does not exist.
-    pub fn resolve(&self, host_path: &Path) -> PathBuf {
-        self.confine(host_path)
-            .unwrap_or_else(|_| self.dir.join(".netvet-unresolvable"))
-    }
-
-    /// [`Root::resolve`], with the reason when the path cannot be resolved.
-    pub fn confine(&self, host_path: &Path) -> io::Result<PathBuf> {
-        use std::collections::VecDeque;
-        use std::path::Component;
-        /// Linux's own limit on symbolic links in one lookup.
-        const MAX_LINKS: usize = 40;
-        if self.is_system() {
-            return Ok(Path::new("/").join(host_path));
-        }
-        let mut inside: Vec<std::ffi::OsString> = Vec::new();
-        let mut pending: VecDeque<std::ffi::OsString> = VecDeque::new();
-        let push_components = |pending: &mut VecDeque<_>, path: &Path, front: bool| {
-            let parts: Vec<std::ffi::OsString> = path
-                .components()
-                .filter_map(|c| match c {
-                    Component::Normal(n) => Some(n.to_os_string()),
-                    Component::ParentDir => Some("..".into()),
-                    _ => None,
-                })
-                .collect();
-            if front {
-                for part in parts.into_iter().rev() {
-                    pending.push_front(part);
-                }
-            } else {
-                pending.extend(parts);
-            }
-        };
-        push_components(&mut pending, host_path, false);
-        let mut links = 0;
-        while let Some(part) = pending.pop_front() {
-            if part == ".." {
-                inside.pop();
-                continue;
-            }
-            let mut candidate = self.dir.clone();
-            candidate.extend(&inside);
-            candidate.push(&part);
-            match std::fs::symlink_metadata(&candidate) {
-                Ok(meta) if meta.file_type().is_symlink() => {
-                    links += 1;
-                    if links > MAX_LINKS {
-                        return Err(io::Error::other(format!(
-                            "more than {MAX_LINKS} symbolic links resolving {} under the root",
-                            host_path.display()
-                        )));
-                    }
-                    let target = std::fs::read_link(&candidate)?;
-                    if target.is_absolute() {
-                        inside.clear();
-                    }
-                    push_components(&mut pending, &target, true);
-                }
-                _ => inside.push(part),
-            }
-        }
-        let mut out = self.dir.clone();
-        out.extend(&inside);
-        Ok(out)
-    }
-
-    /// A real path found under the root (by a glob, a directory listing or a relative
-    /// `source`), confined to it like [`Root::resolve`]. A path outside the root (a single
-    /// file given on the command line) is returned as it is.
-    pub fn confine_real(&self, real: &Path) -> io::Result<PathBuf> {
-        if self.is_system() {
-            return Ok(real.to_path_buf());
-        }
-        match real.strip_prefix(&self.dir) {
-            Ok(rel) => self.confine(rel),
-            Err(_) => Ok(real.to_path_buf()),
-        }
-    }
-
-    /// How to show a real path to the user: as the host path (`/etc/...`) under a root, as
-    /// given otherwise.
-    pub fn display(&self, real: &Path) -> String {
-        if self.is_system() {
-            return real.display().to_string();
-        }
-        match real.strip_prefix(&self.dir) {
-            Ok(rel) => Path::new("/").join(rel).display().to_string(),
-            Err(_) => real.display().to_string(),
-        }
-    }
-
-    /// A path the user can open from where they ran netvet: under the root as they named it
-    /// (`fixtures/demo/etc/network/interfaces`), the real path for anything outside it.
-    pub fn shown(&self, real: &Path) -> String {
-        if self.is_system() {
-            return real.display().to_string();
-        }
-        match real.strip_prefix(&self.dir) {
-            Ok(rel) => self.given.join(rel).display().to_string(),
-            Err(_) => real.display().to_string(),
-        }
-    }
-
-    /// Whether a real path lies inside this root.
-    pub fn contains(&self, real: &Path) -> bool {
-        self.is_system() || real.starts_with(&self.dir)
-    }
-}
 
 /// A configuration file that could not be read for a reason other than its absence.
 #[derive(Debug)]
@@ -250,12 +110,12 @@ const IFUPDOWN_PATHS: &[&str] = &["/usr/lib/ifupdown", "/lib/ifupdown"];
 
 /// Decide the dialect once, from the files (a typeless `iface NAME`, an option only ifupdown2
 /// reads) and from what is installed under the root, and say so in the notes.
-fn detect_dialect(host: &mut Host, root: Option<&Root>) {
+fn detect_dialect(host: &mut Host, root: Option<&dyn HostFs>) {
     let installed = |paths: &[&'static str]| {
         root.and_then(|root| {
             paths
                 .iter()
-                .find(|p| root.resolve(Path::new(p)).is_dir())
+                .find(|p| root.is_dir(&root.resolve(Path::new(p))))
                 .copied()
         })
     };
@@ -330,16 +190,17 @@ pub const MAX_FILES: usize = 4_096;
 
 const TOO_MANY_FILES: &str = "not read";
 
-/// Read a file into the source map. `display` is the name shown to the user. A file larger
+/// Read a file into the source map, once: `path` is a host path (its `SourceFile::path`, the
+/// key a second read of it finds). `display` is the name shown to the user. A file larger
 /// than [`MAX_FILE_BYTES`] (or a device that never ends) is an error, not a hang, and so is a
 /// file beyond the first [`MAX_FILES`].
 pub fn read_file(
     sources: &mut SourceMap,
-    root: &Root,
-    real: &Path,
+    fs: &dyn HostFs,
+    path: &Path,
     display: String,
 ) -> io::Result<FileId> {
-    if let Some(id) = sources.find(real) {
+    if let Some(id) = sources.find(path) {
         return Ok(id);
     }
     if sources.len() >= MAX_FILES {
@@ -348,57 +209,30 @@ pub fn read_file(
              any further file are not read"
         )));
     }
-    let confined = root.confine_real(real)?;
-    let bytes = read_regular(&confined, MAX_FILE_BYTES)?;
-    Ok(sources.add(SourceFile::new(display, real.to_path_buf(), bytes)))
-}
-
-/// The bytes of a regular file of at most `limit` bytes. A FIFO or a device would block or
-/// never end, and a larger file is not configuration: both are errors, never read.
-pub(crate) fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    use std::io::Read;
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(io::Error::other(
-            "not a regular file (a FIFO, device or directory), not read",
-        ));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        let size = if limit >= 1 << 20 {
-            format!("{} MiB", limit >> 20)
-        } else {
-            format!("{} KiB", limit >> 10)
-        };
-        return Err(io::Error::other(format!(
-            "larger than {size}, not read: a configuration file is far smaller"
-        )));
-    }
-    Ok(bytes)
+    let bytes = fs.read(path, MAX_FILE_BYTES)?;
+    Ok(sources.add(SourceFile::new(display, path.to_path_buf(), bytes)))
 }
 
 /// The files of a list of configuration directories whose names `reads` accepts, as kmod and
 /// systemd read them: a file name found in an earlier directory hides the same name in later
 /// ones, and the files are taken in the order of their names, whatever their directory.
-/// Directories are skipped. `(host path, real path)`.
+/// Directories are skipped. `(host path as named, host path to read)`.
 pub(crate) fn conf_dir_files(
-    root: &Root,
+    root: &dyn HostFs,
     dirs: &[&str],
     reads: fn(&str) -> bool,
 ) -> Vec<(String, PathBuf)> {
     let mut by_name: std::collections::BTreeMap<String, (String, PathBuf)> = Default::default();
     for dir in dirs {
         let real_dir = root.resolve(Path::new(dir));
-        let Ok(entries) = std::fs::read_dir(&real_dir) else {
+        let Ok(entries) = root.read_dir(&real_dir) else {
             continue;
         };
-        for entry in entries.filter_map(Result::ok) {
+        for entry in entries {
             // Shown by its lossy name, opened by its real one.
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let real = entry.path();
-            if reads(&name) && !real.is_dir() && !by_name.contains_key(&name) {
+            let name = entry.name.to_string_lossy().into_owned();
+            let real = real_dir.join(&entry.name);
+            if reads(&name) && !root.is_dir(&real) && !by_name.contains_key(&name) {
                 by_name.insert(name.clone(), (format!("{dir}/{name}"), real));
             }
         }
@@ -408,11 +242,11 @@ pub(crate) fn conf_dir_files(
 
 /// Record the configuration directories that exist but cannot be listed (permissions): the
 /// files they hide are not checked, and the report must say so rather than look clean.
-pub(crate) fn check_dirs_readable(root: &Root, host: &mut Host, dirs: &[&str]) {
+pub(crate) fn check_dirs_readable(root: &dyn HostFs, host: &mut Host, dirs: &[&str]) {
     for dir in dirs {
         let real = root.resolve(Path::new(dir));
-        if real.is_dir()
-            && let Err(error) = std::fs::read_dir(&real)
+        if root.is_dir(&real)
+            && let Err(error) = root.read_dir(&real)
         {
             host.read_error(ReadError {
                 path: dir.to_string(),
@@ -426,7 +260,7 @@ pub(crate) fn check_dirs_readable(root: &Root, host: &mut Host, dirs: &[&str]) {
 /// Read and parse each file, in order; an unreadable one is recorded and skipped.
 pub(crate) fn read_all<T>(
     host: &mut Host,
-    root: &Root,
+    root: &dyn HostFs,
     files: Vec<(String, PathBuf)>,
     parse: fn(&str) -> T,
 ) -> Vec<(FileId, T)> {
@@ -459,8 +293,12 @@ pub(crate) fn test_tree(files: &[(&str, &str)]) -> tempfile::TempDir {
 /// What to read.
 #[derive(Clone, Debug)]
 pub enum Target {
-    /// A whole host tree: `/etc/network/interfaces`, `/etc/modprobe.d`, sysctl.d ...
+    /// A whole host tree in a directory: `/etc/network/interfaces`, `/etc/modprobe.d`,
+    /// sysctl.d ...
     Root(Root),
+    /// A whole host tree anywhere else: a [`Bundle`] in memory (from a tar archive, or what
+    /// `audit` collects), or any other [`HostFs`]. Read exactly as a [`Target::Root`].
+    Tree(Arc<dyn HostFs + Send + Sync>),
     /// A single interfaces file (and what it sources), absolute `source` paths under `root`.
     InterfacesFile { path: PathBuf, root: Root },
     /// An interfaces file read from standard input, its `source` paths resolved on this host.
@@ -472,46 +310,38 @@ impl Target {
     /// `source` lines are read under ROOT, as they will be on the host it belongs to.
     pub fn interfaces_file(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
-        let root = inferred_root(&path).map_or_else(Root::system, Root::new);
+        let root = root::inferred_root(&path).map_or_else(Root::system, Root::new);
         Target::InterfacesFile { path, root }
+    }
+
+    /// A host tree held in memory.
+    pub fn bundle(bundle: Bundle) -> Self {
+        Target::Tree(Arc::new(bundle))
     }
 
     /// What the user named: the directory, the file, or `-`.
     pub fn label(&self) -> String {
         match self {
             Target::Root(root) => root.given().display().to_string(),
+            Target::Tree(fs) => fs.label(),
             Target::InterfacesFile { path, .. } => path.display().to_string(),
             Target::Stdin(_) => "-".to_string(),
         }
     }
 }
 
-/// `ROOT` for a path `ROOT/etc/network/interfaces`, as the user spelt it, unless ROOT is `/`.
-fn inferred_root(path: &Path) -> Option<PathBuf> {
-    if !path.ends_with("etc/network/interfaces") {
-        return None;
-    }
-    let root = path.parent()?.parent()?.parent()?;
-    let root = if root.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        root
-    };
-    let canonical = root.canonicalize().ok()?;
-    (canonical != Path::new("/")).then(|| root.to_path_buf())
-}
-
 /// Load every configuration netvet understands from a target.
 pub fn load(target: &Target) -> Host {
     let mut host = Host::default();
-    let root = match target {
+    let system = Root::system();
+    let root: &dyn HostFs = match target {
         Target::Root(root) => {
-            interfaces::load_root(root, &mut host);
-            modprobe::load(root, &mut host);
-            modprobe::load_early(root, &mut host);
-            sysctl::load(root, &mut host);
-            listeners::load(root, &mut host);
-            root.clone()
+            load_tree(root, &mut host);
+            root
+        }
+        Target::Tree(fs) => {
+            load_tree(&**fs, &mut host);
+            &**fs
         }
         Target::InterfacesFile { path, root } => {
             if !root.is_system() {
@@ -522,19 +352,28 @@ pub fn load(target: &Target) -> Host {
                 ));
             }
             interfaces::load_file(path, root, &mut host);
-            root.clone()
+            root
         }
         Target::Stdin(bytes) => {
             interfaces::load_stdin(bytes.clone(), &mut host);
-            Root::system()
+            &system
         }
     };
     for (_, file) in host.sources.iter_mut() {
         file.shown = root.shown(&file.path);
     }
-    let tree = matches!(target, Target::Root(_)).then_some(&root);
+    let tree = matches!(target, Target::Root(_) | Target::Tree(_)).then_some(root);
     detect_dialect(&mut host, tree);
     host
+}
+
+/// Every configuration of a whole host tree.
+fn load_tree(root: &dyn HostFs, host: &mut Host) {
+    interfaces::load_root(root, host);
+    modprobe::load(root, host);
+    modprobe::load_early(root, host);
+    sysctl::load(root, host);
+    listeners::load(root, host);
 }
 
 #[cfg(test)]
@@ -553,6 +392,10 @@ mod confinement_tests {
         let root = Root::new(dir.path());
         assert_eq!(
             root.resolve(Path::new("/etc/network/interfaces")),
+            Path::new("/etc/hostname")
+        );
+        assert_eq!(
+            root.real(Path::new("/etc/network/interfaces")).unwrap(),
             root.dir().join("etc/hostname")
         );
     }
@@ -581,7 +424,7 @@ mod confinement_tests {
         }
         let root = Root::new(dir.path());
         assert_eq!(
-            root.resolve(Path::new("/../../etc/x")),
+            root.real(Path::new("/../../etc/x")).unwrap(),
             root.dir().join("etc/x")
         );
     }
@@ -597,7 +440,7 @@ mod confinement_tests {
         let root = Root::new(dir.path());
         assert!(root.confine(Path::new("/etc/modprobe.d/x.conf")).is_err());
         assert!(root.confine(Path::new("/etc/a")).is_err());
-        assert!(!root.resolve(Path::new("/etc/modprobe.d")).exists());
+        assert!(!root.exists(&root.resolve(Path::new("/etc/modprobe.d"))));
     }
 
     #[test]

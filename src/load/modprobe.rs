@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Host, Root};
+use super::{Host, HostFs};
 use crate::source::{FileId, Location};
 use crate::syntax::modprobe::{self, Command, ModprobeFile, normalize_module};
 
@@ -20,8 +20,8 @@ pub const DIRS: &[&str] = &[
     "/lib/modprobe.d",
 ];
 
-/// The files kmod reads, in order: `(host path, real path)`.
-pub fn files(root: &Root) -> Vec<(String, PathBuf)> {
+/// The files kmod reads, in order: `(host path as named, host path to read)`.
+pub fn files(root: &dyn HostFs) -> Vec<(String, PathBuf)> {
     super::conf_dir_files(root, DIRS, kmod_reads)
 }
 
@@ -30,8 +30,11 @@ fn kmod_reads(name: &str) -> bool {
     !name.starts_with('.') && (name.ends_with(".conf") || name.ends_with(".alias"))
 }
 
-pub fn load(root: &Root, host: &mut Host) {
-    if !DIRS.iter().any(|d| root.resolve(Path::new(d)).is_dir()) {
+pub fn load(root: &dyn HostFs, host: &mut Host) {
+    if !DIRS
+        .iter()
+        .any(|d| root.is_dir(&root.resolve(Path::new(d))))
+    {
         host.not_found.push("/etc/modprobe.d".to_string());
         return;
     }
@@ -49,28 +52,24 @@ const UNREAD_MAX_ENTRIES: usize = 512;
 /// The files kmod skips in the modprobe.d directories (hidden files, other endings, and the
 /// files of their subdirectories, one level down) that configure bonding: someone meant them
 /// to be read. Each is size-limited; unreadable or irrelevant ones are passed over silently.
-fn load_unread(root: &Root, host: &mut Host) {
+fn load_unread(root: &dyn HostFs, host: &mut Host) {
     let mut candidates = Vec::new();
     for dir in DIRS {
         let real_dir = root.resolve(Path::new(dir));
-        for (name, real) in entries(&real_dir) {
-            if real.is_dir() {
-                for (sub, sub_real) in entries(&real) {
-                    if sub_real.is_file() {
+        for (name, real) in entries(root, &real_dir) {
+            if root.is_dir(&real) {
+                for (sub, sub_real) in entries(root, &real) {
+                    if root.is_file(&sub_real) {
                         candidates.push((format!("{dir}/{name}/{sub}"), sub_real));
                     }
                 }
-            } else if !kmod_reads(&name) && real.is_file() {
+            } else if !kmod_reads(&name) && root.is_file(&real) {
                 candidates.push((format!("{dir}/{name}"), real));
             }
         }
     }
     for (display, real) in candidates {
-        let Some(bytes) = root
-            .confine_real(&real)
-            .ok()
-            .and_then(|confined| super::read_regular(&confined, UNREAD_MAX_BYTES).ok())
-        else {
+        let Ok(bytes) = root.read(&real, UNREAD_MAX_BYTES) else {
             continue;
         };
         if !mentions_bonding(&modprobe::parse(&String::from_utf8_lossy(&bytes))) {
@@ -85,14 +84,14 @@ fn load_unread(root: &Root, host: &mut Host) {
 }
 
 /// A directory's entries in name order, at most [`UNREAD_MAX_ENTRIES`].
-fn entries(dir: &Path) -> Vec<(String, PathBuf)> {
-    let Ok(read) = std::fs::read_dir(dir) else {
+fn entries(root: &dyn HostFs, dir: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(read) = root.read_dir(dir) else {
         return Vec::new();
     };
     let mut out: Vec<(String, PathBuf)> = read
-        .filter_map(Result::ok)
+        .into_iter()
         .take(UNREAD_MAX_ENTRIES)
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .map(|e| (e.name.to_string_lossy().into_owned(), dir.join(e.name)))
         .collect();
     out.sort();
     out
@@ -170,26 +169,19 @@ pub const EARLY_DIRS: &[&str] = &[
 pub const EARLY_FILES: &[&str] = &["/etc/modules", "/etc/initramfs-tools/modules"];
 
 /// The lists of modules loaded at boot, before ifupdown runs.
-pub fn load_early(root: &Root, host: &mut Host) {
+pub fn load_early(root: &dyn HostFs, host: &mut Host) {
     let mut files = super::conf_dir_files(root, EARLY_DIRS, |name| {
         !name.starts_with('.') && name.ends_with(".conf")
     });
     for path in EARLY_FILES {
         let real = root.resolve(Path::new(path));
-        if real.is_file() {
+        if root.is_file(&real) {
             files.push((path.to_string(), real));
         }
     }
     // One file under two names (Debian's modules.conf -> ../modules) is read once.
     let mut seen = std::collections::HashSet::new();
-    files.retain(|(_, real)| {
-        let key = real
-            .canonicalize()
-            .ok()
-            .filter(|c| root.contains(c))
-            .unwrap_or_else(|| real.clone());
-        seen.insert(key)
-    });
+    files.retain(|(_, real)| seen.insert(root.identity(real)));
     host.early_modules = super::read_all(host, root, files, modprobe::parse_module_list);
 }
 
@@ -245,6 +237,7 @@ pub fn module_options(files: &[(FileId, ModprobeFile)], module: &str) -> Vec<Mod
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::Root;
     use std::fs;
 
     #[test]

@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Host, Root};
+use super::{Host, HostFs};
 use crate::source::{FileId, Location};
 use crate::syntax::sysctl::{self, SysctlFile};
 
@@ -26,10 +26,10 @@ pub const DIRS: &[&str] = &[
 
 /// Where a link inside the root points, resolved inside the root (an absolute target such as
 /// `/etc/sysctl.conf` must not escape to the real host).
-fn resolve_in_root(root: &Root, real: &Path) -> PathBuf {
+fn resolve_in_root(root: &dyn HostFs, real: &Path) -> PathBuf {
     let mut path = real.to_path_buf();
     for _ in 0..8 {
-        let Ok(target) = std::fs::read_link(&path) else {
+        let Ok(target) = root.read_link(&path) else {
             return path;
         };
         path = if target.is_absolute() {
@@ -41,8 +41,8 @@ fn resolve_in_root(root: &Root, real: &Path) -> PathBuf {
     path
 }
 
-/// The files applied, in order: `(host path, real path to read)`.
-pub fn files(root: &Root) -> Vec<(String, PathBuf)> {
+/// The files applied, in order: `(host path as named, host path to read)`.
+pub fn files(root: &dyn HostFs) -> Vec<(String, PathBuf)> {
     let dev_null = root.resolve(Path::new("/dev/null"));
     let mut files: Vec<(String, PathBuf)> =
         super::conf_dir_files(root, DIRS, |name| name.ends_with(".conf"))
@@ -51,16 +51,20 @@ pub fn files(root: &Root) -> Vec<(String, PathBuf)> {
             .filter(|(_, target)| target != Path::new("/dev/null") && *target != dev_null)
             .collect();
     let conf = root.resolve(Path::new("/etc/sysctl.conf"));
-    let same = |a: &Path| a.canonicalize().ok() == conf.canonicalize().ok();
-    if conf.is_file() && !files.iter().any(|(_, real)| same(real)) {
+    let same = |a: &Path| root.identity(a) == root.identity(&conf);
+    if root.is_file(&conf) && !files.iter().any(|(_, real)| same(real)) {
         files.push(("/etc/sysctl.conf".to_string(), conf));
     }
     files
 }
 
-pub fn load(root: &Root, host: &mut Host) {
+pub fn load(root: &dyn HostFs, host: &mut Host) {
     let files = files(root);
-    if files.is_empty() && !DIRS.iter().any(|d| root.resolve(Path::new(d)).is_dir()) {
+    if files.is_empty()
+        && !DIRS
+            .iter()
+            .any(|d| root.is_dir(&root.resolve(Path::new(d))))
+    {
         host.not_found.push("/etc/sysctl.d".to_string());
         return;
     }
@@ -136,6 +140,7 @@ impl SysctlSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::Root;
     use std::fs;
 
     use crate::load::test_tree as tree;
@@ -212,7 +217,7 @@ mod tests {
         let root = Root::new(dir.path());
         let files = files(&root);
         assert_eq!(files.len(), 1);
-        assert_eq!(files[0].1, dir.path().join("etc/sysctl.conf"));
+        assert_eq!(files[0].1, Path::new("/etc/sysctl.conf"));
     }
 
     #[test]

@@ -771,3 +771,60 @@ fn unreadable_or_dangling_configuration_is_an_error_not_clean() {
             .contains("symbolic link to nothing")
     );
 }
+
+/// `netvet check host.tar` checks the archive as a root: the same findings as the directory
+/// it was made from, files shown inside the archive; a hostile archive is an error (exit 2).
+#[test]
+fn a_tar_archive_is_checked_as_a_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("demo.tar");
+    let status = Command::new("tar")
+        .args(["-C", DEMO, "-cf"])
+        .arg(&archive)
+        .arg(".")
+        .current_dir(repo())
+        .status()
+        .expect("tar runs");
+    assert!(status.success());
+    let findings = |o: &Output| -> Vec<(String, String, String)> {
+        json(o)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["code"].to_string(),
+                    f["file"].to_string(),
+                    f["message"].to_string(),
+                )
+            })
+            .collect()
+    };
+    let from_dir = netvet(&["check", "--format", "json", DEMO]);
+    let from_tar = netvet(&["check", "--format", "json", archive.to_str().unwrap()]);
+    assert_eq!(from_tar.status.code(), Some(1), "{}", stdout(&from_tar));
+    assert!(!findings(&from_dir).is_empty());
+    assert_eq!(findings(&from_tar), findings(&from_dir));
+    let shown = format!("{}/etc/network/interfaces", archive.display());
+    assert!(stdout(&from_tar).contains(&shown), "{}", stdout(&from_tar));
+
+    // An entry climbing out of the archive: GNU tar keeps `../f` as given with -P.
+    let evil = dir.path().join("evil.tar");
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    std::fs::write(dir.path().join("f"), "auto lo\n").unwrap();
+    let status = Command::new("tar")
+        .args(["-P", "-cf"])
+        .arg(&evil)
+        .arg("../f")
+        .current_dir(dir.path().join("a"))
+        .status()
+        .expect("tar runs");
+    assert!(status.success());
+    let o = netvet(&["check", evil.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("without `..`"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -102,8 +102,10 @@ fn conf_dir(root: &Path) -> std::path::PathBuf {
 
 fn netvet_view(root: &Path) -> View {
     let mut v = View::default();
-    for (host_path, real) in netvet::load::modprobe::files(&Root::new(root)) {
-        let text = String::from_utf8_lossy(&std::fs::read(real).unwrap()).into_owned();
+    let root = Root::new(root);
+    for (host_path, real) in netvet::load::modprobe::files(&root) {
+        let text = String::from_utf8_lossy(&std::fs::read(root.real(&real).unwrap()).unwrap())
+            .into_owned();
         let name = host_path.rsplit('/').next().unwrap().to_string();
         let parsed = modprobe::parse(&text);
         for c in &parsed.commands {

@@ -1,0 +1,194 @@
+//! A host tree in a directory: `/` on a live host, a mounted image or a checkout. The only
+//! [`HostFs`] that touches the real file system, and the only place in `load/` that calls
+//! `std::fs`.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::fs::{Entry, HostFs, Kind, Refusal, read_bounded, walk};
+
+/// The file system tree netvet reads, `/` on a live host or a mounted image / checkout.
+///
+/// Host paths (`/etc/network/interfaces`) are read under the directory as a chroot would. A
+/// relative path names a file outside the tree, read as it is from where netvet runs: a single
+/// interfaces file given on the command line and what it sources relative to itself.
+#[derive(Clone, Debug)]
+pub struct Root {
+    dir: PathBuf,
+    /// The directory as the user named it, for paths they can open.
+    given: PathBuf,
+}
+
+impl Root {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        let given = dir.into();
+        // Canonical, so that a path given under it strips back to a host path.
+        Root {
+            dir: given.canonicalize().unwrap_or_else(|_| given.clone()),
+            given,
+        }
+    }
+
+    pub fn system() -> Self {
+        Root::new("/")
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The directory as the user named it.
+    pub fn given(&self) -> &Path {
+        &self.given
+    }
+
+    pub fn is_system(&self) -> bool {
+        self.dir == Path::new("/")
+    }
+
+    /// Where a host path is on this machine, its links resolved inside the tree.
+    pub fn real(&self, path: &Path) -> io::Result<PathBuf> {
+        if self.is_system() || path.is_relative() {
+            return Ok(path.to_path_buf());
+        }
+        let host = HostFs::confine(self, path)?;
+        Ok(self.under(&host))
+    }
+
+    /// The real path of a host path whose links are already resolved.
+    fn under(&self, host: &Path) -> PathBuf {
+        self.dir.join(host.strip_prefix("/").unwrap_or(host))
+    }
+
+    /// A path the user gave on the command line for a file under this root, as a host path
+    /// when it lies under the root (`/abs/tree/etc/network/interfaces` is
+    /// `/etc/network/interfaces`), as given otherwise (a relative path stays outside the tree).
+    pub fn host_path_of(&self, given: &Path) -> PathBuf {
+        if self.is_system() || given.is_relative() {
+            return given.to_path_buf();
+        }
+        if let Ok(rel) = given.strip_prefix(&self.dir) {
+            return Path::new("/").join(rel);
+        }
+        // The same file through another spelling of the root (a symlinked parent).
+        let canonical = given
+            .parent()
+            .and_then(|p| p.canonicalize().ok())
+            .zip(given.file_name())
+            .map(|(p, name)| p.join(name));
+        match canonical.as_deref().map(|c| c.strip_prefix(&self.dir)) {
+            Some(Ok(rel)) => Path::new("/").join(rel),
+            _ => given.to_path_buf(),
+        }
+    }
+}
+
+impl HostFs for Root {
+    fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
+        if self.is_system() || path.is_relative() {
+            return std::fs::read_link(path);
+        }
+        let real = match (path.parent(), path.file_name()) {
+            (Some(parent), Some(name)) => self.real(parent)?.join(name),
+            _ => self.real(path)?,
+        };
+        std::fs::read_link(real)
+    }
+
+    fn kind(&self, path: &Path) -> Option<Kind> {
+        let meta = std::fs::metadata(self.real(path).ok()?).ok()?;
+        Some(if meta.is_file() {
+            Kind::File
+        } else if meta.is_dir() {
+            Kind::Dir
+        } else {
+            Kind::Other
+        })
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<Entry>> {
+        Ok(std::fs::read_dir(self.real(path)?)?
+            .filter_map(Result::ok)
+            .map(|e| Entry {
+                name: e.file_name(),
+                is_symlink: e.file_type().is_ok_and(|t| t.is_symlink()),
+            })
+            .collect())
+    }
+
+    fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        let real = self.real(path)?;
+        // A FIFO or a device would block or never end: refused before it is opened.
+        if !std::fs::metadata(&real)?.is_file() {
+            return Err(Refusal::NotRegular.into());
+        }
+        read_bounded(std::fs::File::open(&real)?, limit)
+    }
+
+    fn confine(&self, path: &Path) -> io::Result<PathBuf> {
+        if self.is_system() {
+            return Ok(Path::new("/").join(path));
+        }
+        if path.is_relative() {
+            return Ok(path.to_path_buf());
+        }
+        walk(path, &|candidate| {
+            let real = self.under(candidate);
+            match std::fs::symlink_metadata(&real) {
+                Ok(meta) if meta.file_type().is_symlink() => std::fs::read_link(&real).map(Some),
+                _ => Ok(None),
+            }
+        })
+    }
+
+    fn identity(&self, path: &Path) -> PathBuf {
+        if self.is_system() {
+            return path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        }
+        if path.is_relative() {
+            // A file outside the tree: the host's own canonical path, back in host space when
+            // it lies under the root.
+            let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            return self.host_path_of(&canonical);
+        }
+        HostFs::confine(self, path).unwrap_or_else(|_| path.to_path_buf())
+    }
+
+    fn shown(&self, path: &Path) -> String {
+        if self.is_system() || path.is_relative() {
+            return path.display().to_string();
+        }
+        self.given
+            .join(path.strip_prefix("/").unwrap_or(path))
+            .display()
+            .to_string()
+    }
+
+    fn label(&self) -> String {
+        self.given.display().to_string()
+    }
+
+    fn is_system(&self) -> bool {
+        Root::is_system(self)
+    }
+}
+
+/// `ROOT` for a path `ROOT/etc/network/interfaces`, as the user spelt it, unless ROOT is `/`.
+pub(super) fn inferred_root(path: &Path) -> Option<PathBuf> {
+    if !path.ends_with("etc/network/interfaces") {
+        return None;
+    }
+    let root = path.parent()?.parent()?.parent()?;
+    let root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    let canonical = root.canonicalize().ok()?;
+    (canonical != Path::new("/")).then(|| root.to_path_buf())
+}
+
+/// The current directory, for `source` lines of standard input.
+pub(super) fn current_dir() -> PathBuf {
+    std::env::current_dir().unwrap_or_default()
+}
