@@ -97,6 +97,15 @@ pub const HOOK_OPTIONS: &[(&str, &str)] = &[
     ("VDE2_", "vde2"),
 ];
 
+/// The `IF_BOND_*` variables ifenslave 2.13's hooks read that are not bonding driver options.
+const IFENSLAVE_VARIABLES: &[&str] = &[
+    "MASTER",
+    "SLAVES",
+    "GIVE_A_CHANCE",
+    "QUEUE_ID",
+    "ACTIVE_SLAVE",
+];
+
 /// Names offered as "did you mean": the common spelling of each option hooks read.
 const HOOK_SPELLINGS: &[&str] = &[
     "bond-slaves",
@@ -174,6 +183,15 @@ pub fn env_name(option: &str) -> String {
 /// The package whose hook reads this option, if any.
 pub fn hook_reading(option: &str) -> Option<&'static str> {
     let env = env_name(option);
+    // ifenslave reads a known list, and every other bonding driver option is NV114's (known,
+    // never applied): any other `bond-*` is read by nothing, most often a typo.
+    if let Some(rest) = env.strip_prefix("BOND_") {
+        let known = IFENSLAVE_VARIABLES.contains(&rest)
+            || crate::model::bond::OPTIONS
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case(rest));
+        return known.then_some("ifenslave");
+    }
     HOOK_OPTIONS
         .iter()
         .find(|(name, _)| {
@@ -300,6 +318,10 @@ mod tests {
         assert_eq!(hook_reading("bond_miimon"), Some("ifenslave"));
         assert_eq!(hook_reading("bridge-ports"), Some("bridge-utils"));
         assert_eq!(hook_reading("bond"), None);
+        assert_eq!(hook_reading("bond-give-a-chance"), Some("ifenslave"));
+        assert_eq!(hook_reading("bond-min-links"), Some("ifenslave"));
+        assert_eq!(hook_reading("bond-mimon"), None);
+        assert_eq!(hook_reading("bond-lacp-rates"), None);
         assert_eq!(reader("inet", "dhcp", "address"), None);
         assert_eq!(reader("inet", "static", "address"), Some("the method"));
         assert_eq!(reader("inet", "dhcp", "post-down"), Some("ifupdown"));
