@@ -9,6 +9,7 @@
 
 pub mod bundle;
 pub mod fs;
+pub mod ifupdown2;
 pub mod interfaces;
 pub mod listeners;
 pub mod modprobe;
@@ -70,6 +71,8 @@ pub struct Host {
     pub not_found: Vec<String>,
     /// Which program reads the interfaces files: Debian's ifupdown, or ifupdown2.
     pub dialect: Dialect,
+    /// ifupdown2's policy files, when ifupdown2 is installed under the root.
+    pub ifupdown2_policy: Option<ifupdown2::Policy>,
     /// What the user should know about how the files were read (an include resolved outside
     /// the checked tree, a root inferred from a path).
     pub notes: Vec<String>,
@@ -121,6 +124,9 @@ fn detect_dialect(host: &mut Host, root: Option<&dyn HostFs>) {
     };
     if installed(IFUPDOWN_PATHS).is_some() && installed(IFUPDOWN2_PATHS).is_none() {
         return;
+    }
+    if let (Some(_), Some(root)) = (installed(IFUPDOWN2_PATHS), root) {
+        host.ifupdown2_policy = Some(ifupdown2::load(host, root));
     }
     let why = match installed(IFUPDOWN2_PATHS) {
         Some(path) => Some(format!("ifupdown2 is installed: {path} exists")),

@@ -51,11 +51,15 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// A host whose interfaces ifupdown2 reads. What a bond runs with then depends on ifupdown2's
 /// policy files (Cumulus Linux sets 802.3ad, miimon 100 and fast LACP there) rather than on
-/// ifenslave's replay, so only what a stanza states outright is judged: the hash policy of an
-/// explicit 802.3ad bond, and who is enslaved to whom.
+/// ifenslave's replay. Judged: the hash policy of an explicit 802.3ad bond, who is enslaved to
+/// whom, and, where ifupdown2 is installed under the root so that its policy files are there
+/// to read, link monitoring.
 fn ifupdown2(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     for iface in &ctx.model.interfaces {
         if let Some(bond) = iface.bond.as_ref().filter(|_| iface.has_stanza()) {
+            if let Some(policy) = &ctx.host.ifupdown2_policy {
+                ifupdown2_monitoring(ctx, policy, iface, bond, out);
+            }
             let explicit_lacp = bond.get("mode").is_some_and(|m| {
                 matches!(m.origin, Origin::Interfaces(_))
                     && matches!(m.value.trim(), "802.3ad" | "4")
@@ -66,6 +70,77 @@ fn ifupdown2(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         }
         slave_checks(ctx, iface, out);
     }
+}
+
+/// NV101 for ifupdown2, which sends the kernel a bond attribute only when the stanza or a
+/// policy file sets it (`get_ifla_bond_attr_from_user_config` in its bond addon) and has no
+/// ARP monitoring attributes at all: a bond whose mode does not make the driver turn miimon on
+/// runs with the module's miimon, 0 unless `options bonding` says otherwise.
+fn ifupdown2_monitoring(
+    ctx: &Context<'_, '_>,
+    policy: &crate::load::ifupdown2::Policy,
+    iface: &Interface<'_>,
+    bond: &Bond,
+    out: &mut Vec<Diagnostic>,
+) {
+    enum From {
+        Stanza(Location),
+        Policy(String),
+        Module,
+    }
+    let attr = |key: &str| {
+        if let Some(opt) = bond.get(key)
+            && let Origin::Interfaces(at) = opt.origin
+        {
+            return Some((opt.value.clone(), From::Stanza(at)));
+        }
+        let name = format!("bond-{}", key.replace('_', "-"));
+        if let Some(v) = policy.iface_default("bond", &iface.name, &name) {
+            let shown = ctx.host.sources.get(v.file).shown.clone();
+            return Some((v.value, From::Policy(shown)));
+        }
+        ctx.model
+            .module_param(key)
+            .map(|p| (p.value.clone(), From::Module))
+    };
+    let mode = attr("mode")
+        .and_then(|(v, _)| BondMode::parse(v.trim()))
+        .unwrap_or(BondMode::BalanceRr);
+    // 802.3ad, balance-tlb and balance-alb: the driver turns miimon 100 on by itself.
+    if !mode.uses_arp() {
+        return;
+    }
+    let miimon = attr("miimon");
+    if miimon
+        .as_ref()
+        .is_some_and(|(v, _)| v.trim().parse::<u64>().is_ok_and(|n| n > 0))
+    {
+        return;
+    }
+    let module_arp = ctx
+        .model
+        .module_param("arp_interval")
+        .is_some_and(|p| p.value.trim().parse::<u64>().is_ok_and(|n| n > 0))
+        && ctx.model.module_param("arp_ip_target").is_some();
+    if module_arp {
+        return;
+    }
+    let (said, at) = match &miimon {
+        Some((v, From::Stanza(at))) => (format!("its stanza sets bond-miimon {}", v.trim()), Some(*at)),
+        Some((v, From::Policy(file))) => (format!("the policy file {file} sets bond-miimon {}", v.trim()), None),
+        Some((v, From::Module)) => (format!("the bonding module is loaded with miimon={}", v.trim()), None),
+        None => ("neither its stanza nor a policy file sets bond-miimon, and ifupdown2 sends only what they set".to_string(), None),
+    };
+    out.push(
+        Diagnostic::new(
+            "NV101",
+            format!("{} has no link monitoring: {said}, so {} runs with miimon 0", iface.name, mode.name()),
+        )
+        .at_opt(at.or(iface.first_header()))
+        .iface(&iface.name)
+        .help(format!("add `bond-miimon 100` to {}'s stanza, or set it for every bond in /etc/network/ifupdown2/policy.d/bond.json: {{\"bond\": {{\"defaults\": {{\"bond-miimon\": \"100\"}}}}}}", iface.name))
+        .note(format!("ifupdown2 sends the kernel only the bond attributes a stanza or a policy file ({} or {}) sets, and none for ARP monitoring; in {} mode the driver keeps miimon 0 and the bond never notices a dead link", crate::load::ifupdown2::POLICY_DIRS[1], crate::load::ifupdown2::POLICY_DIRS[0], mode.name())),
+    );
 }
 
 fn at_origin(d: Diagnostic, origin: Option<Origin>, iface: &Interface<'_>) -> Diagnostic {

@@ -583,17 +583,26 @@ fn listeners_table_columns_line_up() {
 
 /// A file written for ifupdown2 (typeless stanzas, slave globs, yes/no booleans), or any file
 /// on a host where ifupdown2 is installed, is read in that dialect: said once, and no NV001
-/// per stanza or judgement on bond defaults that ifupdown2's policy files decide.
+/// per stanza. Bond defaults are judged only where ifupdown2's policy files are under the root
+/// to read: with none setting bond-miimon an active-backup bond runs without monitoring
+/// (NV101); with a site policy it does not; without ifupdown2 under the root nothing is said.
 #[test]
 fn ifupdown2_dialect_is_said_once_and_not_reported_per_stanza() {
-    for (case, why) in [
+    for (case, why, codes) in [
         (
             "fixtures/dialect/ifupdown2-cumulus",
             "`iface swp51` without family or method",
+            &[][..],
         ),
         (
             "fixtures/dialect/ifupdown2-installed",
             "ifupdown2 is installed",
+            &["NV101"][..],
+        ),
+        (
+            "fixtures/dialect/ifupdown2-policy-miimon",
+            "ifupdown2 is installed",
+            &[][..],
         ),
     ] {
         let v = json(&netvet(&["check", "--format", "json", case]));
@@ -609,8 +618,13 @@ fn ifupdown2_dialect_is_said_once_and_not_reported_per_stanza() {
             "{case}: {notes:?}"
         );
         assert!(notes[0].contains(why), "{case}: {notes:?}");
-        let findings = v["findings"].as_array().unwrap();
-        assert!(findings.is_empty(), "{case}: {findings:#?}");
+        let found: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(found, codes, "{case}: {v:#}");
     }
     // The same typeless stanza in a tree where Debian's ifupdown is installed: it refuses the
     // file, and that is an error.
