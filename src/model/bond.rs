@@ -9,141 +9,17 @@ use std::collections::BTreeMap;
 use super::Interface;
 use crate::source::Location;
 
-/// The bonding driver's options as sysfs and module parameters name them, with the kernel's
-/// default where one applies (Documentation/networking/bonding.rst).
-pub const OPTIONS: &[(&str, Option<&str>)] = &[
-    ("mode", Some("balance-rr")),
-    ("miimon", Some("0")),
-    ("updelay", Some("0")),
-    ("downdelay", Some("0")),
-    ("peer_notif_delay", Some("0")),
-    ("use_carrier", Some("1")),
-    ("arp_interval", Some("0")),
-    ("arp_ip_target", None),
-    ("ns_ip6_target", None),
-    ("arp_validate", Some("none")),
-    ("arp_all_targets", Some("any")),
-    ("arp_missed_max", Some("2")),
-    ("primary", None),
-    ("primary_reselect", Some("always")),
-    ("fail_over_mac", Some("none")),
-    ("xmit_hash_policy", Some("layer2")),
-    ("resend_igmp", Some("1")),
-    ("num_grat_arp", Some("1")),
-    ("num_unsol_na", Some("1")),
-    ("lacp_rate", Some("slow")),
-    ("lacp_active", Some("on")),
-    ("ad_select", Some("stable")),
-    ("ad_actor_sys_prio", Some("65535")),
-    ("ad_actor_system", None),
-    ("ad_user_port_key", Some("0")),
-    ("min_links", Some("0")),
-    ("all_slaves_active", Some("0")),
-    ("packets_per_slave", Some("1")),
-    ("tlb_dynamic_lb", Some("1")),
-    ("lp_interval", Some("1")),
-    ("coupled_control", Some("1")),
-];
+pub use crate::bonding::BondMode;
 
 /// `bond-miimon`, `bond_miimon`, `bond-lacp_rate` ... to the driver's name (`miimon`).
 /// `bond-slaves` and `bond-master` are not driver options.
 pub fn option_key(option_name: &str) -> Option<&'static str> {
-    let lower = option_name.to_ascii_lowercase().replace('-', "_");
-    let rest = lower.strip_prefix("bond_")?;
-    OPTIONS.iter().map(|(k, _)| *k).find(|k| *k == rest)
+    crate::bonding::option_named(option_name).map(|o| o.key)
 }
 
-/// The names an option takes, in the driver's order: a number `n` means the `n`th name
-/// (`lacp_rate 1` is `fast`). `None` for options that are not an enumeration.
-pub fn named_values(key: &str) -> Option<&'static [&'static str]> {
-    Some(match key {
-        "xmit_hash_policy" => &[
-            "layer2",
-            "layer3+4",
-            "layer2+3",
-            "encap2+3",
-            "encap3+4",
-            "vlan+srcmac",
-        ],
-        "lacp_rate" => &["slow", "fast"],
-        "ad_select" => &["stable", "bandwidth", "count"],
-        "arp_validate" => &[
-            "none",
-            "active",
-            "backup",
-            "all",
-            "filter",
-            "filter_active",
-            "filter_backup",
-        ],
-        "arp_all_targets" => &["any", "all"],
-        "primary_reselect" => &["always", "better", "failure"],
-        "fail_over_mac" => &["none", "active", "follow"],
-        _ => return None,
-    })
-}
-
+/// The kernel's default for an option, as sysfs shows it.
 pub fn kernel_default(key: &str) -> Option<&'static str> {
-    OPTIONS
-        .iter()
-        .find(|(k, _)| *k == key)
-        .and_then(|(_, d)| *d)
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BondMode {
-    BalanceRr,
-    ActiveBackup,
-    BalanceXor,
-    Broadcast,
-    Ieee8023ad,
-    BalanceTlb,
-    BalanceAlb,
-}
-
-impl BondMode {
-    pub const ALL: [BondMode; 7] = [
-        BondMode::BalanceRr,
-        BondMode::ActiveBackup,
-        BondMode::BalanceXor,
-        BondMode::Broadcast,
-        BondMode::Ieee8023ad,
-        BondMode::BalanceTlb,
-        BondMode::BalanceAlb,
-    ];
-
-    /// A mode by name or number, as the driver accepts it (`4`, `802.3ad`).
-    pub fn parse(text: &str) -> Option<Self> {
-        let text = text.trim();
-        BondMode::ALL
-            .into_iter()
-            .enumerate()
-            .find(|(i, m)| m.name() == text || i.to_string() == text)
-            .map(|(_, m)| m)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            BondMode::BalanceRr => "balance-rr",
-            BondMode::ActiveBackup => "active-backup",
-            BondMode::BalanceXor => "balance-xor",
-            BondMode::Broadcast => "broadcast",
-            BondMode::Ieee8023ad => "802.3ad",
-            BondMode::BalanceTlb => "balance-tlb",
-            BondMode::BalanceAlb => "balance-alb",
-        }
-    }
-
-    /// Whether ARP monitoring works in this mode (`bond_mode_uses_arp`). In the others
-    /// (802.3ad, balance-tlb, balance-alb) the kernel turns MII monitoring on at 100 ms by
-    /// itself when it is off: at module load (bond_check_params) and whenever the mode is
-    /// written (bond_option_mode_set), as ifenslave does.
-    pub fn uses_arp(self) -> bool {
-        !matches!(
-            self,
-            BondMode::Ieee8023ad | BondMode::BalanceTlb | BondMode::BalanceAlb
-        )
-    }
+    crate::bonding::option(key).and_then(|o| o.default)
 }
 
 pub use crate::load::modprobe::ModuleParam;
@@ -226,7 +102,7 @@ pub fn collect_options(
 ) -> BTreeMap<&'static str, BondOption> {
     let mut options = BTreeMap::new();
     for param in module {
-        if let Some(key) = OPTIONS.iter().map(|(k, _)| *k).find(|k| *k == param.name) {
+        if let Some(key) = crate::bonding::option(&param.name).map(|o| o.key) {
             options.insert(
                 key,
                 BondOption {

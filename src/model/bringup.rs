@@ -20,67 +20,9 @@ use super::bond::{Bond, BondMode, ModuleParam, Origin};
 pub use super::bond::{Event, Outcome, Refusal, SetBy, Value};
 use crate::source::Location;
 
-/// The options ifenslave writes, in the order it writes them (before enslaving, except
-/// `primary` and `primary_reselect`, which it writes after). Anything else in a `bond-*`
-/// option is handed to ifenslave in the environment and never applied.
-pub const IFENSLAVE_WRITES: &[&str] = &[
-    "fail_over_mac",
-    "use_carrier",
-    "num_grat_arp",
-    "num_unsol_na",
-    "arp_ip_target",
-    "arp_interval",
-    "miimon",
-    "downdelay",
-    "updelay",
-    "ad_select",
-    "mode",
-    "xmit_hash_policy",
-    "tlb_dynamic_lb",
-    "packets_per_slave",
-    "arp_validate",
-    "lacp_rate",
-    "primary",
-    "primary_reselect",
-];
-
-/// Options modelled here, as sysfs reports them.
-pub const MODELLED: &[&str] = &[
-    "mode",
-    "miimon",
-    "arp_interval",
-    "arp_ip_target",
-    "updelay",
-    "downdelay",
-    "lacp_rate",
-    "xmit_hash_policy",
-    "ad_select",
-    "min_links",
-    "primary",
-    "arp_validate",
-    "tlb_dynamic_lb",
-    "packets_per_slave",
-    "fail_over_mac",
-    "num_grat_arp",
-    "use_carrier",
-    "primary_reselect",
-];
-
-/// Modes in which the driver refuses an option (`unsuppmodes` in bond_opts[]).
-pub fn unsupported_in(key: &str, mode: BondMode) -> bool {
-    use BondMode::*;
-    let supported: &[BondMode] = match key {
-        "arp_interval" | "arp_validate" | "arp_missed_max" => {
-            &[BalanceRr, ActiveBackup, BalanceXor, Broadcast]
-        }
-        "lacp_rate" | "lacp_active" | "ad_actor_sys_prio" | "ad_actor_system"
-        | "ad_user_port_key" => &[Ieee8023ad],
-        "primary" | "active_slave" => &[ActiveBackup, BalanceTlb, BalanceAlb],
-        "packets_per_slave" => &[BalanceRr],
-        "tlb_dynamic_lb" => &[BalanceTlb, BalanceAlb],
-        _ => return false,
-    };
-    !supported.contains(&mode)
+/// Whether the driver refuses a write of `key` in `mode` (`unsuppmodes` in bond_opts[]).
+fn refused_in(key: &str, mode: BondMode) -> bool {
+    crate::bonding::option(key).is_some_and(|o| o.refused_in(mode))
 }
 
 /// The driver's per-bond parameters while the sequence runs. Delays are kept as the driver
@@ -186,7 +128,7 @@ fn canonical(key: &str, value: &str) -> Option<String> {
     if key == "primary" {
         return Some(value.to_string());
     }
-    let Some(table) = super::bond::named_values(key) else {
+    let Some(table) = crate::bonding::option(key).and_then(|o| o.names()) else {
         // Numeric options.
         return value.parse::<u64>().ok().map(|n| n.to_string());
     };
@@ -209,13 +151,13 @@ fn module_defaults(module: &[ModuleParam], events: &mut Vec<Event>) -> Params {
         other: BTreeMap::new(),
         set_by: BTreeMap::new(),
     };
-    for key in MODELLED {
-        if let Some(default) = super::bond::kernel_default(key) {
+    for option in crate::bonding::OPTIONS.iter().filter(|o| o.replayed) {
+        if let Some(default) = option.default {
             if !matches!(
-                *key,
+                option.key,
                 "mode" | "miimon" | "arp_interval" | "updelay" | "downdelay"
             ) {
-                p.other.insert(key, default.to_string());
+                p.other.insert(option.key, default.to_string());
             }
         }
     }
@@ -280,8 +222,8 @@ fn module_defaults(module: &[ModuleParam], events: &mut Vec<Event>) -> Params {
         let taken = match key {
             "lacp_rate" => p.mode == Ieee8023ad,
             "xmit_hash_policy" => matches!(p.mode, BalanceXor | Ieee8023ad | BalanceTlb),
-            "primary" => !unsupported_in(key, p.mode),
-            "primary_reselect" => primary_given && !unsupported_in("primary", p.mode),
+            "primary" => !refused_in(key, p.mode),
+            "primary_reselect" => primary_given && !refused_in("primary", p.mode),
             // Always 1 at load in 6.1.
             "tlb_dynamic_lb" => false,
             _ => true,
@@ -318,17 +260,17 @@ pub fn bond(bond: &Bond, module: &[ModuleParam], primaries: &[PrimaryWrite<'_>])
         })
         .collect();
     for (key, _, at) in &from_interfaces {
-        if !IFENSLAVE_WRITES.contains(key) {
+        if crate::bonding::option(key).is_none_or(|o| o.ifenslave.is_none()) {
             events.push(Event::NotApplied { key, at: *at });
         }
     }
     // `primary` and `primary_reselect` come last, from `setup_primary`, which runs wherever
-    // a bond gets slaves: `primary_writes` replays it.
-    for key in IFENSLAVE_WRITES
-        .iter()
-        .filter(|k| !matches!(**k, "primary" | "primary_reselect"))
+    // a bond gets slaves: `primaries` replays it.
+    for key in crate::bonding::ifenslave_writes()
+        .map(|o| o.key)
+        .filter(|k| !matches!(*k, "primary" | "primary_reselect"))
     {
-        let Some((_, value, at)) = from_interfaces.iter().find(|(k, _, _)| k == key) else {
+        let Some((_, value, at)) = from_interfaces.iter().find(|(k, _, _)| *k == key) else {
             continue;
         };
         let (value, at) = (value.trim(), *at);
@@ -394,7 +336,7 @@ fn write(
     } else {
         value
     };
-    if unsupported_in(key, p.mode) {
+    if refused_in(key, p.mode) {
         return refuse(Refusal::Mode(p.mode), events);
     }
     let number = value.parse::<u64>().ok();

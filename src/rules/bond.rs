@@ -5,7 +5,7 @@
 use super::Context;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::load::Dialect;
-use crate::model::bringup::{Event, IFENSLAVE_WRITES, Refusal, SetBy};
+use crate::model::bringup::{Event, Refusal, SetBy};
 use crate::model::{Bond, BondMode, Interface, Kind, MembershipVia, Origin, up_hook_actions};
 use crate::source::Location;
 use crate::syntax::hooks::{self, EnslaveCommand, HookAction};
@@ -749,24 +749,12 @@ fn min_links(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
     );
 }
 
-/// Which modes use an option; `None` means every mode.
+/// Which modes use an option, when not every mode does (ARP monitoring where it cannot run is
+/// NV105's).
 fn modes_using(key: &str) -> Option<&'static [BondMode]> {
-    use BondMode::*;
-    match key {
-        "lacp_rate" | "ad_select" | "ad_actor_sys_prio" | "ad_actor_system"
-        | "ad_user_port_key" | "lacp_active" => Some(&[Ieee8023ad]),
-        "primary" | "primary_reselect" => Some(&[ActiveBackup, BalanceTlb, BalanceAlb]),
-        "xmit_hash_policy" => Some(&[BalanceXor, Ieee8023ad, BalanceTlb, BalanceAlb]),
-        "arp_validate" | "arp_all_targets" => {
-            Some(&[BalanceRr, ActiveBackup, BalanceXor, Broadcast])
-        }
-        "fail_over_mac" => Some(&[ActiveBackup]),
-        "packets_per_slave" => Some(&[BalanceRr]),
-        "tlb_dynamic_lb" => Some(&[BalanceTlb, BalanceAlb]),
-        "min_links" => Some(&[Ieee8023ad]),
-        "lp_interval" => Some(&[BalanceTlb, BalanceAlb]),
-        _ => None,
-    }
+    let option = crate::bonding::option(key)?;
+    (!option.modes.is_empty() && !matches!(key, "arp_interval" | "arp_missed_max"))
+        .then_some(option.modes)
 }
 
 /// NV113. Only options written in interfaces: a module parameter applies to every bond and
@@ -777,7 +765,7 @@ fn ignored_options(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
         let Origin::Interfaces(loc) = opt.origin else {
             continue;
         };
-        if !IFENSLAVE_WRITES.contains(key) {
+        if crate::bonding::option(key).is_none_or(|o| o.ifenslave.is_none()) {
             continue;
         }
         let Some(modes) = modes_using(key) else {

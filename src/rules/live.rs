@@ -6,7 +6,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::{Link, LiveState};
 use crate::model::bringup::{Event, SetBy};
 use crate::model::mtu::MtuSource;
-use crate::model::{Bond, BondMode, Interface, Kind, Origin};
+use crate::model::{Bond, Interface, Kind, Origin};
 
 pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
     for link in &live.links {
@@ -76,23 +76,6 @@ fn expected(bond: &Bond, key: &str) -> Option<(String, Option<Origin>, Option<St
     Some((value.value.clone(), origin, why))
 }
 
-fn live_value(bond: &crate::live::Bond, key: &str) -> Option<String> {
-    let num = |v: Option<u32>| v.map(|v| v.to_string());
-    match key {
-        "mode" => Some(bond.mode.clone()),
-        "miimon" => num(bond.miimon),
-        "updelay" => num(bond.updelay),
-        "downdelay" => num(bond.downdelay),
-        "arp_interval" => num(bond.arp_interval),
-        "min_links" => num(bond.min_links),
-        "lacp_rate" => bond.lacp_rate.clone(),
-        "xmit_hash_policy" => bond.xmit_hash_policy.clone(),
-        "ad_select" => bond.ad_select.clone(),
-        "primary" => bond.primary.clone(),
-        _ => None,
-    }
-}
-
 /// NV502.
 fn option_drift(
     iface: &Interface<'_>,
@@ -101,22 +84,13 @@ fn option_drift(
     out: &mut Vec<Diagnostic>,
 ) {
     let mode = bond.kernel.mode();
-    for key in [
-        "mode",
-        "miimon",
-        "updelay",
-        "downdelay",
-        "arp_interval",
-        "min_links",
-        "lacp_rate",
-        "xmit_hash_policy",
-        "ad_select",
-        "primary",
-    ] {
+    for option in crate::bonding::OPTIONS {
+        let (key, Some(read)) = (option.key, option.live) else {
+            continue;
+        };
         // Options the mode does not use are reported by the kernel with its default; comparing
         // them would only repeat NV113.
-        let mode_specific = matches!(key, "lacp_rate" | "ad_select");
-        if mode_specific && mode != BondMode::Ieee8023ad {
+        if !option.used_in(mode) {
             continue;
         }
         // Only a primary some stanza's bond-primary wrote (the bond's, or a slave's).
@@ -127,7 +101,7 @@ fn option_drift(
         let Some((want, origin, why)) = expected(bond, key) else {
             continue;
         };
-        let Some(have) = live_value(live, key) else {
+        let Some(have) = read(live) else {
             continue;
         };
         if want == have {

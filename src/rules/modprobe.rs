@@ -14,8 +14,7 @@ use crate::syntax::modprobe::{Command, ModprobeFile, Param, normalize_module};
 const MODULE_ONLY_PARAMS: &[&str] = &["max_bonds", "tx_queues"];
 
 fn bonding_param(name: &str) -> bool {
-    crate::model::bond::OPTIONS.iter().any(|(k, _)| *k == name)
-        || MODULE_ONLY_PARAMS.contains(&name)
+    crate::bonding::option(name).is_some() || MODULE_ONLY_PARAMS.contains(&name)
 }
 
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {

@@ -4,9 +4,10 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::Context;
+use crate::bonding::Values;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::interfaces::IncludeProblemKind;
-use crate::model::{self, BondMode, Interface, StanzaRef};
+use crate::model::{self, Interface, StanzaRef};
 use crate::source::Location;
 use crate::syntax::SyntaxError;
 use crate::syntax::interfaces::Item;
@@ -252,32 +253,23 @@ pub(super) fn check_bond_value(key: &str, value: &str) -> Option<String> {
             Some(format!("expected one of {}", allowed.join(", ")))
         }
     };
-    if let Some(names) = crate::model::bond::named_values(key) {
-        return one_of(names);
-    }
-    match key {
-        "mode" => BondMode::parse(value)
-            .is_none()
-            .then(|| {
-                "expected balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb (or 0-6)".to_string()
-            }),
-        "miimon" | "updelay" | "downdelay" | "arp_interval" | "min_links" | "peer_notif_delay"
-        | "resend_igmp" | "num_grat_arp" | "num_unsol_na" | "packets_per_slave"
-        | "lp_interval" | "ad_actor_sys_prio" | "ad_user_port_key" | "arp_missed_max" => {
-            value
-                .parse::<u32>()
-                .is_err()
-                .then(|| "expected a non-negative whole number".to_string())
-        }
-        "use_carrier" | "all_slaves_active" | "tlb_dynamic_lb" | "coupled_control" => {
-            one_of(&["0", "1"])
-        }
-        "arp_ip_target" => value
+    let option = crate::bonding::option(key)?;
+    match option.values {
+        Values::Names(names) => one_of(names).map(|expected| {
+            // The numbers are the names' places in the driver's list.
+            format!("{expected} (or 0-{})", names.len() - 1)
+        }),
+        Values::Number => value
+            .parse::<u32>()
+            .is_err()
+            .then(|| "expected a non-negative whole number".to_string()),
+        Values::Flag => one_of(&["0", "1"]),
+        Values::Addresses if key == "arp_ip_target" => value
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|t| !t.is_empty())
             .find(|t| t.parse::<Ipv4Addr>().is_err())
             .map(|t| format!("`{t}` is not an IPv4 address")),
-        _ => None,
+        Values::Addresses | Values::Interface | Values::Mac => None,
     }
 }
 

@@ -187,9 +187,9 @@ pub fn hook_reading(option: &str) -> Option<&'static str> {
     // never applied): any other `bond-*` is read by nothing, most often a typo.
     if let Some(rest) = env.strip_prefix("BOND_") {
         let known = IFENSLAVE_VARIABLES.contains(&rest)
-            || crate::model::bond::OPTIONS
+            || crate::bonding::OPTIONS
                 .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case(rest));
+                .any(|o| o.key.eq_ignore_ascii_case(rest));
         return known.then_some("ifenslave");
     }
     HOOK_OPTIONS
@@ -224,9 +224,9 @@ pub fn known_option_names() -> Vec<String> {
     }
     names.extend(HOOK_SPELLINGS.iter().map(|s| (*s).to_string()));
     names.extend(
-        crate::model::bond::OPTIONS
+        crate::bonding::OPTIONS
             .iter()
-            .map(|(k, _)| format!("bond-{}", k.replace('_', "-"))),
+            .map(|o| format!("bond-{}", o.key.replace('_', "-"))),
     );
     names.sort();
     names.dedup();
