@@ -271,6 +271,49 @@ else
     notok "'ip link add NAME type bond' loads bonding as rtnl-link-bond" "could not unload bonding"
 fi
 
+# ---------------------------------------------------------------- when an option can change
+# src/bonding.rs's `applies` column: on a bond that is up with two slaves, a sysfs write is
+# tried; refused, again with the bond down; refused, up again without slaves; refused, down
+# without slaves.
+applies() {
+    key=$1; val=$2; mode=$3; want=$4
+    $IP link add nvap type bond mode "$mode" miimon 100
+    for s in nvap1 nvap2; do $IP link add $s type dummy; $IP link set $s master nvap; done
+    $IP link set nvap up
+    if bset nvap "$key" "$val"; then got=running
+    else
+        $IP link set nvap down
+        if bset nvap "$key" "$val"; then got=down
+        else
+            for s in nvap1 nvap2; do $IP link set $s nomaster; done
+            $IP link set nvap up
+            if bset nvap "$key" "$val"; then got=no-slaves
+            else
+                $IP link set nvap down
+                if bset nvap "$key" "$val"; then got=down-no-slaves; else got=never; fi
+            fi
+        fi
+    fi
+    expect "sysfs: $key ($mode) changes when the bond is $want" "$want" "$got"
+    del nvap nvap1 nvap2
+}
+applies mode balance-xor balance-rr down-no-slaves
+applies fail_over_mac active active-backup no-slaves
+applies lacp_rate fast 802.3ad down
+applies lacp_active off 802.3ad down
+applies ad_select bandwidth 802.3ad down
+applies ad_user_port_key 5 802.3ad down
+applies tlb_dynamic_lb 0 balance-tlb down
+for o in "miimon 200 balance-rr" "updelay 200 balance-rr" "arp_interval 500 balance-rr" \
+    "xmit_hash_policy layer3+4 balance-xor" "primary nvap1 active-backup" \
+    "primary_reselect better active-backup" "arp_validate active active-backup" \
+    "ad_actor_sys_prio 100 802.3ad" "ad_actor_system 02:00:00:00:00:01 802.3ad" \
+    "min_links 2 802.3ad" "packets_per_slave 3 balance-rr" "num_grat_arp 2 active-backup" \
+    "use_carrier 0 balance-rr"; do
+    # shellcheck disable=SC2086
+    applies $o running
+done
+
 # ---------------------------------------------------------------- cleanup
 left=
 for l in /sys/class/net/*; do
