@@ -12,6 +12,7 @@ pub mod fs;
 pub mod interfaces;
 pub mod listeners;
 pub mod modprobe;
+pub mod record;
 mod root;
 pub mod sysctl;
 
@@ -19,8 +20,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use bundle::Bundle;
+pub use bundle::{Bundle, NotHeld};
 pub use fs::HostFs;
+pub use record::Recorder;
 pub use root::Root;
 
 use crate::source::{FileId, SourceFile, SourceMap};

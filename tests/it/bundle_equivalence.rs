@@ -13,7 +13,7 @@ use crate::support::repo;
 /// Every configuration tree among the fixtures, as `tests/it/rule_fixtures.rs` and the VM tier
 /// enumerate them: `rules/*/*`, `healthy/*`, `dialect/*` and `demo`. Relative to the
 /// repository, as a user in it names them.
-fn fixture_trees() -> Vec<PathBuf> {
+pub fn fixture_trees() -> Vec<PathBuf> {
     let mut out = Vec::new();
     let subdirs = |dir: &Path| -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
