@@ -118,18 +118,7 @@ impl Snapshot {
         let host = load::load(&Target::Tree(recorder.clone()));
         let recorder = Arc::into_inner(recorder).expect("the load keeps no reference");
         let tree = recorder.into_bundle().map_err(SnapshotError::Archive)?;
-        let not_held = tree
-            .not_held()
-            .into_iter()
-            // A name that is not UTF-8 cannot be written in JSON; such a file stays out of the
-            // snapshot rather than go in with contents netvet never read.
-            .filter_map(|(path, why)| {
-                Some(NotHeldEntry {
-                    path: path.to_str()?.to_string(),
-                    why,
-                })
-            })
-            .collect();
+        let not_held = not_held_entries(&tree);
         let manifest = Manifest {
             format: FORMAT.to_string(),
             version: VERSION,
@@ -152,8 +141,13 @@ impl Snapshot {
                 tree.remove(&path);
             }
         }
+        // The manifest's account of what is not held is the tree's own, whatever it was given.
+        let manifest = Manifest {
+            not_held: not_held_entries(&tree),
+            ..self.manifest.clone()
+        };
         let mut builder = tar::Builder::new(Vec::new());
-        let json = serde_json::to_string_pretty(&self.manifest).expect("plain data") + "\n";
+        let json = serde_json::to_string_pretty(&manifest).expect("plain data") + "\n";
         let mut dir = tar::Header::new_gnu();
         dir.set_entry_type(tar::EntryType::Directory);
         dir.set_mode(0o755);
@@ -208,6 +202,21 @@ impl Snapshot {
         }
         Ok(Snapshot { tree, manifest })
     }
+}
+
+/// What a tree names without holding, for its manifest. A name that is not UTF-8 cannot be
+/// written in JSON: such a file stays out of the snapshot (`to_tar` leaves it out) rather than
+/// go in as an entry that would read as empty.
+fn not_held_entries(tree: &Bundle) -> Vec<NotHeldEntry> {
+    tree.not_held()
+        .into_iter()
+        .filter_map(|(path, why)| {
+            Some(NotHeldEntry {
+                path: path.to_str()?.to_string(),
+                why,
+            })
+        })
+        .collect()
 }
 
 /// The manifest, checked in the order that gives the clearest refusal: JSON, then the format's
@@ -290,6 +299,81 @@ fn rfc3339(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            format: FORMAT.into(),
+            version: VERSION,
+            netvet: "0.1.0".into(),
+            hostname: None,
+            taken_at: None,
+            root: "/".into(),
+            live: None,
+            not_held: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn files_not_held_fail_offline_as_they_failed_on_the_host() {
+        let mut tree = Bundle::new("host");
+        tree.add_file("etc/network/interfaces", "auto lo\n")
+            .unwrap();
+        tree.add_unread("etc/sysctl.d/README").unwrap();
+        tree.add_unread("etc/nginx/secret.conf").unwrap();
+        tree.set_os_error("etc/nginx/secret.conf", 13).unwrap();
+        tree.add_dir("etc/modprobe.d").unwrap();
+        tree.set_os_error("etc/modprobe.d", 13).unwrap();
+        tree.add_large_file("etc/sysctl.conf", 1 << 30).unwrap();
+        let snap = Snapshot {
+            tree,
+            manifest: manifest(),
+        };
+        let bytes = snap.to_tar().unwrap();
+        let back = Snapshot::read(bytes.as_slice(), "s.tar").unwrap();
+        let whys: Vec<String> = back
+            .manifest
+            .not_held
+            .iter()
+            .map(|n| format!("{} {:?}", n.path, n.why))
+            .collect();
+        assert_eq!(
+            whys,
+            [
+                "/etc/modprobe.d OsError { errno: 13 }",
+                "/etc/nginx/secret.conf OsError { errno: 13 }",
+                "/etc/sysctl.conf TooLarge",
+                "/etc/sysctl.d/README Unread",
+            ]
+        );
+        let t = &back.tree;
+        let read = |p: &str| t.read(Path::new(p), MAX_MANIFEST_BYTES);
+        assert_eq!(read("/etc/network/interfaces").unwrap(), b"auto lo\n");
+        let err = read("/etc/sysctl.d/README").unwrap_err().to_string();
+        assert!(err.starts_with("not in the snapshot"), "{err}");
+        assert_eq!(
+            read("/etc/nginx/secret.conf").unwrap_err().raw_os_error(),
+            Some(13)
+        );
+        let err = read("/etc/sysctl.conf").unwrap_err();
+        assert!(err.to_string().starts_with("larger than 16 MiB"), "{err}");
+        let err = t.read_dir(Path::new("/etc/modprobe.d")).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(13));
+        assert!(
+            !t.exists(Path::new("/.netvet")),
+            "the manifest is not part of the tree"
+        );
+        // The same tree always gives the same archive.
+        assert_eq!(back_to_tar(back), bytes);
+    }
+
+    fn back_to_tar(snap: Snapshot) -> Vec<u8> {
+        Snapshot {
+            tree: snap.tree,
+            manifest: manifest(),
+        }
+        .to_tar()
+        .unwrap()
+    }
 
     #[test]
     fn times_are_rfc3339_utc() {

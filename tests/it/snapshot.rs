@@ -9,7 +9,7 @@ use netvet::load::{Root, Target};
 use netvet::rules::Selection;
 use netvet::snapshot::Snapshot;
 
-use crate::bundle_equivalence::fixture_trees;
+use crate::bundle_equivalence::{fixture_trees, write_tree_of_links};
 use crate::support::{Netns, repo};
 
 const NETVET: &str = env!("CARGO_BIN_EXE_netvet");
@@ -74,6 +74,40 @@ fn every_fixture_checks_the_same_from_its_snapshot() {
     }
     assert!(differ.is_empty(), "{}", differ.join("\n\n"));
     eprintln!("{} fixture trees checked from their snapshots", trees.len());
+}
+
+/// Links inside and out of the tree, loops, dangling links, `/dev/null` masks, globs through
+/// links, `..` past the root: recorded as they are met, they resolve the same way offline.
+#[test]
+fn a_tree_of_links_and_loops_checks_the_same_from_its_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    write_tree_of_links(&tree);
+    let tree = tree.to_str().unwrap();
+    let snap = dir.path().join("links.tar");
+    let snap = snap.to_str().unwrap();
+    ok(&netvet(&["snapshot", "--root", tree, "-o", snap]));
+    let json = ["--format", "json", "--fail-on", "never"];
+    let on_tree = ok(&netvet(
+        &[&["check", tree, "--no-live"][..], &json].concat(),
+    ));
+    let offline = ok(&netvet(
+        &[&["check", "--snapshot", snap][..], &json].concat(),
+    ));
+    for needle in ["NV002", "/etc/net/real", "/etc/modprobe.d/sub/x.conf"] {
+        assert!(on_tree.contains(needle), "{needle} in {on_tree}");
+    }
+    assert_eq!(normalised(&on_tree, tree), normalised(&offline, snap));
+    let listing = Command::new("tar").args(["tvf", snap]).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.contains("etc/network/interfaces -> /etc/net/real"),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains("outside"),
+        "nothing outside the tree: {listing}"
+    );
 }
 
 /// The fixtures that carry a live state: recorded with it, written, read back, checked.
