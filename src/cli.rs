@@ -101,7 +101,8 @@ pub enum Command {
     /// interfaces file (with what it sources); a directory is read as a root holding an
     /// /etc-like tree (etc/network/interfaces, etc/modprobe.d, etc/sysctl.d ...); a file
     /// ending in `.tar` is read as such a root, from memory (`tar -C / -cf host.tar etc`
-    /// on the host; links inside it are resolved inside the archive).
+    /// on the host; links inside it are resolved inside the archive). A snapshot written by
+    /// `netvet snapshot` is checked with --snapshot FILE.
     Check(CheckArgs),
     /// Show the running kernel's network state as netvet sees it (links, bonds, slaves,
     /// VLANs, bridges, the IPv6 sysctls), read through netlink in the current network namespace.

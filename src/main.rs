@@ -184,6 +184,14 @@ fn read_tar(path: &Path) -> Result<load::Target, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let bundle = load::Bundle::from_tar(std::io::BufReader::new(file), path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
+    // A snapshot read as a plain tree would read the files it names without holding as empty
+    // ones, and drop its live state.
+    if load::HostFs::exists(&bundle, &Path::new("/").join(netvet::snapshot::MANIFEST)) {
+        return Err(format!(
+            "{0} is a netvet snapshot: check it with `netvet check --snapshot {0}`",
+            path.display()
+        ));
+    }
     Ok(load::Target::bundle(bundle))
 }
 

@@ -255,6 +255,11 @@ fn a_snapshot_taken_in_a_namespace_checks_offline_as_on_the_host() {
         assert!(on_host.contains(code), "{code} in {on_host}");
     }
     assert_eq!(normalised(&on_host, tree), normalised(&offline, snap));
+    // --no-live checks the recorded files only.
+    let files_only = ok(&netvet(
+        &[&["check", "--snapshot", snap, "--no-live"][..], &json].concat(),
+    ));
+    assert!(!files_only.contains("\"NV5"), "{files_only}");
 
     // The running system itself, as a user takes it: `netvet snapshot > FILE`.
     let system = dir.path().join("system.tar");
@@ -492,6 +497,35 @@ fn hostile_snapshots_are_refused_with_a_reason_never_a_panic() {
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
     }
+}
+
+/// Every prefix of a real snapshot, and every byte of its manifest flipped, is read or refused,
+/// never a panic.
+#[test]
+fn cut_and_corrupted_snapshots_never_panic() {
+    let bytes = std::fs::read(repo().join("fixtures/snapshot/demo.tar")).unwrap();
+    assert!(Snapshot::read(bytes.as_slice(), "s").is_ok());
+    for cut in (0..bytes.len()).step_by(61) {
+        let _ = Snapshot::read(&bytes[..cut], "s");
+    }
+    // The manifest's contents start after the two 512-byte headers of `.netvet/` and the file.
+    for at in 1024..1024 + 200 {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x5a;
+        let _ = Snapshot::read(bad.as_slice(), "s");
+    }
+}
+
+/// `netvet check FILE.tar` on a snapshot says to use --snapshot, rather than read the files the
+/// snapshot names without holding as empty ones.
+#[test]
+fn a_snapshot_given_as_a_plain_tar_is_pointed_to_snapshot() {
+    let out = netvet(&["check", "fixtures/snapshot/demo.tar"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("check it with `netvet check --snapshot fixtures/snapshot/demo.tar`")
+    );
 }
 
 #[test]
