@@ -137,8 +137,9 @@ pub enum Command {
     /// VLAN and bridge detail, sysctls, listening sockets). Files netvet lists but does not
     /// read are named, never copied.
     Snapshot {
-        /// Write the snapshot to FILE (written whole, then renamed into place); `-`, the
-        /// default, is standard output, which must not be a terminal.
+        /// Write the snapshot to FILE (written whole, then renamed into place; a link or a
+        /// device is written through); `-`, the default, is standard output, which must not be
+        /// a terminal.
         #[arg(short, long, value_name = "FILE", default_value = "-")]
         output: PathBuf,
         /// Record a mounted image or a checkout instead of /. Its live state is not recorded

@@ -270,6 +270,17 @@ fn snapshot(output: &Path, root: Option<&Path>, live: bool, no_live: bool) -> Re
             _ => Ok(0),
         };
     }
+    // A link, a FIFO or a device (`-o /dev/stdout`) is written through, never replaced.
+    let plain = std::fs::symlink_metadata(output).map_or(true, |m| m.file_type().is_file());
+    if !plain {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(output)
+            .and_then(|mut f| f.write_all(&bytes))
+            .map(|()| 0)
+            .map_err(|e| format!("{}: {e}", output.display()));
+    }
     // Whole or not at all: a snapshot cut short by a full disk must not look like one.
     let name = output
         .file_name()

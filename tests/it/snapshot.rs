@@ -2,6 +2,7 @@
 //! finds what a check on the host finds (the same codes, messages, files read and not found),
 //! only with its files named under the snapshot; and a snapshot is hostile input.
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 use netvet::CheckRun;
@@ -525,6 +526,30 @@ fn a_snapshot_given_as_a_plain_tar_is_pointed_to_snapshot() {
     assert!(
         String::from_utf8_lossy(&out.stderr)
             .contains("check it with `netvet check --snapshot fixtures/snapshot/demo.tar`")
+    );
+}
+
+/// `-o` through a link or onto a device writes through it: `/dev/stdout` stays a link.
+#[test]
+fn snapshot_writes_through_a_link_or_device_never_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.tar");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("link.tar");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let args = ["snapshot", "--root", "fixtures/demo", "--no-live", "-o"];
+    ok(&netvet(&[&args[..], &[link.to_str().unwrap()]].concat()));
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(Snapshot::read(std::fs::read(&real).unwrap().as_slice(), "s").is_ok());
+    let out = netvet(&[&args[..], &["/dev/stdout"]].concat());
+    assert!(out.status.success());
+    assert!(Snapshot::read(out.stdout.as_slice(), "s").is_ok());
+    assert!(
+        Path::new("/dev/stdout")
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink()
     );
 }
 
