@@ -101,7 +101,8 @@ pub enum Command {
     /// interfaces file (with what it sources); a directory is read as a root holding an
     /// /etc-like tree (etc/network/interfaces, etc/modprobe.d, etc/sysctl.d ...); a file
     /// ending in `.tar` is read as such a root, from memory (`tar -C / -cf host.tar etc`
-    /// on the host; links inside it are resolved inside the archive).
+    /// on the host; links inside it are resolved inside the archive). A snapshot written by
+    /// `netvet snapshot` is checked with --snapshot FILE.
     Check(CheckArgs),
     /// Show the running kernel's network state as netvet sees it (links, bonds, slaves,
     /// VLANs, bridges, the IPv6 sysctls), read through netlink in the current network namespace.
@@ -124,6 +125,34 @@ pub enum Command {
         /// Read the configuration of a mounted image or checkout instead of /.
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
+    },
+    /// Record everything netvet checks on this host into one file, to check it later and
+    /// elsewhere with `netvet check --snapshot FILE`.
+    ///
+    /// A snapshot is a tar archive (docs/snapshot-format.md): the configuration files a check
+    /// reads, at their host paths (interfaces and what it sources, modprobe.d and the module
+    /// lists, sysctl.d and sysctl.conf, nginx, Apache, sshd and socket units), with the links
+    /// and absent paths the check met, plus `.netvet/snapshot.json`: the format version, the
+    /// host's name, the time, and the running kernel's state (links with bond, slave, LACP,
+    /// VLAN and bridge detail, sysctls, listening sockets). Files netvet lists but does not
+    /// read are named, never copied.
+    Snapshot {
+        /// Write the snapshot to FILE (written whole, then renamed into place; a link or a
+        /// device is written through); `-`, the default, is standard output, which must not be
+        /// a terminal.
+        #[arg(short, long, value_name = "FILE", default_value = "-")]
+        output: PathBuf,
+        /// Record a mounted image or a checkout instead of /. Its live state is not recorded
+        /// unless --live is given: the running kernel is not that tree's.
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+        /// Also record the running kernel's state (netlink, current network namespace). The
+        /// default without --root.
+        #[arg(long, overrides_with = "no_live")]
+        live: bool,
+        /// Record the files only, not the running kernel's state.
+        #[arg(long, overrides_with = "live")]
+        no_live: bool,
     },
     /// List every rule: code, severity, name and summary.
     Rules {
@@ -174,6 +203,16 @@ pub struct CheckArgs {
     /// or another) instead of the running kernel.
     #[arg(long, value_name = "FILE", conflicts_with = "no_live")]
     pub live_snapshot: Option<PathBuf>,
+
+    /// Check a snapshot taken by `netvet snapshot` (here or on another host), offline: its
+    /// files as the tree, its recorded kernel state as the live state (unless --no-live).
+    /// Findings name files under FILE.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["paths", "root", "live", "live_snapshot"]
+    )]
+    pub snapshot: Option<PathBuf>,
 
     /// Exit with status 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]

@@ -10,6 +10,7 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod snapshot;
 pub mod source;
 pub mod syntax;
 

@@ -26,6 +26,12 @@ fn main() -> ExitCode {
             save_netlink,
         } => live(format, save_netlink.as_deref()),
         Command::Listeners { format, root } => listeners(format, root.as_deref()),
+        Command::Snapshot {
+            output,
+            root,
+            live,
+            no_live,
+        } => snapshot(&output, root.as_deref(), live, no_live),
         Command::Rules { format } => {
             print(&report::rules_table(format == RulesFormat::Json)).map(|()| 0)
         }
@@ -78,7 +84,13 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             "`{unknown}` matches no rule code or name; `netvet rules` lists them"
         ));
     }
-    let targets = if let Some(root) = &args.root {
+    let mut from_snapshot = None;
+    let targets = if let Some(path) = &args.snapshot {
+        let snap = read_snapshot(path)?;
+        let target = load::Target::bundle(snap.tree);
+        from_snapshot = Some(snap.manifest);
+        vec![target]
+    } else if let Some(root) = &args.root {
         if !root.is_dir() {
             return Err(format!("--root {}: not a directory", root.display()));
         }
@@ -104,7 +116,10 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             .collect::<Result<_, _>>()?
     };
     let system = args.root.is_none() && args.paths.is_empty();
-    let live = if let Some(path) = &args.live_snapshot {
+    let live = if let Some(manifest) = from_snapshot {
+        // The kernel's state as it was when the snapshot was taken, as `--live` read it then.
+        if args.no_live { None } else { manifest.live }
+    } else if let Some(path) = &args.live_snapshot {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Some(
             netvet::live::LiveState::from_json(&text)
@@ -169,7 +184,119 @@ fn read_tar(path: &Path) -> Result<load::Target, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let bundle = load::Bundle::from_tar(std::io::BufReader::new(file), path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
+    // A snapshot read as a plain tree would read the files it names without holding as empty
+    // ones, and drop its live state.
+    if load::HostFs::exists(&bundle, &Path::new("/").join(netvet::snapshot::MANIFEST)) {
+        return Err(format!(
+            "{0} is a netvet snapshot: check it with `netvet check --snapshot {0}`",
+            path.display()
+        ));
+    }
     Ok(load::Target::bundle(bundle))
+}
+
+/// A snapshot file, read whole from memory as hostile input.
+fn read_snapshot(path: &Path) -> Result<netvet::snapshot::Snapshot, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{}: not a regular file; a snapshot is a file written by `netvet snapshot`",
+            path.display()
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    netvet::snapshot::Snapshot::read(std::io::BufReader::new(file), path)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `netvet snapshot`: record the tree as a check reads it, and the live state.
+fn snapshot(output: &Path, root: Option<&Path>, live: bool, no_live: bool) -> Result<u8, String> {
+    use std::io::IsTerminal;
+    let to_stdout = output == Path::new("-");
+    if to_stdout && std::io::stdout().is_terminal() {
+        return Err(
+            "not writing a tar archive to a terminal: give -o FILE, or redirect standard output"
+                .to_string(),
+        );
+    }
+    let tree = match root {
+        Some(dir) if !dir.is_dir() => {
+            return Err(format!("--root {}: not a directory", dir.display()));
+        }
+        Some(dir) => load::Root::new(dir),
+        None => load::Root::system(),
+    };
+    let state = if no_live || (root.is_some() && !live) {
+        None
+    } else {
+        match netvet::live::read() {
+            Ok(state) => Some(state),
+            Err(e) if !live => {
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "netvet: warning: not recording the running kernel ({e}); the snapshot                      holds the configuration only"
+                );
+                None
+            }
+            Err(e) => return Err(format!("reading the live state: {e}")),
+        }
+    };
+    let hostname = root
+        .is_none()
+        .then(|| netvet::live::read_sysctl("kernel.hostname"))
+        .flatten();
+    let (snap, host) = netvet::snapshot::Snapshot::take(tree, state, hostname)
+        .map_err(|e| format!("taking the snapshot: {e}"))?;
+    if let Some(dir) = root
+        && host.sources.iter().next().is_none()
+        && host.read_errors.is_empty()
+    {
+        return Err(format!(
+            "{} holds none of the files netvet reads (looked for {}); give the root of a host \
+             tree (the directory holding etc/)",
+            dir.display(),
+            host.not_found.join(", ")
+        ));
+    }
+    let bytes = snap
+        .to_tar()
+        .map_err(|e| format!("writing the snapshot: {e}"))?;
+    if to_stdout {
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(&bytes).and_then(|()| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(format!("writing the snapshot: {e}"))
+            }
+            _ => Ok(0),
+        };
+    }
+    // A link, a FIFO or a device (`-o /dev/stdout`) is written through, never replaced.
+    let plain = std::fs::symlink_metadata(output).map_or(true, |m| m.file_type().is_file());
+    if !plain {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(output)
+            .and_then(|mut f| f.write_all(&bytes))
+            .map(|()| 0)
+            .map_err(|e| format!("{}: {e}", output.display()));
+    }
+    // Whole or not at all: a snapshot cut short by a full disk must not look like one.
+    let name = output
+        .file_name()
+        .ok_or_else(|| format!("{}: not a file name", output.display()))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = output.with_file_name(temp_name);
+    let written = std::fs::File::create(&temp)
+        .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&temp, output));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(format!("{}: {e}", output.display()));
+    }
+    Ok(0)
 }
 
 /// Standard input for `netvet check -`, bounded: an interfaces file is kilobytes, and a stream

@@ -25,7 +25,7 @@ pub const MAX_BUNDLE_ENTRIES: usize = 65_536;
 pub const MAX_ARCHIVE_BYTES: u64 = 1 << 30;
 
 #[derive(Clone, Debug)]
-enum Node {
+pub(super) enum Node {
     File(Vec<u8>),
     /// A file larger than [`MAX_FILE_BYTES`]: only its size is kept, and reading it is
     /// refused as reading it from a directory is.
@@ -34,12 +34,30 @@ enum Node {
     Link(PathBuf),
     /// A FIFO or a device.
     Special,
+    /// A regular file whose contents were never taken (a snapshot records a file netvet listed
+    /// or probed but did not read as this): reading it is an error, never empty bytes.
+    Unread,
+}
+
+/// A file (or directory) a snapshot names without holding what it is: the archive has an
+/// empty entry there, and the manifest says why (`docs/snapshot-format.md`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "why", rename_all = "kebab-case")]
+pub enum NotHeld {
+    /// Listed or probed when the snapshot was taken, never read: its contents were not taken.
+    Unread,
+    /// Larger than [`MAX_FILE_BYTES`]: refused, as reading it from a directory is.
+    TooLarge,
+    /// Reading the file (or listing the directory) failed with this Linux error number.
+    OsError { errno: i32 },
 }
 
 /// Files, directories and symbolic links in memory, by host path.
 #[derive(Clone, Debug)]
 pub struct Bundle {
-    nodes: BTreeMap<PathBuf, Node>,
+    pub(super) nodes: BTreeMap<PathBuf, Node>,
+    /// Paths whose read (a file) or listing (a directory) fails with this errno.
+    errors: BTreeMap<PathBuf, i32>,
     /// What the user named (an archive, a host); file paths are shown under it.
     given: PathBuf,
     bytes: u64,
@@ -98,6 +116,7 @@ impl Bundle {
         nodes.insert(PathBuf::from("/"), Node::Dir);
         Bundle {
             nodes,
+            errors: BTreeMap::new(),
             given: given.into(),
             bytes: 0,
         }
@@ -139,6 +158,137 @@ impl Bundle {
     /// A FIFO, device or socket: listed, never read.
     pub fn add_special(&mut self, path: impl AsRef<Path>) -> Result<(), BundleError> {
         self.insert(path.as_ref(), Node::Special)
+    }
+
+    /// A regular file whose contents are not held: reading it is an error.
+    pub fn add_unread(&mut self, path: impl AsRef<Path>) -> Result<(), BundleError> {
+        self.insert(path.as_ref(), Node::Unread)
+    }
+
+    /// Make reading the file (or listing the directory) at `path` fail with `errno`, as it did
+    /// on the host.
+    pub fn set_os_error(&mut self, path: impl AsRef<Path>, errno: i32) -> Result<(), BundleError> {
+        let host = Self::host_path(path.as_ref())?;
+        self.errors.insert(host, errno);
+        Ok(())
+    }
+
+    /// What is at a host path as it is stored (links not followed): for a recorder deciding
+    /// whether it has recorded a path yet.
+    pub(super) fn stored(&self, path: &Path) -> Option<&Node> {
+        self.nodes.get(path)
+    }
+
+    /// Remove a path and everything under it (a snapshot's manifest, once read).
+    pub fn remove(&mut self, path: impl AsRef<Path>) {
+        let Ok(host) = Self::host_path(path.as_ref()) else {
+            return;
+        };
+        if host == Path::new("/") {
+            return;
+        }
+        let gone: Vec<PathBuf> = self
+            .nodes
+            .range(host.clone()..)
+            .take_while(|(p, _)| p.starts_with(&host))
+            .map(|(p, _)| p.clone())
+            .collect();
+        for p in gone {
+            if let Some(Node::File(bytes)) = self.nodes.remove(&p) {
+                self.bytes -= bytes.len() as u64;
+            }
+            self.errors.remove(&p);
+        }
+    }
+
+    /// The paths held without their contents, and why, in path order.
+    pub fn not_held(&self) -> Vec<(PathBuf, NotHeld)> {
+        let mut out: BTreeMap<PathBuf, NotHeld> = BTreeMap::new();
+        for (path, node) in &self.nodes {
+            match node {
+                Node::Unread => {
+                    out.insert(path.clone(), NotHeld::Unread);
+                }
+                Node::Large(_) => {
+                    out.insert(path.clone(), NotHeld::TooLarge);
+                }
+                _ => {}
+            }
+        }
+        for (path, errno) in &self.errors {
+            out.insert(path.clone(), NotHeld::OsError { errno: *errno });
+        }
+        out.into_iter().collect()
+    }
+
+    /// Apply a snapshot manifest's account of a path: the archive holds an empty file there
+    /// (for an os-error, a file or a directory). Anything else is an inconsistent snapshot.
+    pub fn set_not_held(&mut self, path: &Path, why: &NotHeld) -> Result<(), BundleError> {
+        let host = Self::host_path(path)?;
+        let bad = || BundleError::Conflict(path.to_path_buf());
+        let node = self.nodes.get_mut(&host).ok_or_else(bad)?;
+        match (why, &*node) {
+            (NotHeld::Unread, Node::File(b)) if b.is_empty() => *node = Node::Unread,
+            (NotHeld::TooLarge, Node::File(b)) if b.is_empty() => {
+                *node = Node::Large(MAX_FILE_BYTES + 1);
+            }
+            (NotHeld::OsError { errno }, Node::File(b)) if b.is_empty() && *errno > 0 => {
+                *node = Node::Unread;
+                self.errors.insert(host, *errno);
+            }
+            (NotHeld::OsError { errno }, Node::Dir) if *errno > 0 => {
+                self.errors.insert(host, *errno);
+            }
+            _ => return Err(bad()),
+        }
+        Ok(())
+    }
+
+    /// Append every entry to a tar archive, parents first, at relative paths (`etc/...`),
+    /// with fixed owners, modes and times so the same tree always gives the same bytes. A file
+    /// not held is an empty regular file (its manifest says why).
+    pub fn append_to_tar<W: io::Write>(&self, builder: &mut tar::Builder<W>) -> io::Result<()> {
+        use tar::EntryType as T;
+        for (path, node) in self.nodes.iter().skip(1) {
+            let rel = path.strip_prefix("/").unwrap_or(path);
+            let mut h = tar::Header::new_gnu();
+            h.set_mtime(0);
+            h.set_uid(0);
+            h.set_gid(0);
+            match node {
+                Node::File(bytes) => {
+                    h.set_entry_type(T::Regular);
+                    h.set_mode(0o644);
+                    h.set_size(bytes.len() as u64);
+                    builder.append_data(&mut h, rel, bytes.as_slice())?;
+                }
+                Node::Large(_) | Node::Unread => {
+                    h.set_entry_type(T::Regular);
+                    h.set_mode(0o644);
+                    h.set_size(0);
+                    builder.append_data(&mut h, rel, io::empty())?;
+                }
+                Node::Dir => {
+                    h.set_entry_type(T::Directory);
+                    h.set_mode(0o755);
+                    h.set_size(0);
+                    builder.append_data(&mut h, rel, io::empty())?;
+                }
+                Node::Link(target) => {
+                    h.set_entry_type(T::Symlink);
+                    h.set_mode(0o777);
+                    h.set_size(0);
+                    builder.append_link(&mut h, rel, target)?;
+                }
+                Node::Special => {
+                    h.set_entry_type(T::Fifo);
+                    h.set_mode(0o644);
+                    h.set_size(0);
+                    builder.append_data(&mut h, rel, io::empty())?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The host path of an entry path: `etc/x`, `./etc/x` and `/etc/x` are `/etc/x`;
@@ -290,7 +440,7 @@ impl HostFs for Bundle {
 
     fn kind(&self, path: &Path) -> Option<Kind> {
         Some(match self.lookup(path).ok()? {
-            Node::File(_) | Node::Large(_) => Kind::File,
+            Node::File(_) | Node::Large(_) | Node::Unread => Kind::File,
             Node::Dir => Kind::Dir,
             // A link left after resolution cannot be: `walk` follows every one.
             Node::Special | Node::Link(_) => Kind::Other,
@@ -301,6 +451,9 @@ impl HostFs for Bundle {
         let dir = self.confine(path)?;
         if !matches!(self.node(&dir)?, Node::Dir) {
             return Err(not_a_directory());
+        }
+        if let Some(errno) = self.errors.get(&dir) {
+            return Err(io::Error::from_raw_os_error(*errno));
         }
         Ok(self
             .nodes
@@ -318,7 +471,18 @@ impl HostFs for Bundle {
     }
 
     fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-        match self.lookup(path)? {
+        let resolved = self.confine(path)?;
+        let node = self.node(&resolved)?;
+        if let Some(errno) = self.errors.get(&resolved)
+            && !matches!(node, Node::Dir)
+        {
+            return Err(io::Error::from_raw_os_error(*errno));
+        }
+        match node {
+            Node::Unread => Err(io::Error::other(
+                "not in the snapshot: netvet listed this file but did not read it when the \
+                 snapshot was taken",
+            )),
             Node::File(bytes) => bounded(bytes.clone(), limit),
             Node::Large(_) => Err(Refusal::TooBig { limit }.into()),
             _ => Err(Refusal::NotRegular.into()),

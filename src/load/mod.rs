@@ -3,7 +3,7 @@
 //! Architecture invariant: this module and `main.rs` are the only places that read the file
 //! system for configuration, and inside it only `root.rs` does: the loaders read through
 //! [`HostFs`], so a directory, a tar archive or a tree in memory ([`Bundle`]) give the same
-//! findings. Everything downstream (model, rules) works on what was loaded here.
+//! findings, and a [`Recorder`] can take down what a check reads as a snapshot. Everything downstream (model, rules) works on what was loaded here.
 //! A file that does not exist is not an error: it is recorded in [`Host::not_found`] so the user
 //! is told what netvet looked for.
 
@@ -13,6 +13,7 @@ pub mod ifupdown2;
 pub mod interfaces;
 pub mod listeners;
 pub mod modprobe;
+pub mod record;
 mod root;
 pub mod sysctl;
 
@@ -20,8 +21,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use bundle::Bundle;
+pub use bundle::{Bundle, NotHeld};
 pub use fs::HostFs;
+pub use record::Recorder;
 pub use root::Root;
 
 use crate::source::{FileId, SourceFile, SourceMap};

@@ -13,7 +13,7 @@ use crate::support::repo;
 /// Every configuration tree among the fixtures, as `tests/it/rule_fixtures.rs` and the VM tier
 /// enumerate them: `rules/*/*`, `healthy/*`, `dialect/*` and `demo`. Relative to the
 /// repository, as a user in it names them.
-fn fixture_trees() -> Vec<PathBuf> {
+pub fn fixture_trees() -> Vec<PathBuf> {
     let mut out = Vec::new();
     let subdirs = |dir: &Path| -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
@@ -123,12 +123,9 @@ fn every_fixture_reads_the_same_from_a_bundle_and_a_tar_archive() {
     eprintln!("{} fixture trees compared", trees.len());
 }
 
-/// Trees whose links, loops, masks and globs the fixtures barely exercise, read both ways.
-#[test]
-fn trees_of_links_read_the_same_from_a_bundle() {
+/// A tree whose links, loops, masks and globs the fixtures barely exercise, under `root`.
+pub fn write_tree_of_links(root: &Path) {
     use std::os::unix::fs::symlink;
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
     let put = |path: &str, text: &str| {
         let p = root.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -184,7 +181,14 @@ fn trees_of_links_read_the_same_from_a_bundle() {
         "Include /etc/ssh/sshd_config.d/*.conf\n",
     );
     link("/etc/ssh/sshd_config", "etc/ssh/sshd_config.d/self.conf");
+}
 
+/// The tree of links, loops, masks and globs, read both ways.
+#[test]
+fn trees_of_links_read_the_same_from_a_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_tree_of_links(root);
     let from_dir = json(&Target::Root(Root::new(root)), root);
     let from_bundle = json(&Target::bundle(bundle_of(root)), root);
     let from_tar = json(

@@ -12,5 +12,6 @@ mod live_netns;
 mod modprobe_diff;
 mod robustness;
 mod rule_fixtures;
+mod snapshot;
 mod support;
 mod sysctl_corpus;
