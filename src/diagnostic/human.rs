@@ -119,6 +119,7 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::registry as rule;
     use crate::source::{Location, SourceFile};
 
     #[test]
@@ -131,7 +132,7 @@ mod tests {
             text.as_bytes().to_vec(),
         ));
         let d = Diagnostic::new(
-            "NV004",
+            rule::NV004,
             "invalid `mtu` value `\u{202e}0009` on \u{1b}[2Jevil",
         )
         .at(Location {

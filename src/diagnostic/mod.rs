@@ -141,10 +141,10 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A finding with the rule's default severity.
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(rule: &'static registry::RuleMeta, message: impl Into<String>) -> Self {
         Diagnostic {
-            code,
-            severity: registry::lookup(code).map_or(Severity::Error, |r| r.severity),
+            code: rule.code,
+            severity: rule.severity,
             message: message.into(),
             location: None,
             file: None,

@@ -3,6 +3,7 @@
 //! that disagree with interfaces.
 
 use super::Context;
+use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::load::Dialect;
 use crate::model::bringup::{Event, Refusal, SetBy};
@@ -133,7 +134,7 @@ fn ifupdown2_monitoring(
     };
     out.push(
         Diagnostic::new(
-            "NV101",
+            rule::NV101,
             format!("{} has no link monitoring: {said}, so {} runs with miimon 0", iface.name, mode.name()),
         )
         .at_opt(at.or(iface.first_header()))
@@ -162,7 +163,7 @@ fn never_created(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
     }
     out.push(
         Diagnostic::new(
-            "NV115",
+            rule::NV115,
             format!("{} has bond options but neither `bond-slaves` nor `bond-mode`: nothing creates the bond", iface.name),
         )
         .at_opt(iface.first_header())
@@ -281,7 +282,7 @@ fn without_slaves(
     );
     let d = if let Some(first) = missing.first() {
         let mut d = Diagnostic::new(
-            "NV116",
+            rule::NV116,
             format!(
                 "{}'s slaves come only from `ifenslave` in a hook, and Debian 12 has no ifenslave command: {} never gets a slave",
                 iface.name, iface.name
@@ -302,7 +303,7 @@ fn without_slaves(
             "no `bond-slaves`"
         };
         Diagnostic::new(
-            "NV116",
+            rule::NV116,
             format!(
                 "{} never gets a slave: {what}, and no stanza names it in `bond-master`",
                 iface.name
@@ -376,7 +377,7 @@ fn missing_ifenslave(
         };
         out.push(
             Diagnostic::new(
-                "NV117",
+                rule::NV117,
                 format!(
                     "`ifenslave` is not a command on Debian 12: this hook fails and ifup reports {} as failed",
                     hook.owner
@@ -422,7 +423,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
         out.push(
             at_origin(
                 Diagnostic::new(
-                    "NV102",
+                    rule::NV102,
                     format!("{} has arp_interval {value} but no arp_ip_target", iface.name),
                 ),
                 Some(opt.origin),
@@ -454,7 +455,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
         out.push(
             at_origin(
                 Diagnostic::new(
-                    "NV105",
+                    rule::NV105,
                     format!("{} uses ARP monitoring, which {} mode does not support", iface.name, mode.name()),
                 ),
                 origin_of(bond, "arp_interval"),
@@ -487,7 +488,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
             out.push(
                 at_origin(
                     Diagnostic::new(
-                        "NV103",
+                        rule::NV103,
                         format!("{} sets both miimon {mv} and arp_interval {av}: {winner}", iface.name),
                     ),
                     origin_of(bond, "arp_interval"),
@@ -519,7 +520,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
         out.push(
             at_origin(
                 Diagnostic::new(
-                    "NV101",
+                    rule::NV101,
                     format!("{} has no link monitoring: {why}", iface.name),
                 ),
                 origin_of(bond, "miimon"),
@@ -553,7 +554,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
         Some(0) => out.push(
             at_origin(
                 Diagnostic::new(
-                    "NV101",
+                    rule::NV101,
                     format!(
                         "{} asks for miimon 0 (no link monitoring) in {} mode, but runs with miimon 100",
                         iface.name,
@@ -570,7 +571,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
         _ => out.push(
             at_origin(
                 Diagnostic::new(
-                    "NV101",
+                    rule::NV101,
                     format!(
                         "{} sets no miimon: the kernel falls back to miimon 100 in {} mode",
                         iface.name,
@@ -615,7 +616,7 @@ fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
                 out.push(
                     at_origin(
                         Diagnostic::new(
-                            "NV104",
+                            rule::NV104,
                             format!("{} sets {key} {value} but miimon is 0 when it is applied: the kernel refuses it", iface.name),
                         ),
                         Some(*at),
@@ -634,7 +635,7 @@ fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
             } => {
                 let d = at_origin(
                     Diagnostic::new(
-                        "NV104",
+                        rule::NV104,
                         format!(
                             "{} {key} {from} is not a multiple of miimon {miimon}: the kernel uses {to}",
                             iface.name
@@ -685,7 +686,7 @@ fn lacp(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Vec<Diagno
         });
         let mut d = at_origin(
             Diagnostic::new(
-                "NV110",
+                rule::NV110,
                 format!("802.3ad bond {} runs slow LACP: it takes 90 s to notice a dead partner", iface.name),
             ),
             None,
@@ -712,7 +713,7 @@ fn hash_policy(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
             out.push(
                 at_origin(
                     Diagnostic::new(
-                        "NV111",
+                        rule::NV111,
                         format!("{} hashes 802.3ad traffic with {policy}, which is not fully 802.3ad compliant", iface.name),
                     ),
                     Some(opt.origin),
@@ -738,7 +739,7 @@ fn min_links(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
     out.push(
         at_origin(
             Diagnostic::new(
-                "NV112",
+                rule::NV112,
                 format!("{} needs min_links {min} active slaves but has only {n}", iface.name),
             ),
             origin,
@@ -797,7 +798,7 @@ fn ignored_options(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
         let names: Vec<&str> = modes.iter().map(|m| m.name()).collect();
         out.push(
             Diagnostic::new(
-                "NV113",
+                rule::NV113,
                 format!(
                     "{key} has no effect on {} in {} mode",
                     iface.name,
@@ -842,7 +843,7 @@ fn not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             Diagnostic::new(
-                "NV114",
+                rule::NV114,
                 format!("ifenslave never applies {key}: {} runs with {runs}", iface.name),
             )
             .at(*at)
@@ -888,7 +889,7 @@ fn primary_not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnos
     );
     out.push(
         Diagnostic::new(
-            "NV114",
+            rule::NV114,
             format!("ifenslave never applies {}'s bond-primary: {first} is not yet a slave when it writes primary, and {} runs with {runs}", iface.name, iface.name),
         )
         .at(at)
@@ -927,7 +928,7 @@ fn slave_stanza_options(
                     let names: Vec<&str> = modes.iter().map(|m| m.name()).collect();
                     out.push(
                         Diagnostic::new(
-                            "NV113",
+                            rule::NV113,
                             format!("{key} in {}'s stanza has no effect on {} in {} mode", slave.name, iface.name, mode.name()),
                         )
                         .at(at)
@@ -949,7 +950,7 @@ fn slave_stanza_options(
             let runs = running.map_or_else(|| format!("no {key}"), |v| format!("{key} {v}"));
             out.push(
                 Diagnostic::new(
-                    "NV114",
+                    rule::NV114,
                     format!("ifenslave ignores {key} in {}'s stanza: {} runs with {runs}", slave.name, iface.name),
                 )
                 .at(at)
@@ -980,7 +981,7 @@ fn module_conflicts(
         }
         out.push(
             Diagnostic::new(
-                "NV130",
+                rule::NV130,
                 format!(
                     "{} sets {key} {} but the bonding module is loaded with {key}={}",
                     iface.name, opt.value, param.value
@@ -1064,7 +1065,7 @@ fn module_without_options(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     };
     out.push(
         Diagnostic::new(
-            "NV131",
+            rule::NV131,
             format!(
                 "the bonding module loads at boot before ifenslave runs, without miimon{bond0}; \
                  bond options are set only in interfaces ({})",
@@ -1105,7 +1106,7 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
             // not the more general NV120.
             (Some(list), Some(own)) if bonds.len() == 2 => out.push(
                 Diagnostic::new(
-                    "NV123",
+                    rule::NV123,
                     format!(
                         "{} says `bond-master {}` but {} lists it in bond-slaves",
                         iface.name, own.bond, list.bond
@@ -1122,7 +1123,7 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
             ),
             _ => out.push(
                 Diagnostic::new(
-                    "NV120",
+                    rule::NV120,
                     format!(
                         "{} is enslaved to both {} and {}",
                         iface.name, m[0].bond, m[1].bond
@@ -1144,7 +1145,7 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
         if m.via == MembershipVia::BondMaster && !bond.is_some_and(Interface::has_stanza) {
             out.push(
                 Diagnostic::new(
-                    "NV123",
+                    rule::NV123,
                     format!(
                         "{} names `bond-master {}`, which has no stanza",
                         iface.name, m.bond
@@ -1175,7 +1176,7 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
     if own_only && bond_exists && iface.has_stanza() && !up && !hotplug {
         out.push(
             Diagnostic::new(
-                "NV124",
+                rule::NV124,
                 format!("{} has `bond-master {}`, but nothing brings {} up: it is never enslaved", iface.name, master.bond, iface.name),
             )
             .at(master.location)
@@ -1193,7 +1194,7 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
         {
             out.push(
                 Diagnostic::new(
-                    "NV121",
+                    rule::NV121,
                     format!(
                         "bond slave {} has its own `{}` configuration",
                         iface.name, method
@@ -1229,7 +1230,7 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
     if let Some(role) = other_role {
         out.push(
             Diagnostic::new(
-                "NV122",
+                rule::NV122,
                 format!("{} enslaves {}, which is {role}", master.bond, iface.name),
             )
             .at(master.location)

@@ -4,6 +4,7 @@
 //! IPv6 and can bind.
 
 use super::Context;
+use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::LiveState;
 use crate::model::listeners::{ConfiguredListener, V6Only, binds_conflict, collect};
@@ -74,7 +75,7 @@ pub(super) fn check_listeners(
         if only && !v4_configured && !v4_live {
             reported_ports.push(l.port);
             let d = Diagnostic::new(
-                "NV401",
+                rule::NV401,
                 format!(
                     "{} listens on [::]:{} for IPv6 only: IPv4 clients are refused",
                     l.program, l.port
@@ -92,7 +93,7 @@ pub(super) fn check_listeners(
                 .iter()
                 .find(|o| o.port == l.port && o.address == "0.0.0.0" && o.program == l.program)
             {
-                let d = Diagnostic::new("NV402", format!("{} binds both 0.0.0.0:{} and a dual-stack [::]:{}: one bind fails with EADDRINUSE", l.program, l.port, l.port))
+                let d = Diagnostic::new(rule::NV402, format!("{} binds both 0.0.0.0:{} and a dual-stack [::]:{}: one bind fails with EADDRINUSE", l.program, l.port, l.port))
                         .listener(l.port, "::", &l.program)
                         .label(v4.place(), "0.0.0.0 here")
                         .help(match l.program.as_str() {
@@ -128,7 +129,7 @@ pub(super) fn check_listeners(
             .map_or("an unknown program", |p| p.name.as_str());
         out.push(
             Diagnostic::new(
-                "NV401",
+                rule::NV401,
                 format!(
                     "{program} listens on [::]:{} for IPv6 only: IPv4 clients are refused",
                     l.port
@@ -174,7 +175,7 @@ pub(super) fn check_listeners(
         let first = mine[0];
         let mut d = if some_listen || owns_a_socket {
             Diagnostic::new(
-                "NV405",
+                rule::NV405,
                 format!("{program} runs but does not listen on {addresses} from its configuration"),
             )
             .help(format!(
@@ -183,7 +184,7 @@ pub(super) fn check_listeners(
         } else {
             let service = program.trim_end_matches(".socket");
             Diagnostic::new(
-                "NV405",
+                rule::NV405,
                 format!("{program} is not running (configured to listen on {addresses})"),
             )
             .severity(Severity::Info)
@@ -210,7 +211,7 @@ pub(super) fn check_listeners(
                 .as_ref()
                 .map_or("an unknown program", |p| p.name.as_str());
             out.push(
-                Diagnostic::new("NV405", format!("{program} listens on {}:{}, which no configuration netvet reads declares", bracket(&o.address), o.port))
+                Diagnostic::new(rule::NV405, format!("{program} listens on {}:{}, which no configuration netvet reads declares", bracket(&o.address), o.port))
                     .severity(Severity::Info)
                     .listener(o.port, &o.address, program)
                     .help("nothing to do if it is expected; netvet reads nginx, Apache, sshd and systemd socket units"),
@@ -244,7 +245,7 @@ fn port_conflicts(
             reported.push((first.port, &first.program, &second.program));
             let socket = |l: &ConfiguredListener| format!("{}:{}", bracket(&l.address), l.port);
             let mut d = Diagnostic::new(
-                "NV406",
+                rule::NV406,
                 format!(
                     "{} and {} are both configured on port {}: whichever starts second fails to bind (EADDRINUSE)",
                     first.program, second.program, first.port
@@ -302,7 +303,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     let sources = ctx.host.sources.describe(winner.location);
     let mut d = Diagnostic::new(
-        "NV404",
+        rule::NV404,
         format!(
             "{BINDV6ONLY} is set to different values; {} wins, from {sources}",
             winner.value
@@ -330,7 +331,7 @@ pub(super) fn check_live(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<
     }
     out.push(
         Diagnostic::new(
-            "NV403",
+            rule::NV403,
             format!(
                 "{BINDV6ONLY} is {running} in the kernel, but the configuration sets {}",
                 winner.value

@@ -2,6 +2,7 @@
 //! is given (`netvet check --live`, or a snapshot with `--live-snapshot`).
 
 use super::Context;
+use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::{Link, LiveState};
 use crate::model::bringup::{Event, SetBy};
@@ -44,7 +45,7 @@ fn no_monitoring(link: &Link, bond: &crate::live::Bond, out: &mut Vec<Diagnostic
     }
     out.push(
         Diagnostic::new(
-            "NV501",
+            rule::NV501,
             format!("live bond {} has no link monitoring: miimon 0 and arp_interval 0", link.name),
         )
         .iface(&link.name)
@@ -113,7 +114,7 @@ fn option_drift(
             _ => "the kernel default",
         };
         let mut d = Diagnostic::new(
-            "NV502",
+            rule::NV502,
             format!("{} {key} is {have} in the kernel, but the configuration says {want} (from {source})", iface.name),
         )
         .iface(&iface.name)
@@ -148,7 +149,7 @@ fn slave_drift(
                     (Some(_), Some(other)) => format!("is enslaved to {other}"),
                 };
                 out.push(
-                    Diagnostic::new("NV503", format!("{} should be a slave of {} but {state}", iface.name, m.bond))
+                    Diagnostic::new(rule::NV503, format!("{} should be a slave of {} but {state}", iface.name, m.bond))
                         .at(m.location)
                         .iface(&iface.name)
                         .help(format!("`ifup {}` (or `ip link set {} master {}` after setting it down)", iface.name, iface.name, m.bond))
@@ -176,7 +177,7 @@ fn slave_drift(
                     .is_none_or(|i| i.memberships.is_empty())
             {
                 out.push(
-                    Diagnostic::new("NV503", format!("{} is a live slave of {} but no configuration names it", link.name, iface.name))
+                    Diagnostic::new(rule::NV503, format!("{} is a live slave of {} but no configuration names it", link.name, iface.name))
                         .severity(Severity::Warning)
                         .at_opt(iface.first_header())
                         .iface(&link.name)
@@ -226,7 +227,7 @@ fn mtu_drift(ctx: &Context<'_, '_>, iface: &Interface<'_>, link: &Link, out: &mu
     };
     out.push(
         Diagnostic::new(
-            "NV504",
+            rule::NV504,
             format!("{} runs with MTU {have}, but the configuration gives it {} ({why})", iface.name, want.mtu),
         )
         .at_opt(at.or(iface.first_header()))
@@ -246,7 +247,7 @@ fn vlan_drift(iface: &Interface<'_>, link: &Link, out: &mut Vec<Diagnostic>) {
     let Some(live) = &link.vlan else {
         out.push(
             Diagnostic::new(
-                "NV508",
+                rule::NV508,
                 format!(
                     "{} is configured as a VLAN but the live link is a {}",
                     iface.name, link.kind
@@ -267,7 +268,7 @@ fn vlan_drift(iface: &Interface<'_>, link: &Link, out: &mut Vec<Diagnostic>) {
     if id_differs || parent_differs {
         out.push(
             Diagnostic::new(
-                "NV508",
+                rule::NV508,
                 format!(
                     "{} is VLAN {} on {} in the kernel, but the configuration says VLAN {} on {}",
                     iface.name,
@@ -305,7 +306,7 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
     aggregators.dedup();
     if aggregators.len() > 1 {
         out.push(
-            Diagnostic::new("NV505", format!("802.3ad bond {}'s slaves are in {} different aggregators", link.name, aggregators.len()))
+            Diagnostic::new(rule::NV505, format!("802.3ad bond {}'s slaves are in {} different aggregators", link.name, aggregators.len()))
                 .iface(&link.name)
                 .help("check that all switch ports are in the same LACP port-channel and run LACP; only one aggregator carries traffic")
                 .note("ports join one aggregator only when they share speed, duplex and the partner's system id and key"),
@@ -314,7 +315,7 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
     if let Some(info) = &bond.ad_info {
         if info.partner_mac.as_deref() == Some("00:00:00:00:00:00") && !slaves.is_empty() {
             out.push(
-                Diagnostic::new("NV505", format!("802.3ad bond {} has no LACP partner (partner MAC 00:00:00:00:00:00)", link.name))
+                Diagnostic::new(rule::NV505, format!("802.3ad bond {} has no LACP partner (partner MAC 00:00:00:00:00:00)", link.name))
                     .iface(&link.name)
                     .help("configure the switch ports as an LACP (802.3ad) port-channel in active mode")
                     .note("the switch is not answering LACPDUs: the bond falls back to a single link, or none"),
@@ -324,7 +325,7 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
             if u32::from(ports) < min {
                 out.push(
                     Diagnostic::new(
-                        "NV505",
+                        rule::NV505,
                         format!(
                             "802.3ad bond {} has {ports} active port{}, fewer than min_links {min}",
                             link.name,
@@ -361,7 +362,7 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
         };
         out.push(
             Diagnostic::new(
-                "NV505",
+                rule::NV505,
                 format!("802.3ad slave {} of {} does not aggregate: {why}", s.name, link.name),
             )
             .iface(&s.name)
@@ -387,7 +388,7 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
             })
             .collect();
         out.push(
-            Diagnostic::new("NV506", format!("802.3ad bond {}'s slaves differ in speed or duplex: {}", link.name, list.join(", ")))
+            Diagnostic::new(rule::NV506, format!("802.3ad bond {}'s slaves differ in speed or duplex: {}", link.name, list.join(", ")))
                 .iface(&link.name)
                 .help("use links of one speed in a bond; check the cabling and autonegotiation of the odd one")
                 .note("802.3ad aggregates only ports of the same speed and duplex; the others end up in other aggregators"),
@@ -397,7 +398,7 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
         if s.bond_slave.as_ref().and_then(|b| b.mii_status.as_deref()) == Some("down") {
             out.push(
                 Diagnostic::new(
-                    "NV506",
+                    rule::NV506,
                     format!(
                         "slave {} of 802.3ad bond {} has its link down",
                         s.name, link.name
@@ -424,7 +425,7 @@ fn auto_links(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>
             Some(_) => continue,
         };
         out.push(
-            Diagnostic::new("NV507", format!("`auto {}`, but the interface {state}", entry.name))
+            Diagnostic::new(rule::NV507, format!("`auto {}`, but the interface {state}", entry.name))
                 .at(entry.location)
                 .iface(entry.name)
                 .help(format!("`ifup {}` and read its errors; `journalctl -u networking` shows what happened at boot", entry.name)),

@@ -3,6 +3,7 @@
 //!
 //! An unknown method or family is NV001: ifupdown rejects the whole file for it.
 
+use crate::diagnostic::registry as rule;
 use std::collections::HashSet;
 
 use super::Context;
@@ -63,7 +64,7 @@ fn refused(
         .map(|v| format!("\"missing required variable: {v}\""))
         .collect();
     let mut d = Diagnostic::new(
-        "NV006",
+        rule::NV006,
         format!(
             "ifup refuses `iface {name} {family} {method}`: {}",
             quoted.join(", ")
@@ -206,7 +207,7 @@ fn unread(
                 .collect();
             let d = if methods::OBSOLETE.contains(&written) {
                 Diagnostic::new(
-                    "NV007",
+                    rule::NV007,
                     format!("ifupdown 0.8 does not read `{written}` (on {})", iface.name),
                 )
                 .severity(Severity::Info)
@@ -220,7 +221,7 @@ fn unread(
                     .map(String::as_str)
                     .or_else(|| methods::did_you_mean(written, names.iter().map(String::as_str)));
                 let d = Diagnostic::new(
-                    "NV007",
+                    rule::NV007,
                     format!(
                         "nothing reads `{written}` in `iface {} {family} {method}`",
                         iface.name
@@ -235,7 +236,7 @@ fn unread(
             } else {
                 let list: Vec<String> = readers.iter().map(|m| format!("{family} {m}")).collect();
                 Diagnostic::new(
-                    "NV007",
+                    rule::NV007,
                     format!(
                         "`{family} {method}` ignores `{written}` on {}",
                         iface.name

@@ -14,6 +14,7 @@ pub use crate::diagnostic::registry;
 mod syntax;
 mod vlan;
 
+use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Diagnostic, Suppression};
 use crate::live::LiveState;
 use crate::load::Host;
@@ -197,7 +198,7 @@ fn apply_suppressions(
                 .collect();
             if comment.codes.is_empty() {
                 problems.push(
-                    Diagnostic::new("NV008", "this `netvet: ignore` comment names no rule")
+                    Diagnostic::new(rule::NV008, "this `netvet: ignore` comment names no rule")
                         .at(at)
                         .help("name the rules it silences: `# netvet: ignore NV110 -- why`"),
                 );
@@ -206,7 +207,7 @@ fn apply_suppressions(
             if !unknown.is_empty() {
                 problems.push(
                     Diagnostic::new(
-                        "NV008",
+                        rule::NV008,
                         format!(
                             "`netvet: ignore` names {} no rule has",
                             unknown
@@ -222,7 +223,7 @@ fn apply_suppressions(
             }
             if comment.reason.is_none() {
                 problems.push(
-                    Diagnostic::new("NV008", "this `netvet: ignore` comment gives no reason")
+                    Diagnostic::new(rule::NV008, "this `netvet: ignore` comment gives no reason")
                         .at(at)
                         .help(format!(
                             "say why after `--`: `# netvet: ignore {} -- the switch only speaks slow LACP`; the reason is shown with every finding it silences",
@@ -239,7 +240,7 @@ fn apply_suppressions(
                 };
                 problems.push(
                     Diagnostic::new(
-                        "NV008",
+                        rule::NV008,
                         format!(
                             "`netvet: ignore {}` silences nothing: {what}",
                             comment.codes.join(" ")

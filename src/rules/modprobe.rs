@@ -5,6 +5,7 @@
 
 use super::Context;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::registry as rule;
 use crate::load::modprobe::meant_for_bonding;
 use crate::source::{FileId, Location};
 use crate::syntax::Word;
@@ -75,7 +76,7 @@ fn parameter_as_module(file: FileId, module: &Word, params: &[Param]) -> Diagnos
         ),
     };
     Diagnostic::new(
-        "NV132",
+        rule::NV132,
         format!("`options {word}` names no module: kmod takes `{word}` as the module's name, so no module gets these parameters"),
     )
     .at(Location { file, span: module.span })
@@ -129,7 +130,7 @@ fn name_meant_for_bonding(
     } else {
         format!("write `options bonding {suggestion}`")
     };
-    Diagnostic::new("NV132", message)
+    Diagnostic::new(rule::NV132, message)
         .at(Location { file, span: module.span })
         .label(alias, "alias defined here")
         .help(help)
@@ -187,7 +188,7 @@ fn unread_files(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         let (why, renamed) = why_unread(display);
         out.push(
             Diagnostic::new(
-                "NV132",
+                rule::NV132,
                 format!("kmod never reads {display}, so its bonding configuration is not applied: {why}"),
             )
             .at(Location { file: *file, span: first.span })

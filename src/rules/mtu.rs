@@ -3,6 +3,7 @@
 //! links larger than their lower device carries.
 
 use super::Context;
+use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::mtu::{MtuEvent, MtuSource};
 use crate::model::{Interface, Kind};
@@ -62,7 +63,7 @@ fn upper_links(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::new(
-                "NV206",
+                rule::NV206,
                 format!("{} {link} asks for MTU {mtu}, but {lower}'s MTU {lower_mtu} carries at most {max}: {what}", kind.name()),
             )
             .at(*at)
@@ -88,7 +89,7 @@ fn upper_links(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::new(
-                "NV206",
+                rule::NV206,
                 format!("{} {link} has MTU {}, but {}'s MTU {} carries at most {max} of it: larger packets are fragmented", upper.kind.name(), mine.mtu, upper.lower, theirs.mtu),
             )
             .severity(Severity::Warning)
@@ -125,7 +126,7 @@ fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnost
             };
             let d = if hook_mtu == configured {
                 Diagnostic::new(
-                    "NV204",
+                    rule::NV204,
                     format!(
                         "the hook sets {}'s MTU to {hook_mtu}, which `mtu` already does",
                         target.name
@@ -135,7 +136,7 @@ fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnost
                 .help("delete the hook command; the `mtu` option is enough")
             } else {
                 Diagnostic::new(
-                    "NV204",
+                    rule::NV204,
                     format!(
                         "the hook sets {}'s MTU to {hook_mtu}, but its `mtu` option says {configured}",
                         target.name
@@ -220,7 +221,7 @@ fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagno
             )
         };
         out.push(
-            Diagnostic::new("NV201", message)
+            Diagnostic::new(rule::NV201, message)
                 .at(opt.location())
                 .iface(&slave.name)
                 .label(mtu_or_header(bond), format!("{} MTU {bond_mtu}", bond.name))
@@ -244,7 +245,7 @@ fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<
                 let parent_iface = ctx.model.get(parent);
                 out.push(
                     Diagnostic::new(
-                        "NV202",
+                        rule::NV202,
                         format!("VLAN {vlan} has MTU {mtu}, larger than its parent {parent}'s MTU {parent_mtu}: ifup {vlan} fails"),
                     )
                     .at(*at)
@@ -269,7 +270,7 @@ fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<
                 };
                 out.push(
                     Diagnostic::new(
-                        "NV202",
+                        rule::NV202,
                         format!("VLAN {vlan} has MTU {to}, larger than its parent {parent}'s {from}: the vlan hook raises {parent} to {to}"),
                     )
                     .severity(Severity::Warning)
@@ -319,7 +320,7 @@ fn bridge_ports(ctx: &Context<'_, '_>, bridge: &Interface<'_>, out: &mut Vec<Dia
         };
         out.push(
             Diagnostic::new(
-                "NV203",
+                rule::NV203,
                 format!(
                     "bridge {} has MTU {mtu}, but its port {port_name} sets MTU {port_mtu}",
                     bridge.name
@@ -356,7 +357,7 @@ fn ipv6_minimum(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
         };
         out.push(
             Diagnostic::new(
-                "NV205",
+                rule::NV205,
                 format!("{} has IPv6 configured but its link MTU is {}, below IPv6's minimum of 1280", iface.name, link.mtu),
             )
             .at(at)
@@ -380,7 +381,7 @@ fn ipv6_minimum(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diag
         }
         out.push(
             Diagnostic::new(
-                "NV205",
+                rule::NV205,
                 format!("{}'s inet6 `mtu {mtu}` is below IPv6's minimum of 1280: it has no effect", iface.name),
             )
             .severity(Severity::Warning)

@@ -1,6 +1,7 @@
 //! NV001-NV005: files that do not parse, includes that go nowhere, stanzas defined twice,
 //! values the kernel or ifupdown will reject, `auto` lines for interfaces that do not exist.
 
+use crate::diagnostic::registry as rule;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::Context;
@@ -29,7 +30,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 fn syntax_error(file: crate::source::FileId, err: &SyntaxError) -> Diagnostic {
-    let mut d = Diagnostic::new("NV001", err.message.clone()).at(Location {
+    let mut d = Diagnostic::new(rule::NV001, err.message.clone()).at(Location {
         file,
         span: err.span,
     });
@@ -69,11 +70,12 @@ fn syntax_errors(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     }
     for err in &host.read_errors {
         out.push(
-            Diagnostic::new("NV001", format!("cannot read {}: {}", err.path, err.error))
-                .at_opt(err.requested_by)
-                .help(
-                    "check the file's permissions; netvet needs to read every file ifupdown reads",
-                ),
+            Diagnostic::new(
+                rule::NV001,
+                format!("cannot read {}: {}", err.path, err.error),
+            )
+            .at_opt(err.requested_by)
+            .help("check the file's permissions; netvet needs to read every file ifupdown reads"),
         );
     }
 }
@@ -83,12 +85,12 @@ fn include_problems(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
     for problem in &ctx.host.include_problems {
         let d = match &problem.kind {
             IncludeProblemKind::NothingMatched { pattern } => Diagnostic::new(
-                "NV002",
+                rule::NV002,
                 format!("`{pattern}` matches no file or directory"),
             )
             .help("ifupdown skips it without a word: fix the path, or delete the line"),
             IncludeProblemKind::TooDeep => Diagnostic::new(
-                "NV002",
+                rule::NV002,
                 format!(
                     "`source` files nest more than {} deep: netvet reads no deeper",
                     crate::load::interfaces::MAX_INCLUDE_DEPTH
@@ -96,14 +98,14 @@ fn include_problems(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             )
             .help("flatten the chain: have the main file source the directory that holds them"),
             IncludeProblemKind::Cycle { chain } => Diagnostic::new(
-                "NV002",
+                rule::NV002,
                 format!("include cycle: {}", chain.join(" -> ")),
             )
             .severity(Severity::Error)
             .help("remove the `source` line that includes a file already being read")
             .note("ifupdown reads each file once and skips the repeat, so the cycle hides which definitions win"),
             IncludeProblemKind::IgnoredNames { dir, names } => Diagnostic::new(
-                "NV002",
+                rule::NV002,
                 format!(
                     "`source-directory {dir}` ignores {}",
                     names
@@ -150,7 +152,7 @@ fn duplicate_stanzas(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(why) = conflict {
             out.push(
                 Diagnostic::new(
-                    "NV003",
+                    rule::NV003,
                     format!(
                         "`iface {} {family}` is defined more than once: {why}",
                         iface.name
@@ -197,7 +199,7 @@ fn inherited_twice(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
             let from = parent.stanza.stanza.name.text.as_str();
             out.push(
                 Diagnostic::new(
-                    "NV003",
+                    rule::NV003,
                     format!(
                         "{} sets `{name} {}` but also inherits `{name} {}` from {from}: ifupdown joins them into one two-line value",
                         iface.name,
@@ -346,7 +348,7 @@ fn invalid_values(iface: &Interface<'_>, ifupdown2: bool, out: &mut Vec<Diagnost
     if iface.name.len() > 15 && iface.has_stanza() {
         out.push(
             Diagnostic::new(
-                "NV004",
+                rule::NV004,
                 format!(
                     "interface name `{}` is {} characters; the kernel allows 15",
                     iface.name,
@@ -384,7 +386,7 @@ fn invalid_values(iface: &Interface<'_>, ifupdown2: bool, out: &mut Vec<Diagnost
         };
         if let Some(problem) = problem {
             let mut d = Diagnostic::new(
-                "NV004",
+                rule::NV004,
                 format!("invalid `{}` value `{value}`: {problem}", opt.opt.name.text),
             )
             .at(opt.value_location())
@@ -406,7 +408,7 @@ fn invalid_module_params(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         if let Some(problem) = check_bond_value(&param.name, &param.value) {
             out.push(
                 Diagnostic::new(
-                    "NV004",
+                    rule::NV004,
                     format!(
                         "invalid bonding module parameter `{}={}`: {problem}",
                         param.name, param.value
@@ -446,7 +448,7 @@ fn auto_without_iface(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         if iface.name != "lo" && !ctx.model.get("lo").is_some_and(Interface::has_stanza) {
             out.push(
                 Diagnostic::new(
-                    "NV005",
+                    rule::NV005,
                     format!("`{}` uses the loopback method, so ifupdown does not define `lo`, which it always brings up", iface.name),
                 )
                 .at(stanza.header())
@@ -495,7 +497,7 @@ fn auto_without_iface(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::new(
-                "NV005",
+                rule::NV005,
                 format!("`{keyword} {written}` has no `iface {name}` stanza"),
             )
             .severity(severity)

@@ -1,6 +1,7 @@
 //! NV301-NV305: VLANs. Ids out of range, parents that do not exist or are bond slaves, names
 //! that contradict `vlan-raw-device`, the same VLAN twice.
 
+use crate::diagnostic::registry as rule;
 use std::collections::HashMap;
 
 use super::Context;
@@ -26,7 +27,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
                     };
                     out.push(
                         Diagnostic::new(
-                            "NV301",
+                            rule::NV301,
                             format!(
                                 "{} has VLAN id {}, outside 1..4094",
                                 iface.name, vlan.id_text
@@ -44,7 +45,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         let parent = ctx.model.get(&vlan.parent);
         if vlan.parent.is_empty() {
             out.push(
-                Diagnostic::new("NV302", format!("VLAN {} has no parent interface", iface.name))
+                Diagnostic::new(rule::NV302, format!("VLAN {} has no parent interface", iface.name))
                     .at(vlan.id_origin)
                     .iface(&iface.name)
                     .help(format!(
@@ -56,7 +57,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         } else if !parent.is_some_and(Interface::has_stanza) && looks_virtual(&vlan.parent) {
             out.push(
                 Diagnostic::new(
-                    "NV302",
+                    rule::NV302,
                     format!("VLAN {}'s parent {} is not defined", iface.name, vlan.parent),
                 )
                 .at(vlan.parent_origin.unwrap_or(vlan.id_origin))
@@ -73,7 +74,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             if dot_parent != raw_parent {
                 out.push(
                     Diagnostic::new(
-                        "NV303",
+                        rule::NV303,
                         format!(
                             "{} is named after {dot_parent} but `vlan-raw-device` says {raw_parent}",
                             iface.name
@@ -91,7 +92,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             if dot_id.parse::<u32>().ok() != id_opt.value().trim().parse::<u32>().ok() {
                 out.push(
                     Diagnostic::new(
-                        "NV303",
+                        rule::NV303,
                         format!(
                             "{} is named for VLAN {dot_id} but `vlan-id` says {}",
                             iface.name,
@@ -109,7 +110,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
             match seen.get(&(vlan.parent.clone(), id)) {
                 Some(first) => out.push(
                     Diagnostic::new(
-                        "NV304",
+                        rule::NV304,
                         format!(
                             "{} and {} are both VLAN {id} on {}",
                             first.name, iface.name, vlan.parent
@@ -130,7 +131,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
         if let Some(master) = parent.and_then(Interface::master) {
             out.push(
                 Diagnostic::new(
-                    "NV305",
+                    rule::NV305,
                     format!("VLAN {} sits on {}, which is a slave of {}", iface.name, vlan.parent, master.bond),
                 )
                 .at(vlan.parent_origin.unwrap_or(vlan.id_origin))
