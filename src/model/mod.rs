@@ -8,6 +8,7 @@
 
 pub mod bond;
 pub mod bringup;
+pub mod drift;
 pub mod listeners;
 pub mod mtu;
 

@@ -5,9 +5,9 @@ use super::Context;
 use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::{Link, LiveState};
-use crate::model::bringup::{Event, SetBy};
+use crate::model::drift::{self, Drift, SlaveState};
 use crate::model::mtu::MtuSource;
-use crate::model::{Bond, Interface, Kind, Origin};
+use crate::model::{Interface, Origin};
 
 pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
     for link in &live.links {
@@ -22,20 +22,148 @@ pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagn
             }
         }
     }
-    for iface in &ctx.model.interfaces {
-        let link = live.link(&iface.name);
-        if let (Some(bond), Some(link)) = (&iface.bond, link) {
-            if let Some(live_bond) = &link.bond {
-                option_drift(iface, bond, live_bond, out);
+    let expected = drift::expected(ctx.model);
+    for d in drift::diff(ctx.model, &expected, live) {
+        out.push(render(ctx, d));
+    }
+}
+
+/// The finding for one drift.
+fn render(ctx: &Context<'_, '_>, drift: Drift<'_>) -> Diagnostic {
+    let header = |name: &str| ctx.model.get(name).and_then(Interface::first_header);
+    match drift {
+        Drift::BondOption { bond, option, have } => {
+            let (key, want) = (option.key, &option.value);
+            let source = match option.origin {
+                Some(Origin::Interfaces(_)) => "interfaces",
+                Some(Origin::Modprobe(_)) => "modprobe.d",
+                _ => "the kernel default",
+            };
+            let d = Diagnostic::new(
+                rule::NV502,
+                format!("{bond} {key} is {have} in the kernel, but the configuration says {want} (from {source})"),
+            )
+            .iface(bond)
+            .at_opt(option.origin.and_then(Origin::location).or(header(bond)))
+            .help(format!("apply the configuration (`ifdown {bond} && ifup {bond}`), or change it to match what runs"));
+            match option.why {
+                Some(why) => d.note(why),
+                None => d,
             }
         }
-        slave_drift(ctx, live, iface, out);
-        if let Some(link) = link {
-            mtu_drift(ctx, iface, link, out);
-            vlan_drift(iface, link, out);
+        Drift::SlaveNotEnslaved {
+            slave,
+            bond,
+            state,
+            at,
+        } => {
+            let state = match state {
+                SlaveState::Missing => "does not exist".to_string(),
+                SlaveState::Free => "is not enslaved".to_string(),
+                SlaveState::Elsewhere(other) => format!("is enslaved to {other}"),
+            };
+            Diagnostic::new(
+                rule::NV503,
+                format!("{slave} should be a slave of {bond} but {state}"),
+            )
+            .at(at)
+            .iface(slave)
+            .help(format!(
+                "`ifup {slave}` (or `ip link set {slave} master {bond}` after setting it down)"
+            ))
+            .note(
+                "the bond runs with fewer links than configured: less bandwidth and no redundancy",
+            )
+        }
+        Drift::SlaveUnconfigured { slave, bond } => Diagnostic::new(
+            rule::NV503,
+            format!("{slave} is a live slave of {bond} but no configuration names it"),
+        )
+        .severity(Severity::Warning)
+        .at_opt(header(bond))
+        .iface(&slave)
+        .help(format!(
+            "add it to {bond}'s `bond-slaves` (or give it `bond-master {bond}`), or release it"
+        ))
+        .note("it was enslaved by hand or by another tool, and will not come back after a reboot"),
+        Drift::Mtu { link, want, have } => {
+            let why = match &want.source {
+                MtuSource::Own(_) => "its `mtu` option".to_string(),
+                MtuSource::Bond(bond) => format!("the MTU of its bond {bond}"),
+                MtuSource::Bridge(bridge) => {
+                    format!("bridge {bridge}'s `mtu`, which bridge-utils gives its ports")
+                }
+                MtuSource::RaisedFor(vlan) => format!("raised for VLAN {vlan} by the vlan hook"),
+                MtuSource::Hook(_) => "an `ip link set ... mtu` hook".to_string(),
+                MtuSource::Parent(parent) => format!("its parent {parent}'s MTU"),
+                MtuSource::Lower(lower) => format!("created over {lower}, from its MTU"),
+                MtuSource::Default => "the kernel default".to_string(),
+            };
+            let at = match &want.source {
+                MtuSource::Own(at) | MtuSource::Hook(at) => Some(*at),
+                _ => ctx
+                    .model
+                    .get(link)
+                    .and_then(|i| i.mtu())
+                    .map(|(_, o)| o.location()),
+            };
+            Diagnostic::new(
+                rule::NV504,
+                format!("{link} runs with MTU {have}, but the configuration gives it {} ({why})", want.mtu),
+            )
+            .at_opt(at.or(header(link)))
+            .iface(link)
+            .help(format!("`ip link set {link} mtu {mtu}` (after its bond or parent allows it), or `ifdown {link} && ifup {link}`; or fix the configuration", mtu = want.mtu))
+            .note("something changed the MTU after boot, or the configuration was edited without being applied")
+        }
+        Drift::NotAVlan { link, kind } => Diagnostic::new(
+            rule::NV508,
+            format!("{link} is configured as a VLAN but the live link is a {kind}"),
+        )
+        .at_opt(vlan_location(ctx, link))
+        .iface(link)
+        .help(format!(
+            "delete the link and `ifup {link}` to create the VLAN"
+        )),
+        Drift::Vlan {
+            link,
+            have_id,
+            have_parent,
+        } => {
+            let (id, parent) = ctx
+                .model
+                .get(link)
+                .and_then(|i| i.vlan.as_deref())
+                .map_or(("?", "?"), |v| (v.id_text.as_str(), v.parent.as_str()));
+            Diagnostic::new(
+                rule::NV508,
+                format!(
+                    "{link} is VLAN {have_id} on {} in the kernel, but the configuration says VLAN {id} on {parent}",
+                    have_parent.as_deref().unwrap_or("?"),
+                ),
+            )
+            .at_opt(vlan_location(ctx, link))
+            .iface(link)
+            .help(format!("recreate it: `ifdown {link}; ip link del {link}; ifup {link}`"))
+        }
+        Drift::AutoLink { link, exists, at } => {
+            let state = if exists {
+                "is administratively down"
+            } else {
+                "does not exist"
+            };
+            Diagnostic::new(rule::NV507, format!("`auto {link}`, but the interface {state}"))
+                .at(at)
+                .iface(link)
+                .help(format!("`ifup {link}` and read its errors; `journalctl -u networking` shows what happened at boot"))
         }
     }
-    auto_links(ctx, live, out);
+}
+
+/// Where a VLAN's parent (or its id) is said.
+fn vlan_location(ctx: &Context<'_, '_>, link: &str) -> Option<crate::source::Location> {
+    let vlan = ctx.model.get(link)?.vlan.as_deref()?;
+    Some(vlan.parent_origin.unwrap_or(vlan.id_origin))
 }
 
 /// NV501.
@@ -52,240 +180,6 @@ fn no_monitoring(link: &Link, bond: &crate::live::Bond, out: &mut Vec<Diagnostic
         .help(format!("now: `echo 100 > /sys/class/net/{}/bonding/miimon`; for good: `bond-miimon 100` in its stanza", link.name))
         .note(format!("in {} mode the bond does not notice a dead link and keeps sending on it", bond.mode)),
     );
-}
-
-/// What the configuration makes the kernel run with (`model::bringup`), where the
-/// configuration had a say; `None` for options nobody set.
-fn expected(bond: &Bond, key: &str) -> Option<(String, Option<Origin>, Option<String>)> {
-    let value = bond.kernel.get(key)?;
-    // A value the driver chose still points at what the configuration said.
-    let origin = match value.set_by {
-        SetBy::Driver => bond.get(key).map(|o| o.origin),
-        set_by => set_by.origin(),
-    };
-    let why = match value.set_by {
-        SetBy::Driver => Some(format!("the driver sets {key} {} by itself here (see NV101, NV103, NV105)", value.value)),
-        _ => None,
-    }
-    .or_else(|| {
-        bond.kernel.events_for(key).find_map(|e| match e {
-            Event::Rounded { from, to, miimon, .. } => Some(format!("configured {from}; the kernel rounds it down to {to}, a multiple of miimon {miimon}")),
-            Event::Refused { value, .. } => Some(format!("the kernel refuses the configured {value} (see NV104, NV113)")),
-            _ => None,
-        })
-    });
-    Some((value.value.clone(), origin, why))
-}
-
-/// NV502.
-fn option_drift(
-    iface: &Interface<'_>,
-    bond: &Bond,
-    live: &crate::live::Bond,
-    out: &mut Vec<Diagnostic>,
-) {
-    let mode = bond.kernel.mode();
-    for option in crate::bonding::OPTIONS {
-        let (key, Some(read)) = (option.key, option.live) else {
-            continue;
-        };
-        // Options the mode does not use are reported by the kernel with its default; comparing
-        // them would only repeat NV113.
-        if !option.used_in(mode) {
-            continue;
-        }
-        // Only a primary some stanza's bond-primary wrote (the bond's, or a slave's).
-        let written = |v: &crate::model::bringup::Value| matches!(v.set_by, SetBy::Interfaces(_));
-        if key == "primary" && !bond.kernel.get("primary").is_some_and(written) {
-            continue;
-        }
-        let Some((want, origin, why)) = expected(bond, key) else {
-            continue;
-        };
-        let Some(have) = read(live) else {
-            continue;
-        };
-        if want == have {
-            continue;
-        }
-        let source = match origin {
-            Some(Origin::Interfaces(_)) => "interfaces",
-            Some(Origin::Modprobe(_)) => "modprobe.d",
-            _ => "the kernel default",
-        };
-        let mut d = Diagnostic::new(
-            rule::NV502,
-            format!("{} {key} is {have} in the kernel, but the configuration says {want} (from {source})", iface.name),
-        )
-        .iface(&iface.name)
-        .at_opt(origin.and_then(Origin::location).or(iface.first_header()))
-        .help(format!("apply the configuration (`ifdown {0} && ifup {0}`), or change it to match what runs", iface.name));
-        if let Some(why) = why {
-            d = d.note(why);
-        }
-        out.push(d);
-    }
-}
-
-/// NV503.
-fn slave_drift(
-    ctx: &Context<'_, '_>,
-    live: &LiveState,
-    iface: &Interface<'_>,
-    out: &mut Vec<Diagnostic>,
-) {
-    // A slave that booting this configuration enslaves (`model::mtu`'s replay of ifup: the
-    // first bond to claim it wins), which the kernel has not enslaved to that bond.
-    let predicted = ctx.model.links.enslaved.get(iface.name.as_str());
-    let membership = predicted.and_then(|bond| iface.memberships.iter().find(|m| m.bond == *bond));
-    if let Some(m) = membership {
-        let bond_live = live.link(&m.bond).is_some_and(|l| l.bond.is_some());
-        if bond_live {
-            let actual = live.link(&iface.name).and_then(|l| l.master.clone());
-            if actual.as_deref() != Some(m.bond.as_str()) {
-                let state = match (live.link(&iface.name), actual) {
-                    (None, _) => "does not exist".to_string(),
-                    (Some(_), None) => "is not enslaved".to_string(),
-                    (Some(_), Some(other)) => format!("is enslaved to {other}"),
-                };
-                out.push(
-                    Diagnostic::new(rule::NV503, format!("{} should be a slave of {} but {state}", iface.name, m.bond))
-                        .at(m.location)
-                        .iface(&iface.name)
-                        .help(format!("`ifup {}` (or `ip link set {} master {}` after setting it down)", iface.name, iface.name, m.bond))
-                        .note("the bond runs with fewer links than configured: less bandwidth and no redundancy"),
-                );
-            }
-        }
-    }
-    // A live slave of a configured bond that no configuration names.
-    if iface.kind == Kind::Bond && iface.has_stanza() {
-        let configured = iface
-            .bond
-            .as_ref()
-            .map(|b| b.slaves.as_slice())
-            .unwrap_or_default();
-        for link in live
-            .links
-            .iter()
-            .filter(|l| l.master.as_deref() == Some(iface.name.as_str()))
-        {
-            if !configured.iter().any(|s| *s == link.name)
-                && ctx
-                    .model
-                    .get(&link.name)
-                    .is_none_or(|i| i.memberships.is_empty())
-            {
-                out.push(
-                    Diagnostic::new(rule::NV503, format!("{} is a live slave of {} but no configuration names it", link.name, iface.name))
-                        .severity(Severity::Warning)
-                        .at_opt(iface.first_header())
-                        .iface(&link.name)
-                        .help(format!("add it to {}'s `bond-slaves` (or give it `bond-master {}`), or release it", iface.name, iface.name))
-                        .note("it was enslaved by hand or by another tool, and will not come back after a reboot"),
-                );
-            }
-        }
-    }
-}
-
-/// NV504: the live MTU against what `ifup -a` of this configuration gives (`model::mtu`).
-fn mtu_drift(ctx: &Context<'_, '_>, iface: &Interface<'_>, link: &Link, out: &mut Vec<Diagnostic>) {
-    let Some(want) = ctx.model.links.mtu(&iface.name) else {
-        return;
-    };
-    let configured = iface.mtu();
-    // A link nothing sets (or whose `mtu` is invalid, NV004) keeps whatever MTU it has.
-    if want.source == MtuSource::Default {
-        return;
-    }
-    // A slave that is not in its bond is NV503's finding; its MTU follows from that.
-    if let MtuSource::Bond(bond) = &want.source {
-        if link.master.as_deref() != Some(bond.as_str()) {
-            return;
-        }
-    }
-    let Some(have) = link.mtu else { return };
-    if want.mtu == have {
-        return;
-    }
-    let why = match &want.source {
-        MtuSource::Own(_) => "its `mtu` option".to_string(),
-        MtuSource::Bond(bond) => format!("the MTU of its bond {bond}"),
-        MtuSource::Bridge(bridge) => {
-            format!("bridge {bridge}'s `mtu`, which bridge-utils gives its ports")
-        }
-        MtuSource::RaisedFor(vlan) => format!("raised for VLAN {vlan} by the vlan hook"),
-        MtuSource::Hook(_) => "an `ip link set ... mtu` hook".to_string(),
-        MtuSource::Parent(parent) => format!("its parent {parent}'s MTU"),
-        MtuSource::Lower(lower) => format!("created over {lower}, from its MTU"),
-        MtuSource::Default => "the kernel default".to_string(),
-    };
-    let at = match &want.source {
-        MtuSource::Own(at) | MtuSource::Hook(at) => Some(*at),
-        _ => configured.map(|(_, o)| o.location()),
-    };
-    out.push(
-        Diagnostic::new(
-            rule::NV504,
-            format!("{} runs with MTU {have}, but the configuration gives it {} ({why})", iface.name, want.mtu),
-        )
-        .at_opt(at.or(iface.first_header()))
-        .iface(&iface.name)
-        .help(format!("`ip link set {name} mtu {mtu}` (after its bond or parent allows it), or `ifdown {name} && ifup {name}`; or fix the configuration", name = iface.name, mtu = want.mtu))
-        .note("something changed the MTU after boot, or the configuration was edited without being applied"),
-    );
-}
-
-/// NV508.
-fn vlan_drift(iface: &Interface<'_>, link: &Link, out: &mut Vec<Diagnostic>) {
-    let Some(vlan) = &iface.vlan else { return };
-    if iface.kind != Kind::Vlan {
-        return;
-    }
-    let location = vlan.parent_origin.unwrap_or(vlan.id_origin);
-    let Some(live) = &link.vlan else {
-        out.push(
-            Diagnostic::new(
-                rule::NV508,
-                format!(
-                    "{} is configured as a VLAN but the live link is a {}",
-                    iface.name, link.kind
-                ),
-            )
-            .at(location)
-            .iface(&iface.name)
-            .help(format!(
-                "delete the link and `ifup {}` to create the VLAN",
-                iface.name
-            )),
-        );
-        return;
-    };
-    let id_differs = vlan.id().is_some_and(|id| id != u32::from(live.id));
-    let parent_differs =
-        !vlan.parent.is_empty() && live.parent.as_deref() != Some(vlan.parent.as_str());
-    if id_differs || parent_differs {
-        out.push(
-            Diagnostic::new(
-                rule::NV508,
-                format!(
-                    "{} is VLAN {} on {} in the kernel, but the configuration says VLAN {} on {}",
-                    iface.name,
-                    live.id,
-                    live.parent.as_deref().unwrap_or("?"),
-                    vlan.id_text,
-                    vlan.parent
-                ),
-            )
-            .at(location)
-            .iface(&iface.name)
-            .help(format!(
-                "recreate it: `ifdown {0}; ip link del {0}; ifup {0}`",
-                iface.name
-            )),
-        );
-    }
 }
 
 /// NV505.
@@ -408,27 +302,5 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
                 .help("check the cable, the switch port and `ethtool` on it"),
             );
         }
-    }
-}
-
-/// NV507.
-fn auto_links(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
-    for entry in ctx.model.allows.iter().filter(|a| a.class == "auto") {
-        if entry.name.contains(['/', '='])
-            || !ctx.model.get(entry.name).is_some_and(Interface::has_stanza)
-        {
-            continue;
-        }
-        let state = match live.link(entry.name) {
-            None => "does not exist",
-            Some(l) if !l.admin_up => "is administratively down",
-            Some(_) => continue,
-        };
-        out.push(
-            Diagnostic::new(rule::NV507, format!("`auto {}`, but the interface {state}", entry.name))
-                .at(entry.location)
-                .iface(entry.name)
-                .help(format!("`ifup {}` and read its errors; `journalctl -u networking` shows what happened at boot", entry.name)),
-        );
     }
 }
