@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod explain;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod report;

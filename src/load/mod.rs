@@ -64,10 +64,9 @@ impl Root {
 
     /// [`Root::resolve`], with the reason when the path cannot be resolved.
     pub fn confine(&self, host_path: &Path) -> io::Result<PathBuf> {
+        use crate::limits::MAX_SYMLINKS as MAX_LINKS;
         use std::collections::VecDeque;
         use std::path::Component;
-        /// Linux's own limit on symbolic links in one lookup.
-        const MAX_LINKS: usize = 40;
         if self.is_system() {
             return Ok(Path::new("/").join(host_path));
         }
@@ -216,9 +215,7 @@ pub struct Host {
     pub read_errors: Vec<ReadError>,
 }
 
-/// The most netvet reads of one file. Real configuration files are kilobytes (a generated host
-/// of 28,000 interfaces is 2.8 MB); anything larger is refused rather than read into memory.
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
+pub use crate::limits::{MAX_FILE_BYTES, MAX_FILES};
 
 /// The program a host's interfaces files are written for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -323,10 +320,6 @@ impl Host {
         parsed.stop.as_ref().map(|stop| (*file, stop.reason))
     }
 }
-
-/// The most files netvet reads from one host: a real one reads dozens; a `source-directory`
-/// over a directory of millions of files must not take the host's memory.
-pub const MAX_FILES: usize = 4_096;
 
 const TOO_MANY_FILES: &str = "not read";
 
