@@ -1,23 +1,24 @@
 //! NV501-NV508: the running kernel against the configuration. These run only when a live state
 //! is given (`netvet check --live`, or a snapshot with `--live-snapshot`).
 
-use super::Context;
+use super::{Context, Findings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::{Link, LiveState};
 use crate::model::bringup::{Event, SetBy};
 use crate::model::mtu::MtuSource;
 use crate::model::{Bond, BondMode, Interface, Kind, Origin};
 
-pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Findings<'_>) {
     for link in &live.links {
         if let Some(bond) = &link.bond {
-            let start = out.len();
-            no_monitoring(link, bond, out);
-            lacp_health(live, link, bond, out);
+            let mut found = Vec::new();
+            no_monitoring(link, bond, &mut found);
+            lacp_health(live, link, bond, &mut found);
             // Point at the bond's stanza when the configuration has one.
             let header = ctx.model.get(&link.name).and_then(Interface::first_header);
-            for d in &mut out[start..] {
-                d.location = d.location.or(header);
+            for d in found {
+                let location = d.location.or(header);
+                out.push(d.at_opt(location));
             }
         }
     }
@@ -98,7 +99,7 @@ fn option_drift(
     iface: &Interface<'_>,
     bond: &Bond,
     live: &crate::live::Bond,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings<'_>,
 ) {
     let mode = bond.kernel.mode();
     for key in [
@@ -155,7 +156,7 @@ fn slave_drift(
     ctx: &Context<'_, '_>,
     live: &LiveState,
     iface: &Interface<'_>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings<'_>,
 ) {
     // A slave that booting this configuration enslaves (`model::mtu`'s replay of ifup: the
     // first bond to claim it wins), which the kernel has not enslaved to that bond.
@@ -213,7 +214,7 @@ fn slave_drift(
 }
 
 /// NV504: the live MTU against what `ifup -a` of this configuration gives (`model::mtu`).
-fn mtu_drift(ctx: &Context<'_, '_>, iface: &Interface<'_>, link: &Link, out: &mut Vec<Diagnostic>) {
+fn mtu_drift(ctx: &Context<'_, '_>, iface: &Interface<'_>, link: &Link, out: &mut Findings<'_>) {
     let Some(want) = ctx.model.links.mtu(&iface.name) else {
         return;
     };
@@ -260,7 +261,7 @@ fn mtu_drift(ctx: &Context<'_, '_>, iface: &Interface<'_>, link: &Link, out: &mu
 }
 
 /// NV508.
-fn vlan_drift(iface: &Interface<'_>, link: &Link, out: &mut Vec<Diagnostic>) {
+fn vlan_drift(iface: &Interface<'_>, link: &Link, out: &mut Findings<'_>) {
     let Some(vlan) = &iface.vlan else { return };
     if iface.kind != Kind::Vlan {
         return;
@@ -434,7 +435,7 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
 }
 
 /// NV507.
-fn auto_links(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
+fn auto_links(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Findings<'_>) {
     for entry in ctx.model.allows.iter().filter(|a| a.class == "auto") {
         if entry.name.contains(['/', '='])
             || !ctx.model.get(entry.name).is_some_and(Interface::has_stanza)

@@ -1,13 +1,13 @@
 //! NV201-NV205: MTU. Slaves that the bond resets, VLANs and bridges larger than what carries
 //! them, hooks that fight the `mtu` option, IPv6 below its minimum MTU.
 
-use super::Context;
+use super::{Context, Findings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::mtu::{MtuEvent, MtuSource};
 use crate::model::{Interface, Kind};
 use crate::syntax::hooks::HookAction;
 
-pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     for iface in &ctx.model.interfaces {
         match iface.kind {
             Kind::Bond => bond_slaves(ctx, iface, out),
@@ -22,7 +22,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// NV204: `ip link set ... mtu N` in an up hook, against the `mtu` option it contradicts or
 /// repeats.
-fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>) {
     for opt in iface.options() {
         let actions = crate::model::up_hook_actions(opt.stanza.file, opt.opt).unwrap_or_default();
         for (action, location) in actions {
@@ -92,7 +92,7 @@ fn mtu_label(iface: &Interface<'_>) -> String {
 }
 
 /// NV201: a slave whose own `mtu` differs from what its bond runs with.
-fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Findings<'_>) {
     let Some(b) = &bond.bond else { return };
     // A bond ifup refuses never exists (NV006): its slaves' MTUs have nothing to differ from.
     if bond.never_configured() {
@@ -150,7 +150,7 @@ fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagno
 }
 
 /// NV202.
-fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Findings<'_>) {
     for event in &ctx.model.links.events {
         match event {
             MtuEvent::VlanRefused {
@@ -208,7 +208,7 @@ fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<
 }
 
 /// NV203: a port whose own `mtu` is smaller than the bridge's.
-fn bridge_ports(ctx: &Context<'_, '_>, bridge: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn bridge_ports(ctx: &Context<'_, '_>, bridge: &Interface<'_>, out: &mut Findings<'_>) {
     let Some((mtu, opt)) = bridge.mtu() else {
         return;
     };
@@ -260,7 +260,7 @@ fn bridge_ports(ctx: &Context<'_, '_>, bridge: &Interface<'_>, out: &mut Vec<Dia
 }
 
 /// NV205.
-fn ipv6_minimum(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn ipv6_minimum(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>) {
     if !iface.has_inet6() {
         return;
     }
