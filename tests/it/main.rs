@@ -3,6 +3,7 @@
 mod bind_conflicts;
 mod catalog;
 mod cli;
+mod hostile_trees;
 mod ifquery_diff;
 mod listeners_corpus;
 mod listeners_real;
