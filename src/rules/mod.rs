@@ -21,7 +21,7 @@ use crate::limits::MAX_FINDINGS_PER_FILE;
 use crate::live::LiveState;
 use crate::load::Host;
 use crate::model::Model;
-use crate::source::{FileId, Location};
+use crate::source::{FileId, Location, Span};
 use crate::syntax::suppression::{self, SuppressionComment};
 
 /// Which rules run.
@@ -302,9 +302,65 @@ fn suppression_comments(host: &Host) -> Vec<(FileId, Vec<SuppressionComment>)> {
 /// silenced something.
 struct Suppressions {
     files: Vec<(FileId, Vec<SuppressionComment>)>,
+    /// Where each file is in `files`.
+    index: HashMap<FileId, usize>,
     /// Each comment's codes as rule codes (a name resolves to its code).
     resolved: Vec<Vec<Vec<Option<&'static str>>>>,
+    /// For each file, each rule's coverage by the comments that name it.
+    coverage: Vec<HashMap<&'static str, Coverage>>,
     used: Vec<Vec<bool>>,
+}
+
+/// Which comment silences a rule's finding at each position of one file: the first comment,
+/// in file order, whose cover holds it. The answer only changes where a cover starts or ends,
+/// so it is kept per stretch between those boundaries and found by binary search: a file of
+/// 100,000 comments and 100,000 findings took 18 s when each finding tried every comment.
+struct Coverage {
+    /// Where the answer changes, ascending.
+    bounds: Vec<u64>,
+    /// The comment from `bounds[i]` up to `bounds[i + 1]`.
+    comment: Vec<Option<usize>>,
+}
+
+impl Coverage {
+    /// From `(comment index, what it covers)`; a cover's end is inclusive.
+    fn new(covers: &[(usize, Span)]) -> Self {
+        // (position, comment, starts): the comment covers from its start until its end + 1.
+        let mut events: Vec<(u64, usize, bool)> = covers
+            .iter()
+            .flat_map(|&(i, span)| {
+                [
+                    (u64::from(span.start), i, true),
+                    (u64::from(span.end) + 1, i, false),
+                ]
+            })
+            .collect();
+        events.sort_unstable();
+        let mut active = std::collections::BTreeSet::new();
+        let mut bounds = Vec::new();
+        let mut comment = Vec::new();
+        let mut at = 0;
+        while at < events.len() {
+            let position = events[at].0;
+            while at < events.len() && events[at].0 == position {
+                let (_, i, starts) = events[at];
+                if starts {
+                    active.insert(i);
+                } else {
+                    active.remove(&i);
+                }
+                at += 1;
+            }
+            bounds.push(position);
+            comment.push(active.first().copied());
+        }
+        Coverage { bounds, comment }
+    }
+
+    fn at(&self, position: u32) -> Option<usize> {
+        let after = self.bounds.partition_point(|&b| b <= u64::from(position));
+        after.checked_sub(1).and_then(|i| self.comment[i])
+    }
 }
 
 impl Suppressions {
@@ -325,9 +381,34 @@ impl Suppressions {
             })
             .collect();
         let used = files.iter().map(|(_, c)| vec![false; c.len()]).collect();
+        let index = files
+            .iter()
+            .enumerate()
+            .map(|(f, (id, _))| (*id, f))
+            .collect();
+        let coverage = files
+            .iter()
+            .zip(&resolved)
+            .map(
+                |((_, comments), codes): (_, &Vec<Vec<Option<&'static str>>>)| {
+                    let mut by_code: HashMap<&'static str, Vec<(usize, Span)>> = HashMap::new();
+                    for (i, (comment, codes)) in comments.iter().zip(codes).enumerate() {
+                        for code in codes.iter().flatten() {
+                            by_code.entry(code).or_default().push((i, comment.covers));
+                        }
+                    }
+                    by_code
+                        .into_iter()
+                        .map(|(code, covers)| (code, Coverage::new(&covers)))
+                        .collect()
+                },
+            )
+            .collect();
         Suppressions {
             files,
+            index,
             resolved,
+            coverage,
             used,
         }
     }
@@ -335,16 +416,14 @@ impl Suppressions {
     /// Mark a finding that a suppression comment covers.
     fn mark(&mut self, d: &mut Diagnostic) {
         let Some(loc) = d.location else { return };
-        let Some(f) = self.files.iter().position(|(id, _)| *id == loc.file) else {
+        let Some(&f) = self.index.get(&loc.file) else {
             return;
         };
-        let resolved = &self.resolved[f];
-        let hit = self.files[f].1.iter().enumerate().find(|(i, s)| {
-            s.covers.start <= loc.span.start
-                && loc.span.start <= s.covers.end
-                && resolved[*i].contains(&Some(d.code))
-        });
-        if let Some((i, s)) = hit {
+        let hit = self.coverage[f]
+            .get(d.code)
+            .and_then(|coverage| coverage.at(loc.span.start));
+        if let Some(i) = hit {
+            let s = &self.files[f].1[i];
             self.used[f][i] = true;
             d.suppressed = Some(Suppression {
                 location: Location {
@@ -494,5 +573,34 @@ mod tests {
         assert_eq!(cut.len(), 1);
         assert_eq!(cut[0].severity, Severity::Info);
         assert!(cut[0].message.starts_with("7 more suppressed findings"));
+    }
+
+    /// The coverage index answers as trying every comment in order did: the first comment
+    /// whose cover holds the position.
+    #[test]
+    fn coverage_finds_the_first_comment_covering_a_position() {
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..50 {
+            let covers: Vec<(usize, Span)> = (0..20)
+                .map(|i| {
+                    let start = next(200) as usize;
+                    (i, Span::new(start, start + next(60) as usize))
+                })
+                .collect();
+            let coverage = Coverage::new(&covers);
+            for p in 0..300u32 {
+                let naive = covers
+                    .iter()
+                    .find(|(_, c)| c.start <= p && p <= c.end)
+                    .map(|(i, _)| *i);
+                assert_eq!(coverage.at(p), naive, "at {p} of {covers:?}");
+            }
+        }
     }
 }
