@@ -137,7 +137,7 @@ pub fn rules_table(json: bool) -> String {
                 })
             })
             .collect();
-        return serde_json::to_string_pretty(&rules).expect("plain data") + "\n";
+        return crate::diagnostic::to_json(&rules);
     }
     let mut out = String::new();
     for r in RULES {
@@ -370,7 +370,7 @@ pub fn listeners_json(
             })
         })
         .collect();
-    serde_json::to_string_pretty(&rows).expect("plain data") + "\n"
+    crate::diagnostic::to_json(&rows)
 }
 
 #[cfg(test)]

@@ -63,6 +63,19 @@ pub struct SourceFile {
     /// False when the file was not valid UTF-8 and `text` holds a lossy conversion.
     pub utf8: bool,
     line_starts: Vec<u32>,
+    /// For a file that is not all ASCII, the characters before every [`CHAR_STEP`]th byte, so
+    /// that a column is counted from the nearest checkpoint instead of from the line's start:
+    /// thousands of findings on one long line each count at most [`CHAR_STEP`] bytes. Empty
+    /// for an ASCII file, where a column is a byte offset.
+    char_checkpoints: Vec<u32>,
+}
+
+/// Bytes between two character-count checkpoints of a [`SourceFile`].
+const CHAR_STEP: usize = 256;
+
+/// Whether a byte starts a UTF-8 character (is not a continuation byte).
+fn starts_char(b: u8) -> bool {
+    b & 0xc0 != 0x80
 }
 
 impl SourceFile {
@@ -78,6 +91,18 @@ impl SourceFile {
                 .filter(|&(_, b)| b == b'\n')
                 .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
         );
+        let char_checkpoints = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let mut chars = 0u32;
+            let mut out = Vec::with_capacity(text.len() / CHAR_STEP + 1);
+            for chunk in text.as_bytes().chunks(CHAR_STEP) {
+                out.push(chars);
+                chars += chunk.iter().filter(|&&b| starts_char(b)).count() as u32;
+            }
+            out.push(chars);
+            out
+        };
         SourceFile {
             shown: path.display().to_string(),
             display,
@@ -85,10 +110,12 @@ impl SourceFile {
             text,
             utf8,
             line_starts,
+            char_checkpoints,
         }
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset. It counts at most
+    /// [`CHAR_STEP`] bytes twice, whatever the length of the line: see [`Self::counted`].
     pub fn line_col(&self, offset: u32) -> LineCol {
         let line = match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
@@ -96,14 +123,37 @@ impl SourceFile {
         };
         let start = self.line_starts[line] as usize;
         let offset = (offset as usize).min(self.text.len());
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let column = if self.text.is_char_boundary(offset) {
+            self.chars_before(offset) - self.chars_before(start)
+        } else {
+            offset - start
+        };
         LineCol {
             line: line + 1,
             column: column + 1,
         }
+    }
+
+    /// The characters before a byte offset: the nearest checkpoint's count, plus the bytes
+    /// [`Self::counted`] names.
+    fn chars_before(&self, offset: usize) -> usize {
+        let Some(&checkpoint) = self.char_checkpoints.get(offset / CHAR_STEP) else {
+            return offset;
+        };
+        let tail = self.text.as_bytes()[self.counted(offset)]
+            .iter()
+            .filter(|&&b| starts_char(b))
+            .count();
+        checkpoint as usize + tail
+    }
+
+    /// The bytes counted one by one to find the characters before `offset`: from the last
+    /// checkpoint, never more than [`CHAR_STEP`], and none in an ASCII file.
+    pub fn counted(&self, offset: usize) -> std::ops::Range<usize> {
+        if self.char_checkpoints.is_empty() {
+            return offset..offset;
+        }
+        offset / CHAR_STEP * CHAR_STEP..offset
     }
 
     /// Byte range of the 1-based line `line`, without its line terminator.
@@ -210,6 +260,33 @@ mod tests {
         assert_eq!(f.line_col(17), LineCol { line: 3, column: 1 });
         assert_eq!(f.slice(f.line_span(1)), "auto lo");
         assert_eq!(f.slice(f.line_span(3)), "iface");
+    }
+
+    /// The quadratic case: thousands of findings on one long line each counted the
+    /// characters from the line's start. A column now counts from a checkpoint, so the bytes
+    /// counted per lookup are bounded whatever the line's length, and the columns are the
+    /// characters from the line's start all the same.
+    #[test]
+    fn a_column_on_a_long_line_counts_a_bounded_number_of_bytes() {
+        let line: String = (0..50_000).map(|i| format!("é{i} ")).collect();
+        let text = format!("auto lo\n{line}\nauto x\n");
+        let f = SourceFile::new("x".into(), "x".into(), text.clone().into_bytes());
+        let line_start = 8;
+        for (offset, _) in text.char_indices().step_by(997) {
+            let naive = text[..offset]
+                .rfind('\n')
+                .map_or(text[..offset].chars().count(), |nl| {
+                    text[nl + 1..offset].chars().count()
+                });
+            assert_eq!(f.line_col(offset as u32).column, naive + 1, "at {offset}");
+            assert!(f.counted(offset).len() < CHAR_STEP, "at {offset}");
+        }
+        let end = line_start + line.len();
+        assert!(f.counted(end).len() < CHAR_STEP);
+        assert_eq!(f.line_col(end as u32).column, line.chars().count() + 1);
+        let ascii = SourceFile::new("x".into(), "x".into(), b"auto lo\n".repeat(1000));
+        assert!(ascii.counted(7_000).is_empty());
+        assert_eq!(ascii.line_col(7_005).column, 6);
     }
 
     #[test]

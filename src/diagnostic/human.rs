@@ -19,6 +19,34 @@ fn same_length_printable(text: &str) -> std::borrow::Cow<'_, str> {
     })
 }
 
+/// Lines longer than this many bytes are cut around their annotations.
+const LONG_LINE: usize = 1_024;
+
+/// Bytes of context kept on each side of the annotations on a cut line: more than a terminal
+/// shows.
+const CONTEXT: usize = 256;
+
+/// The part of `line` (one long line of `text`) that a finding covering `cover` shows: the
+/// annotations with [`CONTEXT`] bytes on each side, at most `2 * CONTEXT` bytes of the
+/// annotations themselves, on character boundaries. Its length never depends on the line's.
+fn long_line_cut(text: &str, line: Span, cover: Span) -> Span {
+    let line = line.range();
+    let mut start = (cover.start as usize)
+        .saturating_sub(CONTEXT)
+        .max(line.start);
+    let mut end = (cover.end as usize)
+        .min(cover.start as usize + 2 * CONTEXT)
+        .saturating_add(CONTEXT)
+        .min(line.end);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(start, end)
+}
+
 fn level(severity: Severity) -> Level<'static> {
     match severity {
         Severity::Error => Level::ERROR,
@@ -61,7 +89,8 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
                 files.push(label.location.file);
             }
         }
-        for file in files {
+        let mut unnamed_snippet = false;
+        for (nth, file) in files.into_iter().enumerate() {
             let source = sources.get(file);
             let primary = d.location.filter(|l| l.file == file).map(|l| l.span);
             let labels: Vec<_> = d
@@ -79,16 +108,49 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
             };
             let first = source.line_col(cover.start).line;
             let last = source.line_col(cover.end).line;
-            let window = source.line_span(first).cover(source.line_span(last));
-            let base = window.start as usize;
+            let mut window = source.line_span(first).cover(source.line_span(last));
+            // A long single line (a generated `auto` line of thousands of names) is cut to the
+            // annotations and some context, with `...` where it was cut: the renderer walks
+            // its whole source, and thousands of findings on one line must not each walk it.
+            let (mut before, mut after) = ("", "");
+            if nth == 0 && first == last && window.range().len() > LONG_LINE {
+                let cut = long_line_cut(&source.text, window, cover);
+                if cut.start > window.start {
+                    before = "...";
+                }
+                if cut.end < window.end {
+                    after = "...";
+                }
+                window = cut;
+            }
+            let base = window.range();
+            let cut = !before.is_empty() || !after.is_empty();
             let local = |span: Span| {
                 let range = span.range();
-                range.start.saturating_sub(base)..range.end.saturating_sub(base)
+                if cut {
+                    let clamp = |at: usize| at.clamp(base.start, base.end) - base.start;
+                    clamp(range.start) + before.len()..clamp(range.end) + before.len()
+                } else {
+                    range.start.saturating_sub(base.start)..range.end.saturating_sub(base.start)
+                }
             };
-            let mut snippet = Snippet::source(same_length_printable(source.slice(window)))
-                .line_start(first)
-                .path(printable(&source.shown))
-                .fold(true);
+            let text = format!(
+                "{before}{}{after}",
+                same_length_printable(source.slice(window))
+            );
+            let mut snippet = Snippet::source(text).line_start(first).fold(true);
+            if before.is_empty() {
+                snippet = snippet.path(printable(&source.shown));
+            } else {
+                unnamed_snippet = true;
+                // The renderer would count the column from the cut: name the place outright.
+                let at = primary.map_or(cover.start, |p| p.start);
+                group = group.element(
+                    Origin::path(printable(&source.shown).into_owned())
+                        .line(first)
+                        .char_column(source.line_col(at).column),
+                );
+            }
             if let Some(span) = primary {
                 snippet = snippet.annotation(AnnotationKind::Primary.span(local(span)));
             }
@@ -110,7 +172,20 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
         for note in &d.notes {
             group = group.element(Level::NOTE.message(printable(note)));
         }
-        out.push_str(&renderer.render(&[group]));
+        let rendered = renderer.render(&[group]);
+        if unnamed_snippet {
+            // The renderer marks a snippet without a path after the origin as another file's
+            // (`:::` and no name): it is the same file, named with its real column above.
+            for line in rendered.lines() {
+                if anstream::adapter::strip_str(line).to_string().trim() != ":::" {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+            out.pop();
+        } else {
+            out.push_str(&rendered);
+        }
         out.push_str("\n\n");
     }
     out
@@ -155,5 +230,40 @@ mod tests {
             out.contains("mtu ???0009"),
             "spans keep pointing at the same bytes: {out}"
         );
+    }
+
+    /// The quadratic case on the renderer's side: the renderer walks the whole source
+    /// it is handed, so each finding on a long line hands it only a cut of bounded length,
+    /// and the header still gives the real column.
+    #[test]
+    fn a_finding_on_a_long_line_renders_a_bounded_cut_with_the_real_column() {
+        let line: String = (0..100_000).map(|i| format!("é{i} ")).collect();
+        let text = format!("auto {line}\n");
+        let mut sources = SourceMap::default();
+        let file = sources.add(SourceFile::new(
+            "/etc/network/interfaces".into(),
+            "/x/interfaces".into(),
+            text.as_bytes().to_vec(),
+        ));
+        let source = sources.get(file);
+        let window = source.line_span(1);
+        for at in [5, text.len() / 2, text.len() - 10] {
+            let start = (at..).find(|&i| text.is_char_boundary(i)).unwrap();
+            let cover = Span::new(start, start + 2);
+            let cut = long_line_cut(&text, window, cover);
+            assert!(cut.range().len() <= 4 * CONTEXT + 8, "{cut:?}");
+            assert!(cut.start <= cover.start && cover.end <= cut.end);
+        }
+        let far = text.find("é77777 ").unwrap();
+        let d = Diagnostic::new(rule::NV005, "x").at(Location {
+            file,
+            span: Span::new(far, far + "é77777".len()),
+        });
+        let out = render_human(&sources, &[d], false);
+        let column = text[..far].chars().count() + 1;
+        assert!(out.contains(&format!("interfaces:1:{column}\n")), "{out}");
+        assert!(out.contains("...") && out.contains("é77777"), "{out}");
+        assert!(!out.contains(":::"), "{out}");
+        assert!(out.len() < 2_000, "{out}");
     }
 }

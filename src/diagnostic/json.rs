@@ -240,5 +240,5 @@ pub fn render_json(runs: &[RunView<'_>]) -> String {
         refused,
         summary,
     };
-    serde_json::to_string_pretty(&report).expect("the report is plain data") + "\n"
+    crate::diagnostic::to_json(&report)
 }

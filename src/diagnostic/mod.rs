@@ -45,6 +45,16 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
     replace_unsafe(text, |c| c.escape_unicode().to_string())
 }
 
+/// Pretty-printed JSON with every unsafe character escaped as `\uXXXX`. serde_json escapes
+/// only C0 controls, and a C1 control (U+009B is a CSI on some terminals) or a bidirectional
+/// override from a file name would otherwise reach a terminal that shows the JSON. Outside
+/// strings JSON is ASCII, so the escape only ever lands inside a string, where it means the
+/// same character.
+pub fn to_json(value: &impl Serialize) -> String {
+    let text = serde_json::to_string_pretty(value).expect("plain data");
+    replace_unsafe(&text, |c| format!("\\u{:04x}", c as u32)).into_owned() + "\n"
+}
+
 /// How safe it is to apply a fix without a human looking at it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -217,5 +227,20 @@ impl Diagnostic {
     pub fn fix(mut self, fix: Fix) -> Self {
         self.fix = Some(fix);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// serde_json leaves C1 controls and bidirectional overrides raw; the JSON netvet prints
+    /// escapes them and still reads back as the same text.
+    #[test]
+    fn json_escapes_c1_controls_and_overrides() {
+        let name = "csi\u{9b}31m \u{202e}x \u{1b}[2J é";
+        let text = super::to_json(&name);
+        assert!(!text.chars().any(super::is_unsafe), "{text:?}");
+        assert_eq!(text, "\"csi\\u009b31m \\u202ex \\u001b[2J é\"\n");
+        let back: String = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, name);
     }
 }

@@ -74,6 +74,7 @@ rules! {
     NV006, "stanza-refused", Error, "ifup refuses a stanza: a variable its method requires is missing";
     NV007, "unknown-option", Warning, "An option nothing reads: a typo, or one the stanza's method ignores";
     NV008, "bad-suppression", Warning, "A `netvet: ignore` comment with an unknown code, no reason, or nothing to silence";
+    NV009, "findings-truncated", Warning, "A file has more findings than netvet reports for one file; the rest are counted, not shown";
     NV101, "bond-no-link-monitoring", Error, "Bond without link monitoring (no miimon, no arp_interval)";
     NV102, "arp-interval-without-target", Error, "`arp_interval` set without any `arp_ip_target`";
     NV103, "miimon-and-arp-interval", Warning, "Both `miimon` and `arp_interval` are set";

@@ -159,7 +159,7 @@ impl LiveState {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("plain data") + "\n"
+        crate::diagnostic::to_json(self)
     }
 
     /// Read a snapshot written by [`LiveState::to_json`] (here or on another host).

@@ -16,13 +16,7 @@ use super::fs::{
     Entry, HostFs, Kind, Refusal, bounded, not_a_directory, not_a_link, not_found, walk,
 };
 
-/// The most file content one bundle holds: a host's whole network, module and listener
-/// configuration is a few megabytes.
-pub const MAX_BUNDLE_BYTES: u64 = 128 << 20;
-/// The most entries (files, directories, links) one bundle holds.
-pub const MAX_BUNDLE_ENTRIES: usize = 65_536;
-/// The most bytes read from one archive stream, headers and skipped contents included.
-pub const MAX_ARCHIVE_BYTES: u64 = 1 << 30;
+pub use crate::limits::{MAX_ARCHIVE_BYTES, MAX_BUNDLE_BYTES, MAX_BUNDLE_ENTRIES};
 
 #[derive(Clone, Debug)]
 pub(super) enum Node {

@@ -86,7 +86,7 @@ pub fn refusal(error: &io::Error) -> Option<&Refusal> {
 }
 
 /// Linux's own limit on symbolic links in one lookup.
-pub const MAX_LINKS: usize = 40;
+pub const MAX_LINKS: usize = crate::limits::MAX_SYMLINKS;
 
 /// A host's files, addressed by host paths. Absolute paths are inside the host; what a
 /// relative path means is the implementation's (for a directory root: a file outside the tree

@@ -47,9 +47,7 @@ pub enum IncludeProblemKind {
     TooDeep,
 }
 
-/// How deep `source` lines may nest. Real hosts nest two or three; a chain of thousands is read
-/// this far and reported, not followed until the stack runs out.
-pub const MAX_INCLUDE_DEPTH: usize = 64;
+pub use crate::limits::MAX_INCLUDE_DEPTH;
 
 /// The main interfaces file of a host tree.
 pub fn load_root(root: &dyn HostFs, host: &mut Host) {

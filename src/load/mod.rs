@@ -81,9 +81,7 @@ pub struct Host {
     pub read_errors: Vec<ReadError>,
 }
 
-/// The most netvet reads of one file. Real configuration files are kilobytes (a generated host
-/// of 28,000 interfaces is 2.8 MB); anything larger is refused rather than read into memory.
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
+pub use crate::limits::{MAX_FILE_BYTES, MAX_FILES};
 
 /// The program a host's interfaces files are written for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -191,10 +189,6 @@ impl Host {
         parsed.stop.as_ref().map(|stop| (*file, stop.reason))
     }
 }
-
-/// The most files netvet reads from one host: a real one reads dozens; a `source-directory`
-/// over a directory of millions of files must not take the host's memory.
-pub const MAX_FILES: usize = 4_096;
 
 const TOO_MANY_FILES: &str = "not read";
 

@@ -43,11 +43,10 @@ pub fn load(root: &dyn HostFs, host: &mut Host) {
     load_unread(root, host);
 }
 
-/// The most netvet looks at of a file kmod skips: a bonding.conf is a few hundred bytes, and
-/// whatever is larger is not a modprobe.d file someone misnamed.
-const UNREAD_MAX_BYTES: u64 = 64 << 10;
-/// The most entries looked at in one directory (and in each of its subdirectories).
-const UNREAD_MAX_ENTRIES: usize = 512;
+use crate::limits::{
+    MODPROBE_UNREAD_MAX_BYTES as UNREAD_MAX_BYTES,
+    MODPROBE_UNREAD_MAX_ENTRIES as UNREAD_MAX_ENTRIES,
+};
 
 /// The files kmod skips in the modprobe.d directories (hidden files, other endings, and the
 /// files of their subdirectories, one level down) that configure bonding: someone meant them

@@ -2,7 +2,7 @@
 //! that never get a slave, slaves claimed twice or in the wrong place, and module parameters
 //! that disagree with interfaces.
 
-use super::Context;
+use super::{Context, Findings};
 use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::load::Dialect;
@@ -11,7 +11,7 @@ use crate::model::{Bond, BondMode, Interface, Kind, MembershipVia, Origin, up_ho
 use crate::source::Location;
 use crate::syntax::hooks::{self, EnslaveCommand, HookAction};
 
-pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     if ctx.host.dialect != Dialect::Ifupdown {
         ifupdown2(ctx, out);
         return;
@@ -55,7 +55,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 /// ifenslave's replay. Judged: the hash policy of an explicit 802.3ad bond, who is enslaved to
 /// whom, and, where ifupdown2 is installed under the root so that its policy files are there
 /// to read, link monitoring.
-fn ifupdown2(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+fn ifupdown2(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     for iface in &ctx.model.interfaces {
         if let Some(bond) = iface.bond.as_ref().filter(|_| iface.has_stanza()) {
             if let Some(policy) = &ctx.host.ifupdown2_policy {
@@ -82,7 +82,7 @@ fn ifupdown2_monitoring(
     policy: &crate::load::ifupdown2::Policy,
     iface: &Interface<'_>,
     bond: &Bond,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings<'_>,
 ) {
     enum From {
         Stanza(Location),
@@ -157,7 +157,7 @@ fn at_origin(d: Diagnostic, origin: Option<Origin>, iface: &Interface<'_>) -> Di
 
 /// NV115: ifenslave creates a bond only for a stanza with `bond-slaves` (or `slaves`) or
 /// `bond-mode`; other `bond-*` options alone make nothing.
-fn never_created(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn never_created(iface: &Interface<'_>, out: &mut Findings<'_>) {
     if iface.ifenslave_creates_bond() {
         return;
     }
@@ -240,7 +240,7 @@ fn without_slaves(
     iface: &Interface<'_>,
     bond: &Bond,
     enslaving: &[EnslavingHook],
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings<'_>,
 ) {
     // A stanza ifenslave does not create is NV115's; one booting never brings up is no bond.
     if !iface.ifenslave_creates_bond()
@@ -335,19 +335,12 @@ fn outcome(hook: &EnslavingHook, bond: &str) -> String {
 
 /// NV117: an `ifenslave` command in a hook that booting runs, where the bond gets its slaves
 /// some other way (otherwise NV116 reports the bond, pointing at these hooks).
-fn missing_ifenslave(
-    ctx: &Context<'_, '_>,
-    enslaving: &[EnslavingHook],
-    out: &mut Vec<Diagnostic>,
-) {
+fn missing_ifenslave(ctx: &Context<'_, '_>, enslaving: &[EnslavingHook], out: &mut Findings<'_>) {
     for hook in enslaving {
         if hook.command != EnslaveCommand::Ifenslave || !hook.runs {
             continue;
         }
-        let nv116 = out
-            .iter()
-            .any(|d| d.code == "NV116" && d.interface.as_deref() == Some(hook.master.as_str()));
-        if nv116 {
+        if out.fired("NV116", &hook.master) {
             continue;
         }
         let already = |slave: &str| {
@@ -402,7 +395,7 @@ fn configured_number(bond: &Bond, key: &str) -> Option<u64> {
 
 /// NV101, NV102, NV103, NV105: link monitoring, judged by what the kernel runs with once
 /// ifenslave has applied the options (`model::bringup`), not by the options alone.
-fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
     let k = &bond.kernel;
     let mode = k.mode();
     let miimon_cfg = configured_number(bond, "miimon");
@@ -589,7 +582,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
 }
 
 /// NV104.
-fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
     for event in &bond.kernel.events {
         match event {
             Event::Refused {
@@ -670,7 +663,7 @@ fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
 }
 
 /// NV110, NV111.
-fn lacp(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Vec<Diagnostic>) {
+fn lacp(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Findings<'_>) {
     if mode != BondMode::Ieee8023ad {
         return;
     }
@@ -706,7 +699,7 @@ fn lacp(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Vec<Diagno
 }
 
 /// NV111.
-fn hash_policy(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+fn hash_policy(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
     if let Some(opt) = bond.get("xmit_hash_policy") {
         let policy = opt.value.trim();
         if policy == "layer3+4" || policy == "encap3+4" || policy == "1" || policy == "4" {
@@ -728,7 +721,7 @@ fn hash_policy(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
 
 /// NV112: on what the kernel runs with; ifenslave never applies `bond-min-links` (NV114), so
 /// the value that counts is the module's.
-fn min_links(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+fn min_links(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
     let k = &bond.kernel;
     let min = k.number("min_links");
     let n = bond.slaves.len() as u64;
@@ -760,7 +753,7 @@ fn modes_using(key: &str) -> Option<&'static [BondMode]> {
 
 /// NV113. Only options written in interfaces: a module parameter applies to every bond and
 /// is not this bond's mistake. Options ifenslave never writes are NV114's.
-fn ignored_options(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+fn ignored_options(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
     let mode = bond.kernel.mode();
     for (key, opt) in &bond.options {
         let Origin::Interfaces(loc) = opt.origin else {
@@ -817,7 +810,7 @@ fn ignored_options(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>
 }
 
 /// NV114: `bond-*` options that ifenslave hands nobody.
-fn not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+fn not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
     for event in &bond.kernel.events {
         let Event::NotApplied { key, at } = event else {
             continue;
@@ -857,7 +850,7 @@ fn not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
 /// NV114: the bond's own `bond-primary`, when ifenslave's only write of it comes before any
 /// name it lists is a slave (slaves joining through their own `bond-master` join later), and no
 /// slave's stanza writes one of those names either.
-fn primary_not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Vec<Diagnostic>) {
+fn primary_not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
     let Some((own, at)) = bond.get("primary").and_then(|o| match o.origin {
         Origin::Interfaces(at) => Some((o.value.as_str(), at)),
         _ => None,
@@ -906,7 +899,7 @@ fn slave_stanza_options(
     ctx: &Context<'_, '_>,
     iface: &Interface<'_>,
     bond: &Bond,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings<'_>,
 ) {
     let mode = bond.kernel.mode();
     for name in &bond.slaves {
@@ -967,7 +960,7 @@ fn module_conflicts(
     ctx: &Context<'_, '_>,
     iface: &Interface<'_>,
     bond: &Bond,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings<'_>,
 ) {
     for (key, opt) in &bond.options {
         let Origin::Interfaces(loc) = opt.origin else {
@@ -1021,7 +1014,7 @@ fn same_value(key: &str, a: &str, b: &str) -> bool {
 /// NV131: only where the boot loads the module before ifenslave runs (modules-load.d,
 /// `/etc/modules`, the initramfs). Otherwise ifenslave loads it itself and writes every
 /// option right away, and the module's own defaults never run a bond.
-fn module_without_options(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+fn module_without_options(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     let Some(early) = crate::load::modprobe::loaded_early(&ctx.host.early_modules, "bonding")
     else {
         return;
@@ -1081,7 +1074,7 @@ fn module_without_options(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// NV120-NV123: slaves.
-fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>) {
     if iface.memberships.is_empty() {
         return;
     }

@@ -3,7 +3,7 @@
 //! kernel runs with, and whether every configured and live listener is reachable over IPv4 and
 //! IPv6 and can bind.
 
-use super::Context;
+use super::{Context, Findings};
 use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::LiveState;
@@ -58,7 +58,7 @@ fn fix_for(l: &ConfiguredListener) -> String {
 pub(super) fn check_listeners(
     ctx: &Context<'_, '_>,
     live: Option<&LiveState>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings<'_>,
 ) {
     let configured = collect(ctx.host);
     let sysctl = bindv6only(ctx, live);
@@ -231,7 +231,7 @@ fn one_service(a: &str, b: &str) -> bool {
 fn port_conflicts(
     configured: &[ConfiguredListener],
     sysctl: &(bool, String),
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings<'_>,
 ) {
     let mut reported: Vec<(u16, &str, &str)> = Vec::new();
     for (i, first) in configured.iter().enumerate() {
@@ -291,7 +291,7 @@ fn bracket(address: &str) -> String {
 }
 
 /// NV404: several configured sources disagree.
-pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     let all = ctx.model.configured_sysctl(BINDV6ONLY);
     let Some(winner) = all.last() else { return };
     let others: Vec<_> = all[..all.len() - 1]
@@ -319,7 +319,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// NV403: the kernel runs with another value than the configuration sets.
-pub(super) fn check_live(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
+pub(super) fn check_live(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Findings<'_>) {
     let Some(winner) = ctx.model.configured_sysctl(BINDV6ONLY).last().copied() else {
         return;
     };

@@ -1,7 +1,7 @@
 //! NV501-NV508: the running kernel against the configuration. These run only when a live state
 //! is given (`netvet check --live`, or a snapshot with `--live-snapshot`).
 
-use super::Context;
+use super::{Context, Findings};
 use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::live::{Link, LiveState};
@@ -9,16 +9,17 @@ use crate::model::drift::{self, Drift, SlaveState};
 use crate::model::mtu::MtuSource;
 use crate::model::{Interface, Origin};
 
-pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Findings<'_>) {
     for link in &live.links {
         if let Some(bond) = &link.bond {
-            let start = out.len();
-            no_monitoring(link, bond, out);
-            lacp_health(live, link, bond, out);
+            let mut found = Vec::new();
+            no_monitoring(link, bond, &mut found);
+            lacp_health(live, link, bond, &mut found);
             // Point at the bond's stanza when the configuration has one.
             let header = ctx.model.get(&link.name).and_then(Interface::first_header);
-            for d in &mut out[start..] {
-                d.location = d.location.or(header);
+            for d in found {
+                let location = d.location.or(header);
+                out.push(d.at_opt(location));
             }
         }
     }

@@ -6,14 +6,14 @@
 use crate::diagnostic::registry as rule;
 use std::collections::HashSet;
 
-use super::Context;
+use super::{Context, Findings};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::Dialect;
 use crate::model::{Interface, Kind, OptRef};
 use crate::source::Location;
 use crate::syntax::methods::{self, env_name};
 
-pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     // Files written for ifupdown2 (Proxmox and Cumulus ship them) use options Debian's ifupdown
     // does not know and do not require its variables: NV001 already says the file is in
     // another dialect, and judging each option by ifupdown 0.8 would only add noise.
@@ -51,7 +51,7 @@ fn refused(
     iface: &Interface<'_>,
     names: &[String],
     claimed: &mut HashSet<Location>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings<'_>,
 ) {
     let Some(i) = iface.refused_at() else { return };
     let stanza = iface.stanzas[i];
@@ -170,7 +170,7 @@ fn unread(
     names: &[String],
     claimed: &HashSet<Location>,
     read_by_heirs: &HashSet<Location>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings<'_>,
 ) {
     for stanza in &iface.stanzas {
         let (Some(family), Some(method)) = (stanza.stanza.family_str(), stanza.stanza.method_str())

@@ -3,7 +3,7 @@
 //! for a name meant for bonding that is not `bonding` (`options bond0 ...`), and files in a
 //! modprobe.d directory that kmod never reads but that configure bonding.
 
-use super::Context;
+use super::{Context, Findings};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::registry as rule;
 use crate::load::modprobe::meant_for_bonding;
@@ -18,7 +18,7 @@ fn bonding_param(name: &str) -> bool {
     crate::bonding::option(name).is_some() || MODULE_ONLY_PARAMS.contains(&name)
 }
 
-pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     for (file, parsed) in &ctx.host.modprobe {
         for command in &parsed.commands {
             let Command::Options { module, params } = command else {
@@ -165,7 +165,7 @@ fn why_unread(display: &str) -> (&'static str, String) {
 
 /// Files kmod skips that configure bonding, unless they are a copy of a file it reads
 /// (`bonding.conf.bak`, `.bonding.conf.swp` or `old/bonding.conf` beside `bonding.conf`).
-fn unread_files(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+fn unread_files(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     let read: Vec<&str> = ctx
         .host
         .modprobe

@@ -2,14 +2,14 @@
 //! them, hooks that fight the `mtu` option, IPv6 below its minimum MTU, macvlan, VXLAN and GRE
 //! links larger than their lower device carries.
 
-use super::Context;
+use super::{Context, Findings};
 use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::mtu::{MtuEvent, MtuSource};
 use crate::model::{Interface, Kind};
 use crate::syntax::hooks::{HookAction, UpperKind};
 
-pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     for iface in &ctx.model.interfaces {
         match iface.kind {
             Kind::Bond => bond_slaves(ctx, iface, out),
@@ -27,7 +27,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 /// lower device cannot carry. The kernel refuses it for macvlan and VXLAN (the replay's
 /// events); a GRE or IPIP tunnel takes it and fragments what it encapsulates (judged on the
 /// MTUs every link ends with, as is a VXLAN whose lower device shrank after it was created).
-fn upper_links(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+fn upper_links(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     let links = &ctx.model.links;
     for event in &links.events {
         let MtuEvent::UpperRefused {
@@ -104,7 +104,7 @@ fn upper_links(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// NV204: `ip link set ... mtu N` in an up hook, against the `mtu` option it contradicts or
 /// repeats.
-fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>) {
     for opt in iface.options() {
         let actions = crate::model::up_hook_actions(opt.stanza.file, opt.opt).unwrap_or_default();
         for (action, location) in actions {
@@ -174,7 +174,7 @@ fn mtu_label(iface: &Interface<'_>) -> String {
 }
 
 /// NV201: a slave whose own `mtu` differs from what its bond runs with.
-fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Findings<'_>) {
     let Some(b) = &bond.bond else { return };
     // A bond ifup refuses never exists (NV006): its slaves' MTUs have nothing to differ from.
     if bond.never_configured() {
@@ -232,7 +232,7 @@ fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Vec<Diagno
 }
 
 /// NV202.
-fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Findings<'_>) {
     for event in &ctx.model.links.events {
         match event {
             MtuEvent::VlanRefused {
@@ -290,7 +290,7 @@ fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Vec<
 }
 
 /// NV203: a port whose own `mtu` is smaller than the bridge's.
-fn bridge_ports(ctx: &Context<'_, '_>, bridge: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn bridge_ports(ctx: &Context<'_, '_>, bridge: &Interface<'_>, out: &mut Findings<'_>) {
     let Some((mtu, opt)) = bridge.mtu() else {
         return;
     };
@@ -342,7 +342,7 @@ fn bridge_ports(ctx: &Context<'_, '_>, bridge: &Interface<'_>, out: &mut Vec<Dia
 }
 
 /// NV205.
-fn ipv6_minimum(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn ipv6_minimum(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>) {
     if !iface.has_inet6() {
         return;
     }

@@ -4,7 +4,7 @@
 use crate::diagnostic::registry as rule;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::Context;
+use super::{Context, Findings};
 use crate::bonding::Values;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::interfaces::IncludeProblemKind;
@@ -13,7 +13,7 @@ use crate::source::Location;
 use crate::syntax::SyntaxError;
 use crate::syntax::interfaces::Item;
 
-pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     syntax_errors(ctx, out);
     include_problems(ctx, out);
     for iface in &ctx.model.interfaces {
@@ -41,7 +41,7 @@ fn syntax_error(file: crate::source::FileId, err: &SyntaxError) -> Diagnostic {
 }
 
 /// NV001.
-fn syntax_errors(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+fn syntax_errors(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     let host = ctx.host;
     let ifupdown2 = host.dialect != crate::load::Dialect::Ifupdown;
     for (file, parsed) in &host.interfaces {
@@ -81,7 +81,7 @@ fn syntax_errors(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// NV002.
-fn include_problems(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+fn include_problems(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     for problem in &ctx.host.include_problems {
         let d = match &problem.kind {
             IncludeProblemKind::NothingMatched { pattern } => Diagnostic::new(
@@ -123,7 +123,7 @@ fn include_problems(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 
 /// NV003: several stanzas for one interface and family whose methods or options disagree.
 /// Repeating `iface eth0 inet static` to add addresses is ifupdown's documented way and is fine.
-fn duplicate_stanzas(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn duplicate_stanzas(iface: &Interface<'_>, out: &mut Findings<'_>) {
     for (i, first) in iface.stanzas.iter().enumerate() {
         let family = first.stanza.family_str();
         let Some(second) = iface.stanzas[i + 1..]
@@ -183,7 +183,7 @@ const MULTI: &[&str] = &[
 /// NV003: a stanza that sets a single-valued option it also inherits. ifupdown copies the
 /// parent's options in first and then appends the stanza's own: the two become one value of
 /// two lines (`ifquery` shows `mtu: 9000` and then `1500`), and the commands that use it break.
-fn inherited_twice(iface: &Interface<'_>, out: &mut Vec<Diagnostic>) {
+fn inherited_twice(iface: &Interface<'_>, out: &mut Findings<'_>) {
     for (i, stanza) in iface.stanzas.iter().enumerate() {
         let Some(inherited) = iface.inherited.get(i) else {
             continue;
@@ -344,7 +344,7 @@ fn check_mac(value: &str) -> Option<String> {
 }
 
 /// NV004 for interfaces options.
-fn invalid_values(iface: &Interface<'_>, ifupdown2: bool, out: &mut Vec<Diagnostic>) {
+fn invalid_values(iface: &Interface<'_>, ifupdown2: bool, out: &mut Findings<'_>) {
     if iface.name.len() > 15 && iface.has_stanza() {
         out.push(
             Diagnostic::new(
@@ -403,7 +403,7 @@ fn invalid_values(iface: &Interface<'_>, ifupdown2: bool, out: &mut Vec<Diagnost
 }
 
 /// NV004 for `options bonding` in modprobe.d.
-fn invalid_module_params(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+fn invalid_module_params(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     for param in &ctx.model.bonding_module {
         if let Some(problem) = check_bond_value(&param.name, &param.value) {
             out.push(
@@ -422,7 +422,7 @@ fn invalid_module_params(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// NV005.
-fn auto_without_iface(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+fn auto_without_iface(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     let mapping_patterns: Vec<&str> = ctx
         .host
         .interfaces

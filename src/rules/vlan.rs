@@ -4,11 +4,11 @@
 use crate::diagnostic::registry as rule;
 use std::collections::HashMap;
 
-use super::Context;
+use super::{Context, Findings};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Interface, Kind};
 
-pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     let mut seen: HashMap<(String, u32), &Interface<'_>> = HashMap::new();
     for iface in &ctx.model.interfaces {
         let Some(vlan) = &iface.vlan else { continue };

@@ -103,9 +103,7 @@ fn tokens(text: &str, errors: &mut Vec<SyntaxError>) -> Vec<Token> {
     out
 }
 
-/// How deep blocks may nest. nginx's own configurations nest four or five levels; a file of
-/// thousands of `{` is read as an error, not followed down until the stack runs out.
-const MAX_DEPTH: usize = 64;
+use crate::limits::MAX_NGINX_DEPTH as MAX_DEPTH;
 
 fn block(
     toks: &[Token],

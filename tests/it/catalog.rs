@@ -171,3 +171,39 @@ fn man_pages_refer_only_to_existing_pages() {
     assert!(pages > 1, "no man pages under {}", dir.display());
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// The README's "Limits" section and `src/limits.rs` agree: every bound is listed with its
+/// value, and every number the section lists is one of the bounds.
+#[test]
+fn readme_limits_are_the_limits_module() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find("\n## Limits\n")
+        .expect("README has a Limits section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |e| e + 1)];
+    for limit in netvet::limits::LIMITS {
+        assert!(
+            section.contains(limit.readme),
+            "README's Limits section lacks `{}` ({})",
+            limit.readme,
+            limit.name
+        );
+    }
+    let listed: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("- ") || l.starts_with("  "))
+        .flat_map(|l| l.split(|c: char| !(c.is_ascii_alphanumeric() || c == ',')))
+        .map(|w| w.trim_end_matches(','))
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    for number in listed {
+        assert!(
+            netvet::limits::LIMITS.iter().any(|l| l
+                .readme
+                .split(' ')
+                .any(|w| w.trim_end_matches(',') == number)),
+            "README's Limits section lists {number}, which no bound in src/limits.rs has"
+        );
+    }
+}
