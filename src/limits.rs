@@ -38,13 +38,13 @@ pub const MAX_SYMLINKS: usize = 40;
 /// The most netvet looks at of a modprobe.d file that kmod skips (a hidden file, another
 /// ending, a subdirectory's file), to tell whether it was meant to configure bonding (NV132).
 /// A `bonding.conf` is a few hundred bytes; whatever is larger is not a misnamed modprobe.d file.
-/// Not yet reported when hit: kmod never reads these files, so nothing is cut from what the
-/// host runs with, but a larger one is passed over without a word (to be said by `load`).
+/// kmod never reads these files, so nothing is cut from what the host runs with; a larger one
+/// is passed over with a note.
 pub const MODPROBE_UNREAD_MAX_BYTES: u64 = 64 << 10;
 
 /// The most entries looked at in one modprobe.d directory, and in each of its subdirectories,
 /// for the files kmod skips (NV132). The files kmod reads are bounded by [`MAX_FILES`] only.
-/// Not yet reported when hit, like [`MODPROBE_UNREAD_MAX_BYTES`].
+/// The entries past it (in name order) are passed over with a note.
 pub const MODPROBE_UNREAD_MAX_ENTRIES: usize = 512;
 
 /// The most findings reported for one file, and the most suppressed ones. A real file has a

@@ -50,14 +50,16 @@ use crate::limits::{
 
 /// The files kmod skips in the modprobe.d directories (hidden files, other endings, and the
 /// files of their subdirectories, one level down) that configure bonding: someone meant them
-/// to be read. Each is size-limited; unreadable or irrelevant ones are passed over silently.
+/// to be read. Each is size-limited (a larger one, or a directory with more entries than
+/// netvet looks at, is said in a note); unreadable or irrelevant ones are passed over.
 fn load_unread(root: &dyn HostFs, host: &mut Host) {
     let mut candidates = Vec::new();
     for dir in DIRS {
         let real_dir = root.resolve(Path::new(dir));
-        for (name, real) in entries(root, &real_dir) {
+        for (name, real) in entries(root, host, &real_dir, dir) {
             if root.is_dir(&real) {
-                for (sub, sub_real) in entries(root, &real) {
+                let shown = format!("{dir}/{name}");
+                for (sub, sub_real) in entries(root, host, &real, &shown) {
                     if root.is_file(&sub_real) {
                         candidates.push((format!("{dir}/{name}/{sub}"), sub_real));
                     }
@@ -68,8 +70,18 @@ fn load_unread(root: &dyn HostFs, host: &mut Host) {
         }
     }
     for (display, real) in candidates {
-        let Ok(bytes) = root.read(&real, UNREAD_MAX_BYTES) else {
-            continue;
+        let bytes = match root.read(&real, UNREAD_MAX_BYTES) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                if let Some(super::fs::Refusal::TooBig { .. }) = super::fs::refusal(&error) {
+                    host.notes.push(format!(
+                        "{display} is larger than {} KiB: kmod never reads it, and netvet did not \
+                         look in it for bonding options meant for kmod (NV132)",
+                        UNREAD_MAX_BYTES >> 10
+                    ));
+                }
+                continue;
+            }
         };
         if !mentions_bonding(&modprobe::parse(&String::from_utf8_lossy(&bytes))) {
             continue;
@@ -82,17 +94,25 @@ fn load_unread(root: &dyn HostFs, host: &mut Host) {
     }
 }
 
-/// A directory's entries in name order, at most [`UNREAD_MAX_ENTRIES`].
-fn entries(root: &dyn HostFs, dir: &Path) -> Vec<(String, PathBuf)> {
+/// A directory's entries in name order, the first [`UNREAD_MAX_ENTRIES`] of them; more is
+/// said in a note.
+fn entries(root: &dyn HostFs, host: &mut Host, dir: &Path, shown: &str) -> Vec<(String, PathBuf)> {
     let Ok(read) = root.read_dir(dir) else {
         return Vec::new();
     };
     let mut out: Vec<(String, PathBuf)> = read
         .into_iter()
-        .take(UNREAD_MAX_ENTRIES)
         .map(|e| (e.name.to_string_lossy().into_owned(), dir.join(e.name)))
         .collect();
     out.sort();
+    if out.len() > UNREAD_MAX_ENTRIES {
+        host.notes.push(format!(
+            "{shown} has {} entries: netvet looked at the first {UNREAD_MAX_ENTRIES} by name for \
+             files kmod skips that configure bonding (NV132), not at the rest",
+            out.len()
+        ));
+        out.truncate(UNREAD_MAX_ENTRIES);
+    }
     out
 }
 
@@ -238,6 +258,35 @@ mod tests {
     use super::*;
     use crate::load::Root;
     use std::fs;
+
+    /// What netvet does not look at among the files kmod skips is said, never dropped.
+    #[test]
+    fn files_kmod_skips_past_the_bounds_are_noted() {
+        let mut bundle = crate::load::Bundle::new("tree");
+        let big = format!("options bonding miimon=100\n{}", "#\n".repeat(40_000));
+        bundle
+            .add_file("etc/modprobe.d/bonding.txt", big.into_bytes())
+            .unwrap();
+        for i in 0..UNREAD_MAX_ENTRIES + 3 {
+            bundle
+                .add_file(format!("run/modprobe.d/x{i:04}.conf"), Vec::new())
+                .unwrap();
+        }
+        let host = crate::load::load(&crate::load::Target::bundle(bundle));
+        let notes = host.notes.join("\n");
+        assert!(
+            notes.contains("/etc/modprobe.d/bonding.txt is larger than 64 KiB"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains(&format!(
+                "/run/modprobe.d has {} entries",
+                UNREAD_MAX_ENTRIES + 3
+            )),
+            "{notes}"
+        );
+        assert!(host.modprobe_unread.is_empty());
+    }
 
     #[test]
     fn earlier_directory_masks_and_names_sort_across_directories() {
