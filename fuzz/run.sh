@@ -2,7 +2,8 @@
 # Build and run every fuzz target (or the ones named).
 #
 #   fuzz/run.sh short [TARGET...]   each target for $FUZZ_SECONDS (default 5) seconds: CI's run
-#   fuzz/run.sh long [TARGET...]    each target for $FUZZ_RUNS (default 10,000,000) executions
+#   fuzz/run.sh long [TARGET...]    each target for $FUZZ_RUNS (default 10,000,000) executions,
+#                                   or $FUZZ_SECONDS if that is set and comes first
 #
 # Both build first (installing cargo-fuzz and a nightly toolchain if missing), seed
 # fuzz/corpus/ with seed.sh when it is empty, run $FUZZ_JOBS targets at a time (default: the
@@ -98,6 +99,8 @@ run() {
         dirs=("$scratch/$t" "corpus/$t")
     else
         opts+=("-runs=${FUZZ_RUNS:-10000000}")
+        # A time bound too, when given: whichever comes first ends the run.
+        [ -z "${FUZZ_SECONDS:-}" ] || opts+=("-max_total_time=$FUZZ_SECONDS")
         dirs=("corpus/$t")
     fi
     printf '%s' "$bin/$t ${opts[*]} ${dirs[*]}" >"logs/$t.cmd"
