@@ -19,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
             | HookAction::Enslave { span, .. } => *span,
         };
         assert_span(&whole, span);
-        assert!(span.start as usize >= PREFIX.len(), "span {span:?} before the value");
+        assert!(
+            span.start as usize >= PREFIX.len(),
+            "span {span:?} before the value"
+        );
         if let HookAction::Enslave { master, .. } = &action {
             let _ = hooks::device(master, "bond0");
         }

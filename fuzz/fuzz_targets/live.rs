@@ -14,7 +14,10 @@ use netvet_fuzz::{assert_span, render};
 static HOST: LazyLock<Host> = LazyLock::new(|| {
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/demo");
     let host = load::load(&Target::Root(Root::new(demo)));
-    assert!(!host.interfaces.is_empty(), "the demo tree is not at {demo}");
+    assert!(
+        !host.interfaces.is_empty(),
+        "the demo tree is not at {demo}"
+    );
     host
 });
 
@@ -28,7 +31,10 @@ fuzz_target!(|data: &[u8]| {
     let host = &*HOST;
     let findings = netvet::rules::check(host, Some(&live), &Default::default());
     for d in &findings {
-        let locations = d.location.iter().chain(d.labels.iter().map(|l| &l.location));
+        let locations = d
+            .location
+            .iter()
+            .chain(d.labels.iter().map(|l| &l.location));
         for loc in locations {
             assert_span(&host.sources.get(loc.file).text, loc.span);
         }
