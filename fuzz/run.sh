@@ -104,7 +104,10 @@ run() {
         dirs=("corpus/$t")
     fi
     printf '%s' "$bin/$t ${opts[*]} ${dirs[*]}" >"logs/$t.cmd"
-    nice -n 10 "$bin/$t" "${opts[@]}" "${dirs[@]}" >"logs/$t.log" 2>&1
+    local rc=0
+    nice -n 10 "$bin/$t" "${opts[@]}" "${dirs[@]}" >"logs/$t.log" 2>&1 || rc=$?
+    echo $rc >"logs/$t.rc"
+    return $rc
 }
 export -f run
 export mode bin scratch FUZZ_SECONDS FUZZ_RUNS
@@ -125,7 +128,9 @@ for t in "${targets[@]}"; do
     cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")"
     ft="$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")"
     found="$(find "artifacts/$t" -type f -newer "logs/$t.cmd" -printf '%f ' 2>/dev/null)"
-    if grep -qE '^==[0-9]+== ERROR: libFuzzer|panicked at|^SUMMARY: libFuzzer' "$log"; then
+    # Any failure counts, not only findings: a bad option or a missing dictionary too.
+    if [ "$(cat "logs/$t.rc" 2>/dev/null)" != 0 ] ||
+        grep -qE '^==[0-9]+== ERROR: libFuzzer|panicked at|^SUMMARY: libFuzzer' "$log"; then
         status=1
         [ -n "$found" ] || found="see $log"
     fi

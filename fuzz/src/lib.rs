@@ -85,7 +85,10 @@ pub fn render_errors(data: &[u8], display: &str, errors: &[SyntaxError]) {
     // Rendering is most of an execution's time (annotate-snippets, instrumented): render the
     // first errors and the last (an end-of-file error), not every one of a garbage file's
     // hundreds. Each renders on its own, so more of them would find nothing new.
-    let shown = errors.iter().take(3).chain(errors.get(3..).and_then(<[_]>::last));
+    let shown = errors
+        .iter()
+        .take(3)
+        .chain(errors.get(3..).and_then(<[_]>::last));
     let diagnostics: Vec<Diagnostic> = shown
         .map(|e| {
             let d = Diagnostic::new("NV001", e.message.clone()).at(Location {
@@ -127,7 +130,13 @@ mod tests {
         let dump = "A { span: Span { start: 1, end: 2 }, b: [Span { start: 30, end: 400 }] }";
         assert_eq!(
             spans_in(dump),
-            [Span { start: 1, end: 2 }, Span { start: 30, end: 400 }]
+            [
+                Span { start: 1, end: 2 },
+                Span {
+                    start: 30,
+                    end: 400
+                }
+            ]
         );
     }
 }
