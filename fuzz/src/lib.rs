@@ -26,6 +26,11 @@ pub fn source(data: &[u8], display: &str) -> SourceFile {
 /// that covers every field, including ones added later, with no walker to keep in step. The
 /// cost is a `format!` per execution, small next to the parse itself.
 pub fn check_spans(text: &str, tree: &impl std::fmt::Debug) {
+    // The dump quotes the input's words: an input that spells a span itself would be read as
+    // one (a false finding), so such inputs skip this check.
+    if text.contains("Span {") {
+        return;
+    }
     let dump = format!("{tree:?}");
     for span in spans_in(&dump) {
         assert_span(text, span);
