@@ -42,6 +42,11 @@ else
     cargo test --locked --no-fail-fast
 fi
 
+# Every parser and the live snapshot under libFuzzer for a few seconds each (fuzz/README.md):
+# builds the fuzzers with nightly, installing cargo-fuzz if missing; fails on any crash.
+echo "== fuzz (short)"
+fuzz/run.sh short
+
 # --- VM tier: kernel behaviour behind the rules, checked in a VM (see tests/vm/README.md) ---
 echo "== VM tier (Debian kernel under qemu)"
 tests/vm/run.sh

@@ -47,7 +47,8 @@ pub fn parse_directive(comment: &str) -> Option<Directive> {
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|c| !c.is_empty())
         .map(|c| {
-            if c.len() > 2 && c[..2].eq_ignore_ascii_case("nv") {
+            // Bytes, not `c[..2]`: a code may start with a multi-byte character.
+            if c.len() > 2 && c.as_bytes()[..2].eq_ignore_ascii_case(b"nv") {
                 c.to_ascii_uppercase()
             } else {
                 c.to_string()

@@ -60,9 +60,15 @@ pub fn parse(text: &str) -> UnitFile {
             continue;
         };
         let key = key.trim();
+        // A key joined across a `\` continuation is not the file's bytes at `line_start`:
+        // like every joined word, it gets the whole logical line's span.
+        let key_span = match text.get(line_start..line_start + key.len()) {
+            Some(written) if written == key => Span::new(line_start, line_start + key.len()),
+            _ => span,
+        };
         file.entries.push(Entry {
             section: section.clone(),
-            key: Word::new(key, Span::new(line_start, line_start + key.len())),
+            key: Word::new(key, key_span),
             value: Word::new(value.trim(), span),
         });
     }

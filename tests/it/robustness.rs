@@ -118,3 +118,31 @@ fn parsers_and_rules_survive_garbage() {
         let _ = netvet::report::json(std::slice::from_ref(&run));
     }
 }
+
+/// Found by the `suppression` fuzz target: a code whose second byte is inside a multi-byte character
+/// (`# netvet: ignore xé`) was sliced at its second byte to compare it with `NV`, and the
+/// panic took down the whole check of any file holding the comment.
+#[test]
+fn robust_suppression_code_with_multibyte_char() {
+    use netvet::syntax::suppression;
+    let directive = suppression::parse_directive("# netvet: ignore xé NV101").unwrap();
+    assert_eq!(directive.codes, ["xé", "NV101"]);
+    let comments = suppression::scan("# netvet: ignore xé\noptions bonding mode=4\n");
+    assert_eq!(comments[0].codes, ["xé"]);
+}
+
+/// Found by the `systemd` fuzz target: a unit-file key joined across a `\` continuation got a
+/// span as long as the joined key from the line's start, which ended inside `é` (so slicing the
+/// file at it panicked) and never covered what was written. It now covers the logical line.
+#[test]
+fn robust_systemd_key_joined_across_continuation() {
+    use netvet::syntax::systemd;
+    let text = "Kxx\\\néé=1\n";
+    let unit = systemd::parse(text);
+    let key = &unit.entries[0].key;
+    assert_eq!(key.text, "Kxx éé");
+    assert_eq!(text.get(key.span.range()), Some("Kxx\\\néé=1"));
+    // A key on one line keeps its own bytes.
+    let unit = systemd::parse("[Socket]\nListenStream=[::]:80\n");
+    assert_eq!(unit.entries[0].key.span.range(), 9..21);
+}

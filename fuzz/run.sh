@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Build and run every fuzz target (or the ones named).
+#
+#   fuzz/run.sh short [TARGET...]   each target for $FUZZ_SECONDS (default 5) seconds: CI's run
+#   fuzz/run.sh long [TARGET...]    each target for $FUZZ_RUNS (default 10,000,000) executions,
+#                                   or $FUZZ_SECONDS if that is set and comes first
+#
+# Both build first (installing cargo-fuzz and a nightly toolchain if missing), seed
+# fuzz/corpus/ with seed.sh when it is empty, run $FUZZ_JOBS targets at a time (default: the
+# number of cores) under `nice`, and end with a table per target: executions, exec/s, peak RSS,
+# coverage (edges) and features, and what was found. The exit status is 1 when any target
+# found a crash, a hang (-timeout=10) or a memory blow-up (-rss_limit_mb=2048); the input is
+# kept in fuzz/artifacts/TARGET/ and the log in fuzz/logs/TARGET.log.
+#
+# The short run writes what it finds to a scratch directory: CI never changes the corpus. The
+# long run grows fuzz/corpus/TARGET (ignored by git).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here"
+
+mode=${1:-short}
+shift || true
+case "$mode" in
+short | long) ;;
+*)
+    echo "usage: fuzz/run.sh [short|long] [TARGET...]" >&2
+    exit 2
+    ;;
+esac
+
+all=(interfaces modprobe sysctl hooks nginx sshd apache systemd suppression live)
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(dirname "$here")/target}"
+triple="$(rustc -vV | sed -n 's/^host: //p')"
+bin="$CARGO_TARGET_DIR/$triple/release"
+
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    echo "== installing the nightly toolchain (cargo-fuzz needs -Zsanitizer flags)"
+    rustup toolchain install nightly --profile minimal
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "== installing cargo-fuzz"
+    start=$SECONDS
+    nice -n 10 cargo install cargo-fuzz --locked
+    echo "   installed in $((SECONDS - start)) s"
+fi
+
+# No AddressSanitizer: netvet forbids unsafe code, so ASan has nothing to find that the
+# fuzzers' panics do not, and it halves the executions per second. Debug assertions and
+# overflow checks stay on (-a): an overflow is a bug a release build would hide.
+echo "== building ${targets[*]}"
+start=$SECONDS
+mkdir -p logs
+build() {
+    if ! nice -n 10 cargo +nightly fuzz build -s none -a "$@" >logs/build.log 2>&1; then
+        cat logs/build.log >&2
+        exit 2
+    fi
+}
+if [ $# -eq 0 ]; then
+    build
+else
+    for t in "${targets[@]}"; do build "$t"; done
+fi
+for t in "${targets[@]}"; do
+    [ -x "$bin/$t" ] || {
+        echo "fuzz: $bin/$t was not built" >&2
+        exit 2
+    }
+done
+echo "   built in $((SECONDS - start)) s"
+
+if [ ! -d corpus ] || [ -z "$(ls -A corpus 2>/dev/null)" ]; then
+    echo "== seeding fuzz/corpus"
+    ./seed.sh
+fi
+
+mkdir -p logs artifacts
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
+# run TARGET: one libFuzzer run, its log in logs/TARGET.log.
+run() {
+    local t=$1
+    local -a opts=(
+        "-dict=dict/$t.dict"
+        -rss_limit_mb=2048
+        -timeout=10
+        -print_final_stats=1
+        "-artifact_prefix=artifacts/$t/"
+    )
+    local dirs=()
+    mkdir -p "artifacts/$t" "corpus/$t"
+    if [ "$mode" = short ]; then
+        opts+=("-max_total_time=${FUZZ_SECONDS:-5}")
+        mkdir -p "$scratch/$t"
+        dirs=("$scratch/$t" "corpus/$t")
+    else
+        opts+=("-runs=${FUZZ_RUNS:-10000000}")
+        # A time bound too, when given: whichever comes first ends the run.
+        [ -z "${FUZZ_SECONDS:-}" ] || opts+=("-max_total_time=$FUZZ_SECONDS")
+        dirs=("corpus/$t")
+    fi
+    printf '%s' "$bin/$t ${opts[*]} ${dirs[*]}" >"logs/$t.cmd"
+    local rc=0
+    nice -n 10 "$bin/$t" "${opts[@]}" "${dirs[@]}" >"logs/$t.log" 2>&1 || rc=$?
+    echo $rc >"logs/$t.rc"
+    return $rc
+}
+export -f run
+export mode bin scratch FUZZ_SECONDS FUZZ_RUNS
+
+echo "== fuzzing ($mode): ${targets[*]}"
+start=$SECONDS
+status=0
+printf '%s\n' "${targets[@]}" |
+    xargs -P "${FUZZ_JOBS:-$(nproc)}" -I{} bash -c 'start=$SECONDS; if run {}; then r=ok; else r=FAILED; fi; echo "   {}: $r in $((SECONDS - start)) s"' || true
+echo "   fuzzed in $((SECONDS - start)) s"
+
+# The table: the final stats libFuzzer prints, and the last coverage line.
+printf '\n%-12s %12s %8s %8s %6s %7s  %s\n' target executions exec/s rss_mb cov ft found
+for t in "${targets[@]}"; do
+    log="logs/$t.log"
+    stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
+    last="$(grep -E '^#[0-9]+' "$log" | tail -1 || true)"
+    cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")"
+    ft="$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")"
+    found="$(find "artifacts/$t" -type f -newer "logs/$t.cmd" -printf '%f ' 2>/dev/null)"
+    # Any failure counts, not only findings: a bad option or a missing dictionary too.
+    if [ "$(cat "logs/$t.rc" 2>/dev/null)" != 0 ] ||
+        grep -qE '^==[0-9]+== ERROR: libFuzzer|panicked at|^SUMMARY: libFuzzer' "$log"; then
+        status=1
+        [ -n "$found" ] || found="see $log"
+    fi
+    printf '%-12s %12s %8s %8s %6s %7s  %s\n' "$t" "$(stat number_of_executed_units)" \
+        "$(stat average_exec_per_sec)" "$(stat peak_rss_mb)" "${cov:-?}" "${ft:-?}" "${found:-none}"
+done
+exit $status
