@@ -28,7 +28,7 @@ short | long) ;;
     ;;
 esac
 
-all=(interfaces modprobe sysctl hooks nginx sshd apache systemd suppression live)
+all=(interfaces modprobe sysctl hooks nginx sshd apache systemd suppression live check)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 

@@ -119,6 +119,25 @@ else
     echo "seed: no shared corpus at $corpus (set NETVET_CORPUS); fixtures only" >&2
 fi
 
+# The whole check: each fixture tree's files joined at NUL bytes, in fuzz_targets/check.rs's
+# order (an absent file is an empty part).
+mkdir -p "$out/check"
+tmp="$(mktemp)"
+for tree in "$repo"/fixtures/rules/*/*/ "$repo"/fixtures/healthy/*/ "$repo"/fixtures/dialect/*/ "$repo"/fixtures/demo/; do
+    included=$(find "$tree/etc/network/interfaces.d" -type f 2>/dev/null | sort | head -n 1)
+    : >"$tmp"
+    first=1
+    for p in "$tree/etc/network/interfaces" "${included:-/nonexistent}" "$tree/etc/modprobe.d/bonding.conf" \
+        "$tree/etc/sysctl.d/99-net.conf" "$tree/etc/nginx/nginx.conf" "$tree/etc/ssh/sshd_config" \
+        "$tree/etc/modules"; do
+        [ "$first" = 1 ] || printf '\0' >>"$tmp"
+        first=0
+        if [ -f "$p" ]; then cat "$p" >>"$tmp"; fi
+    done
+    cp "$tmp" "$out/check/$(sha1sum <"$tmp" | cut -c1-40)"
+done
+rm -f "$tmp"
+
 for d in "$out"/*/; do
     printf '%-12s %5d seeds\n' "$(basename "$d")" "$(find "$d" -type f | wc -l)"
 done

@@ -96,7 +96,7 @@ pub fn render_errors(data: &[u8], display: &str, errors: &[SyntaxError]) {
         .chain(errors.get(3..).and_then(<[_]>::last));
     let diagnostics: Vec<Diagnostic> = shown
         .map(|e| {
-            let d = Diagnostic::new("NV001", e.message.clone()).at(Location {
+            let d = Diagnostic::new(netvet::diagnostic::registry::NV001, e.message.clone()).at(Location {
                 file: id,
                 span: e.span,
             });
