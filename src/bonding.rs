@@ -383,9 +383,16 @@ pub fn option_named(option_name: &str) -> Option<&'static BondOption> {
 
 /// The options ifenslave writes, in the order it writes them.
 pub fn ifenslave_writes() -> impl Iterator<Item = &'static BondOption> {
-    let mut written: Vec<&BondOption> = OPTIONS.iter().filter(|o| o.ifenslave.is_some()).collect();
-    written.sort_by_key(|o| o.ifenslave);
-    written.into_iter()
+    static ORDER: std::sync::OnceLock<Vec<&'static BondOption>> = std::sync::OnceLock::new();
+    ORDER
+        .get_or_init(|| {
+            let mut written: Vec<&BondOption> =
+                OPTIONS.iter().filter(|o| o.ifenslave.is_some()).collect();
+            written.sort_by_key(|o| o.ifenslave);
+            written
+        })
+        .iter()
+        .copied()
 }
 
 impl BondOption {

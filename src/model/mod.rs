@@ -664,13 +664,12 @@ impl<'h> Model<'h> {
                 .get(&iface.name)
                 .map_or(b.slaves.as_slice(), Vec::as_slice);
             let primary_of = |stanza: &Interface<'_>, enslaved: usize| {
-                let interfaces = |key| {
-                    bond::collect_options(stanza, &[])
-                        .remove(key)
-                        .and_then(|o| match o.origin {
-                            bond::Origin::Interfaces(at) => Some((o.value, at)),
-                            _ => None,
-                        })
+                let mut options = bond::collect_options(stanza, &[]);
+                let mut interfaces = |key| {
+                    options.remove(key).and_then(|o| match o.origin {
+                        bond::Origin::Interfaces(at) => Some((o.value, at)),
+                        _ => None,
+                    })
                 };
                 (
                     interfaces("primary"),
