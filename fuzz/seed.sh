@@ -124,7 +124,7 @@ fi
 mkdir -p "$out/check"
 tmp="$(mktemp)"
 for tree in "$repo"/fixtures/rules/*/*/ "$repo"/fixtures/healthy/*/ "$repo"/fixtures/dialect/*/ "$repo"/fixtures/demo/; do
-    included=$(find "$tree/etc/network/interfaces.d" -type f 2>/dev/null | sort | head -n 1)
+    included=$(find "$tree/etc/network/interfaces.d" -type f 2>/dev/null | sort | head -n 1 || true)
     : >"$tmp"
     first=1
     for p in "$tree/etc/network/interfaces" "${included:-/nonexistent}" "$tree/etc/modprobe.d/bonding.conf" \

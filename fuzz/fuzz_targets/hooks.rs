@@ -1,5 +1,5 @@
 //! The shell commands of `up`/`post-up` options that netvet follows (`sysctl -w`, `ip link set
-//! ... mtu`, enslaving). The parser takes the option's value and its offset in the file: the
+//! ... mtu`, enslaving, `ip link add` over a lower device). The parser takes the option's value and its offset in the file: the
 //! input is placed after a prefix so that offset is not always zero.
 #![no_main]
 
@@ -16,7 +16,8 @@ fuzz_target!(|data: &[u8]| {
         let span = match &action {
             HookAction::Sysctl { span, .. }
             | HookAction::SetMtu { span, .. }
-            | HookAction::Enslave { span, .. } => *span,
+            | HookAction::Enslave { span, .. }
+            | HookAction::AddLink { span, .. } => *span,
         };
         assert_span(&whole, span);
         assert!(
@@ -25,6 +26,10 @@ fuzz_target!(|data: &[u8]| {
         );
         if let HookAction::Enslave { master, .. } = &action {
             let _ = hooks::device(master, "bond0");
+        }
+        if let HookAction::AddLink { kind, .. } = &action {
+            // Every kind has a headroom below any real MTU.
+            assert!(kind.headroom() < 100, "{kind:?}");
         }
     }
 });
