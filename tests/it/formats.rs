@@ -295,3 +295,44 @@ fn github_commands_escape_messages_and_properties() {
     assert!(text.contains("%250A"), "{text}");
     assert!(text.contains("\\u{1b}"), "{text}");
 }
+
+/// Standard output of the line-oriented formats holds findings only: the notes on how files
+/// were read go to standard error (none with --quiet); SARIF carries them as notifications.
+#[test]
+fn notes_go_to_stderr_or_into_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("interfaces");
+    // `/` exists on every host: the source line resolves outside the checked directory.
+    std::fs::write(
+        &file,
+        "source-directory /\nauto bond0\niface bond0 inet manual\n  bond-slaves eno1\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    for format in ["json-lines", "github", "junit"] {
+        let o = netvet(&["check", "--format", format, file]);
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        let (out, err) = (stdout(&o), String::from_utf8_lossy(&o.stderr).into_owned());
+        assert!(!out.contains("reads / from this host"), "{format}: {out}");
+        assert!(
+            err.contains("netvet: note: ") && err.contains("reads / from this host"),
+            "{format}: {err}"
+        );
+        if format == "json-lines" {
+            for line in out.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                assert!(v["code"].is_string(), "{line}");
+            }
+        }
+        let o = netvet(&["check", "--quiet", "--format", format, file]);
+        assert!(
+            o.stderr.is_empty(),
+            "{format} --quiet: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&netvet(&["check", "--format", "sarif", file]).stdout).unwrap();
+    let notes = v["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
+    assert!(notes.contains("reads / from this host"), "{notes}");
+}
