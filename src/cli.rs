@@ -43,6 +43,14 @@ pub enum Format {
     Human,
     /// One JSON document (schema: docs/json-schema.md).
     Json,
+    /// One JSON object per finding per line, the objects of the JSON document's `findings`.
+    JsonLines,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per finding.
+    Github,
+    /// JUnit XML: a testsuite per target, a testcase per rule and file, failing at --fail-on.
+    Junit,
 }
 
 /// `netvet live --format`.

@@ -169,7 +169,20 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     let text = match args.format {
         Format::Human => report::human(&runs, true, verbosity),
         Format::Json => report::json(&runs),
+        Format::Sarif => report::sarif(&runs),
+        Format::Github => report::github(&runs),
+        Format::Junit => report::junit(&runs, args.fail_on.threshold()),
+        Format::JsonLines => report::json_lines(&runs),
     };
+    // Those formats' standard output is for a machine: what else there is to say goes to
+    // standard error. JSON and SARIF carry it inside the document.
+    if matches!(
+        args.format,
+        Format::Github | Format::Junit | Format::JsonLines
+    ) && verbosity != report::Verbosity::Quiet
+    {
+        let _ = write!(anstream::stderr(), "{}", report::stderr_notes(&runs));
+    }
     print(&text)?;
     let failed = args.fail_on.threshold().is_some_and(|threshold: Severity| {
         runs.iter()

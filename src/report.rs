@@ -1,7 +1,10 @@
 //! Putting findings together for output: one report over every checked target.
 
 use crate::CheckRun;
-use crate::diagnostic::{RunView, Severity, escape, render_human, render_json};
+use crate::diagnostic::{
+    RunView, Severity, escape, render_github, render_human, render_json, render_json_lines,
+    render_junit, render_sarif,
+};
 use crate::rules::registry::RULES;
 
 fn view(run: &CheckRun) -> RunView<'_> {
@@ -18,6 +21,48 @@ fn view(run: &CheckRun) -> RunView<'_> {
 pub fn json(runs: &[CheckRun]) -> String {
     let views: Vec<RunView<'_>> = runs.iter().map(view).collect();
     render_json(&views)
+}
+
+/// SARIF 2.1.0 for code scanning.
+pub fn sarif(runs: &[CheckRun]) -> String {
+    let views: Vec<RunView<'_>> = runs.iter().map(view).collect();
+    render_sarif(&views)
+}
+
+/// GitHub Actions workflow commands, one a finding.
+pub fn github(runs: &[CheckRun]) -> String {
+    let views: Vec<RunView<'_>> = runs.iter().map(view).collect();
+    render_github(&views)
+}
+
+/// JUnit XML; `threshold` is `--fail-on`.
+pub fn junit(runs: &[CheckRun], threshold: Option<Severity>) -> String {
+    let views: Vec<RunView<'_>> = runs.iter().map(view).collect();
+    render_junit(&views, threshold)
+}
+
+/// One JSON object a finding, one a line.
+pub fn json_lines(runs: &[CheckRun]) -> String {
+    let views: Vec<RunView<'_>> = runs.iter().map(view).collect();
+    render_json_lines(&views)
+}
+
+/// For the formats whose standard output is only findings (github, junit, json-lines): the
+/// notes on how files were read and a main file ifup refuses, for standard error.
+pub fn stderr_notes(runs: &[CheckRun]) -> String {
+    let mut out = String::new();
+    for run in runs {
+        for note in &run.host.notes {
+            out.push_str(&format!("netvet: note: {}\n", escape(note)));
+        }
+        if let Some((file, reason)) = run.host.refused_interfaces() {
+            out.push_str(&format!(
+                "netvet: ifup refuses {} as a whole (\"{reason}\"): `ifup -a` brings up none of its interfaces\n",
+                escape(&run.host.sources.get(file).shown)
+            ));
+        }
+    }
+    out
 }
 
 /// How much the human report says besides the findings.

@@ -12,6 +12,9 @@ command -v ifquery >/dev/null 2>&1 || need+=(ifupdown)
 command -v modprobe >/dev/null 2>&1 || [ -x /usr/sbin/modprobe ] || need+=(kmod)
 # The namespace tests run their test servers and the VM tier its checks in python3.
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# The SARIF test validates with python3's jsonschema; the schema comes from npm (below).
+python3 -c 'import jsonschema' >/dev/null 2>&1 || need+=(python3-jsonschema)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 # Real nginx, Apache and sshd for the listener tests (started only in network namespaces).
 [ -x /usr/sbin/nginx ] || need+=(nginx-core)
 [ -x /usr/sbin/apache2 ] || need+=(apache2)
@@ -28,6 +31,19 @@ if [ ! -d "$NETVET_CORPUS" ]; then
     echo "run-all: corpus not found at $NETVET_CORPUS (set NETVET_CORPUS)" >&2
     exit 2
 fi
+# The official SARIF 2.1.0 schema (2.1.0-rtm.5, the final text) as Microsoft's SARIF SDK ships
+# it in its npm package, pinned by version and checksum, for tests/it/formats.rs.
+schema_dir="${CARGO_TARGET_DIR:-target}/sarif-schema"
+export NETVET_SARIF_SCHEMA="$schema_dir/package/lib/schemas/sarif-2.1.0-rtm.5.json"
+if [ ! -f "$NETVET_SARIF_SCHEMA" ]; then
+    mkdir -p "$schema_dir"
+    (cd "$schema_dir" && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null &&
+        tar xzf microsoft-jest-sarif-1.0.0-beta.0.tgz)
+fi
+echo "2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8  $NETVET_SARIF_SCHEMA" |
+    sha256sum --check --quiet
+export NETVET_SARIF_SCHEMA="$(cd "$(dirname "$NETVET_SARIF_SCHEMA")" && pwd)/$(basename "$NETVET_SARIF_SCHEMA")"
+
 # Snapshots are reviewed, never accepted silently by a test run.
 export INSTA_UPDATE=no
 

@@ -242,3 +242,21 @@ pub fn render_json(runs: &[RunView<'_>]) -> String {
     };
     crate::diagnostic::to_json(&report)
 }
+
+/// JSON Lines: one finding a line, each the object the JSON report's `findings` array holds
+/// (suppressed findings are not findings), and nothing else.
+pub fn render_json_lines(runs: &[RunView<'_>]) -> String {
+    let mut out = String::new();
+    for run in runs {
+        for d in run.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
+            let line =
+                serde_json::to_string(&finding(run.target, run.sources, d)).expect("plain data");
+            // As in the JSON report, C1 controls and bidirectional overrides are escaped too.
+            out.push_str(&super::replace_unsafe(&line, |c| {
+                format!("\\u{:04x}", c as u32)
+            }));
+            out.push('\n');
+        }
+    }
+    out
+}

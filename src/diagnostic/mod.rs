@@ -1,11 +1,17 @@
 //! The finding type every rule produces, and one renderer per output format.
 
+mod github;
 mod human;
 mod json;
+mod junit;
 pub mod registry;
+mod sarif;
 
+pub use github::render_github;
 pub use human::render_human;
-pub use json::{JSON_SCHEMA_VERSION, RunView, render_json};
+pub use json::{JSON_SCHEMA_VERSION, RunView, render_json, render_json_lines};
+pub use junit::render_junit;
+pub use sarif::render_sarif;
 
 use serde::Serialize;
 
