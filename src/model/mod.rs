@@ -184,6 +184,20 @@ pub fn normalize_option(name: &str) -> String {
     name.replace('_', "-").to_ascii_lowercase()
 }
 
+/// Whether an option as written is `normalized` (lower case, `-`), as [`normalize_option`]
+/// would make it, without allocating: option lookups run for every stanza of large hosts.
+fn same_option(written: &str, normalized: &str) -> bool {
+    written.len() == normalized.len()
+        && written.bytes().zip(normalized.bytes()).all(|(w, n)| {
+            let w = if w == b'_' {
+                b'-'
+            } else {
+                w.to_ascii_lowercase()
+            };
+            w == n
+        })
+}
+
 impl<'h> Interface<'h> {
     fn new(name: &str) -> Self {
         Interface {
@@ -220,7 +234,7 @@ impl<'h> Interface<'h> {
     /// The first option with any of these names (normalised: give them with `-`).
     pub fn option(&self, names: &[&str]) -> Option<OptRef<'h>> {
         self.options()
-            .find(|o| names.contains(&normalize_option(&o.opt.name.text).as_str()))
+            .find(|o| names.iter().any(|n| same_option(&o.opt.name.text, n)))
     }
 
     /// The configured MTU: the `mtu` option, as a number when it is one.
