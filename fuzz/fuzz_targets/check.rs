@@ -11,7 +11,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use netvet::load::{self, Bundle, Target};
-use netvet_fuzz::{assert_span, render};
+use netvet_fuzz::{assert_findings_inside, render};
 
 const PATHS: &[&str] = &[
     "etc/network/interfaces",
@@ -33,14 +33,6 @@ fuzz_target!(|data: &[u8]| {
     }
     let host = load::load(&Target::bundle(bundle));
     let findings = netvet::rules::check(&host, None, &Default::default());
-    for d in &findings {
-        let locations = d
-            .location
-            .iter()
-            .chain(d.labels.iter().map(|l| &l.location));
-        for loc in locations {
-            assert_span(&host.sources.get(loc.file).text, loc.span);
-        }
-    }
+    assert_findings_inside(&host.sources, &findings);
     render(&host.sources, &findings, data.len() % 3 == 1);
 });

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use netvet::live::LiveState;
 use netvet::load::{self, Host, Root, Target};
-use netvet_fuzz::{assert_span, render};
+use netvet_fuzz::{assert_findings_inside, render};
 
 /// Read once: the rules never do I/O, so each run only builds the model and checks it.
 static HOST: LazyLock<Host> = LazyLock::new(|| {
@@ -30,15 +30,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let host = &*HOST;
     let findings = netvet::rules::check(host, Some(&live), &Default::default());
-    for d in &findings {
-        let locations = d
-            .location
-            .iter()
-            .chain(d.labels.iter().map(|l| &l.location));
-        for loc in locations {
-            assert_span(&host.sources.get(loc.file).text, loc.span);
-        }
-    }
+    assert_findings_inside(&host.sources, &findings);
     render(&host.sources, &findings, data.len() % 2 == 1);
     // What `netvet live` would print for it reads back the same.
     assert_eq!(LiveState::from_json(&live.to_json()).as_ref(), Ok(&live));

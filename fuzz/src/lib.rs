@@ -96,10 +96,12 @@ pub fn render_errors(data: &[u8], display: &str, errors: &[SyntaxError]) {
         .chain(errors.get(3..).and_then(<[_]>::last));
     let diagnostics: Vec<Diagnostic> = shown
         .map(|e| {
-            let d = Diagnostic::new(netvet::diagnostic::registry::NV001, e.message.clone()).at(Location {
-                file: id,
-                span: e.span,
-            });
+            let d = Diagnostic::new(netvet::diagnostic::registry::NV001, e.message.clone()).at(
+                Location {
+                    file: id,
+                    span: e.span,
+                },
+            );
             match &e.help {
                 Some(help) => d.help(help.clone()),
                 None => d,
@@ -107,6 +109,19 @@ pub fn render_errors(data: &[u8], display: &str, errors: &[SyntaxError]) {
         })
         .collect();
     render(&sources, &diagnostics, data.len() % 2 == 1);
+}
+
+/// Every finding's location and labels lie inside their files, on character boundaries.
+pub fn assert_findings_inside(sources: &SourceMap, findings: &[Diagnostic]) {
+    for d in findings {
+        let locations = d
+            .location
+            .iter()
+            .chain(d.labels.iter().map(|l| &l.location));
+        for loc in locations {
+            assert_span(&sources.get(loc.file).text, loc.span);
+        }
+    }
 }
 
 /// Both renderers over findings, the human one with or without colours; the JSON must be

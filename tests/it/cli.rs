@@ -2,16 +2,7 @@
 
 use std::process::{Command, Output};
 
-use crate::support::repo;
-
-fn netvet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("netvet runs")
-}
+use crate::support::{netvet, repo};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -6,18 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::support::repo;
+use crate::support::netvet;
 
 const DEMO: &str = "fixtures/demo";
-
-fn netvet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("netvet runs")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("UTF-8 on stdout")

@@ -10,6 +10,16 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The built netvet, run from the repository root without forced colours.
+pub fn netvet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(args)
+        .current_dir(repo())
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("netvet runs")
+}
+
 /// The shared corpus of real-world configs, from `NETVET_CORPUS` or `../shared/corpus`.
 /// `None` (with a notice) when it is absent; under CI its absence is a failure.
 #[allow(dead_code)]
