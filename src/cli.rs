@@ -170,6 +170,7 @@ pub enum Command {
     /// Print the documentation of a rule (`netvet explain NV101`).
     Explain {
         /// A rule code (NV101) or name (bond-no-link-monitoring).
+        #[arg(value_parser = RuleName, hide_possible_values = true)]
         rule: String,
     },
 }
@@ -227,10 +228,37 @@ pub struct CheckArgs {
     pub fail_on: FailOn,
 
     /// Run only these rules: codes, code prefixes (NV1) or names; comma-separated or repeated.
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
     pub select: Vec<String>,
 
     /// Skip these rules: codes, code prefixes or names; comma-separated or repeated.
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
     pub ignore: Vec<String>,
+}
+
+/// A rule as the command line names it: any text is taken as it is (codes, prefixes, names in
+/// any case are resolved later, with a message that suggests the nearest rule), and the rule
+/// codes are offered to shell completion.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleName;
+
+impl clap::builder::TypedValueParser for RuleName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(crate::diagnostic::registry::RULES.iter().map(
+            |r| clap::builder::PossibleValue::new(r.code).help(r.summary),
+        )))
+    }
 }

@@ -98,6 +98,83 @@ fn man_page_is_current() {
     }
 }
 
+/// Shell completions for bash, zsh and fish are generated from the clap definitions and
+/// committed under completions/; regenerate with `NETVET_REGENERATE=1 cargo nextest run
+/// completions`.
+#[test]
+fn completions_are_current() {
+    use clap::CommandFactory;
+    use clap_complete::{Shell, generate};
+    for (shell, file) in [
+        (Shell::Bash, "netvet.bash"),
+        (Shell::Zsh, "_netvet"),
+        (Shell::Fish, "netvet.fish"),
+    ] {
+        let mut rendered = Vec::new();
+        generate(
+            shell,
+            &mut netvet::cli::Cli::command(),
+            "netvet",
+            &mut rendered,
+        );
+        let path = repo().join("completions").join(file);
+        if std::env::var_os("NETVET_REGENERATE").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &rendered).unwrap();
+            continue;
+        }
+        let committed = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            committed == rendered,
+            "completions/{file} is stale: run NETVET_REGENERATE=1 cargo nextest run completions"
+        );
+    }
+}
+
+/// Bash, with the committed completion script loaded, completes `netvet ch<TAB>` to `check`
+/// and `netvet check --select NV1<TAB>` to the NV1xx rule codes.
+#[test]
+fn bash_completes_subcommands_and_rule_codes() {
+    let script = repo().join("completions/netvet.bash");
+    let complete = |line: &str| -> Vec<String> {
+        let words: Vec<&str> = line.split(' ').collect();
+        let program = format!(
+            "source {script}; COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{line}'; \
+             COMP_POINT={point}; _netvet netvet '{cur}' '{prev}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script = script.display(),
+            words = words
+                .iter()
+                .map(|w| format!("'{w}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            cword = words.len() - 1,
+            point = line.len(),
+            cur = words[words.len() - 1],
+            prev = words[words.len() - 2],
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "-c", &program])
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    assert_eq!(complete("netvet ch"), ["check"]);
+    let codes = complete("netvet check --select NV1");
+    assert!(!codes.is_empty());
+    assert!(codes.iter().all(|c| c.starts_with("NV1")), "{codes:?}");
+    assert!(codes.iter().any(|c| c == "NV101"), "{codes:?}");
+    assert!(complete("netvet explain NV20").iter().any(|c| c == "NV206"));
+}
+
 /// Rule pages are for users: what the kernel and ifupdown do and what to write. How netvet's
 /// own test suite proves it (test files, fixture case names) and how a rule came to be (an
 /// earlier catalog, a rename) belong in the test files and the git history.
