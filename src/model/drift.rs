@@ -180,13 +180,20 @@ pub enum Drift<'m> {
         want: &'m LinkMtu,
         have: u32,
     },
-    /// A configured VLAN is some other kind of link (NV508).
-    NotAVlan { link: &'m Name, kind: String },
-    /// A VLAN has another id or parent (NV508).
+    /// A configured VLAN is some other kind of link (NV508). `at` says its parent (or id).
+    NotAVlan {
+        link: &'m Name,
+        kind: String,
+        at: Location,
+    },
+    /// A VLAN has another id or parent (NV508). `at` says its parent (or id).
     Vlan {
         link: &'m Name,
+        want_id: &'m str,
+        want_parent: &'m str,
         have_id: u16,
         have_parent: Option<String>,
+        at: Location,
     },
     /// An `auto` interface does not exist, or is administratively down (NV507).
     AutoLink {
@@ -277,6 +284,7 @@ pub fn diff<'m>(
                 None => drifts.push(Drift::NotAVlan {
                     link: name,
                     kind: link.kind.clone(),
+                    at: vlan.at,
                 }),
                 Some(live_vlan) => {
                     let id_differs = vlan.id.is_some_and(|id| id != u32::from(live_vlan.id));
@@ -285,8 +293,11 @@ pub fn diff<'m>(
                     if id_differs || parent_differs {
                         drifts.push(Drift::Vlan {
                             link: name,
+                            want_id: vlan.id_text,
+                            want_parent: vlan.parent,
                             have_id: live_vlan.id,
                             have_parent: live_vlan.parent.clone(),
+                            at: vlan.at,
                         });
                     }
                 }

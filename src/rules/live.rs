@@ -117,36 +117,32 @@ fn render(ctx: &Context<'_, '_>, drift: Drift<'_>) -> Diagnostic {
             .help(format!("`ip link set {link} mtu {mtu}` (after its bond or parent allows it), or `ifdown {link} && ifup {link}`; or fix the configuration", mtu = want.mtu))
             .note("something changed the MTU after boot, or the configuration was edited without being applied")
         }
-        Drift::NotAVlan { link, kind } => Diagnostic::new(
+        Drift::NotAVlan { link, kind, at } => Diagnostic::new(
             rule::NV508,
             format!("{link} is configured as a VLAN but the live link is a {kind}"),
         )
-        .at_opt(vlan_location(ctx, link))
+        .at(at)
         .iface(link)
         .help(format!(
             "delete the link and `ifup {link}` to create the VLAN"
         )),
         Drift::Vlan {
             link,
+            want_id,
+            want_parent,
             have_id,
             have_parent,
-        } => {
-            let (id, parent) = ctx
-                .model
-                .get(link)
-                .and_then(|i| i.vlan.as_deref())
-                .map_or(("?", "?"), |v| (v.id_text.as_str(), v.parent.as_str()));
-            Diagnostic::new(
-                rule::NV508,
-                format!(
-                    "{link} is VLAN {have_id} on {} in the kernel, but the configuration says VLAN {id} on {parent}",
-                    have_parent.as_deref().unwrap_or("?"),
-                ),
-            )
-            .at_opt(vlan_location(ctx, link))
-            .iface(link)
-            .help(format!("recreate it: `ifdown {link}; ip link del {link}; ifup {link}`"))
-        }
+            at,
+        } => Diagnostic::new(
+            rule::NV508,
+            format!(
+                "{link} is VLAN {have_id} on {} in the kernel, but the configuration says VLAN {want_id} on {want_parent}",
+                have_parent.as_deref().unwrap_or("?"),
+            ),
+        )
+        .at(at)
+        .iface(link)
+        .help(format!("recreate it: `ifdown {link}; ip link del {link}; ifup {link}`")),
         Drift::AutoLink { link, exists, at } => {
             let state = if exists {
                 "is administratively down"
@@ -159,12 +155,6 @@ fn render(ctx: &Context<'_, '_>, drift: Drift<'_>) -> Diagnostic {
                 .help(format!("`ifup {link}` and read its errors; `journalctl -u networking` shows what happened at boot"))
         }
     }
-}
-
-/// Where a VLAN's parent (or its id) is said.
-fn vlan_location(ctx: &Context<'_, '_>, link: &str) -> Option<crate::source::Location> {
-    let vlan = ctx.model.get(link)?.vlan.as_deref()?;
-    Some(vlan.parent_origin.unwrap_or(vlan.id_origin))
 }
 
 /// NV501.
