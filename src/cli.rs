@@ -112,6 +112,20 @@ pub enum Command {
     /// on the host; links inside it are resolved inside the archive). A snapshot written by
     /// `netvet snapshot` is checked with --snapshot FILE.
     Check(CheckArgs),
+    /// Rewrite configuration files so that findings go away: the smallest edit, verified
+    /// before it is written, written atomically.
+    ///
+    /// Applies the safe fixes (the file then says what the host already runs with: nothing
+    /// changes at the next boot); --unsafe also applies those that change what the host does
+    /// at its next boot (adding link monitoring, changing an MTU). Each round of fixes is
+    /// checked again before anything is written: a fix whose result does not parse, defines
+    /// other interfaces, still has its finding or brings a new warning or error is not applied,
+    /// and the run says why. Comments, blank lines, indentation and everything not fixed stay
+    /// byte for byte. A file is replaced through a hidden temporary file beside it (synced,
+    /// owner, mode and extended attributes kept, renamed into place); the old one is kept
+    /// under /var/backups/netvet in the root (or --backup-dir). `netvet rules` shows which
+    /// rules have a fix and of which kind.
+    Fix(FixArgs),
     /// Show the running kernel's network state as netvet sees it (links, bonds, slaves,
     /// VLANs, bridges, the IPv6 sysctls), read through netlink in the current network namespace.
     Live {
@@ -232,6 +246,48 @@ pub struct CheckArgs {
     pub select: Vec<String>,
 
     /// Skip these rules: codes, code prefixes or names; comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FixArgs {
+    /// Host trees to fix: directories holding an /etc-like tree. Without one, the running
+    /// system's /etc.
+    #[arg(value_name = "DIR", conflicts_with = "root")]
+    pub paths: Vec<PathBuf>,
+
+    /// Fix a mounted image or a checkout as if it were `/`.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Also apply the fixes that change what the host does at its next boot.
+    #[arg(long = "unsafe")]
+    pub unsafe_fixes: bool,
+
+    /// Print a unified diff of what would be written, and write nothing. Exit status 1 when
+    /// there is something to fix.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Keep the old files here (a directory on this machine) instead of
+    /// ROOT/var/backups/netvet.
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// Print what was fixed and the summary only, not the findings that remain.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Exit with status 1 when a remaining finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Fix only these rules' findings: codes, code prefixes (NV1) or names.
+    #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
+    pub select: Vec<String>,
+
+    /// Leave these rules' findings alone: codes, code prefixes or names.
     #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
     pub ignore: Vec<String>,
 }

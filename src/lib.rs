@@ -6,6 +6,7 @@ pub mod bonding;
 pub mod cli;
 pub mod diagnostic;
 pub mod explain;
+pub mod fix;
 pub mod limits;
 pub mod load;
 pub mod model;

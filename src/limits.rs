@@ -67,6 +67,12 @@ pub const MAX_BUNDLE_BYTES: u64 = 128 << 20;
 /// The most bytes read from one archive stream, headers and skipped contents included.
 pub const MAX_ARCHIVE_BYTES: u64 = 1 << 30;
 
+/// The most rounds of `netvet fix`: each round checks, applies every fix that does not touch
+/// what another took, and checks again. Fixes that build on each other (a value, then the
+/// option it makes redundant) take two or three; a file with more than
+/// [`MAX_FINDINGS_PER_FILE`] findings takes one round per thousand. What is left is reported.
+pub const MAX_FIX_ROUNDS: usize = 10;
+
 /// One bound as the README lists it.
 #[derive(Debug)]
 pub struct Limit {
@@ -109,6 +115,10 @@ pub const LIMITS: &[Limit] = &[
     Limit {
         name: "MAX_FINDINGS_PER_FILE",
         readme: "1,000 findings per file",
+    },
+    Limit {
+        name: "MAX_FIX_ROUNDS",
+        readme: "10 rounds of `netvet fix`",
     },
     Limit {
         name: "MAX_BUNDLE_ENTRIES",
@@ -165,6 +175,7 @@ pub fn values() -> Vec<(&'static str, String)> {
             "MAX_FINDINGS_PER_FILE",
             thousands(MAX_FINDINGS_PER_FILE as u64),
         ),
+        ("MAX_FIX_ROUNDS", thousands(MAX_FIX_ROUNDS as u64)),
         ("MAX_BUNDLE_ENTRIES", thousands(MAX_BUNDLE_ENTRIES as u64)),
         ("MAX_BUNDLE_BYTES", size(MAX_BUNDLE_BYTES)),
         ("MAX_ARCHIVE_BYTES", size(MAX_ARCHIVE_BYTES)),

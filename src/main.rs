@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use netvet::cli::{
-    CheckArgs, Cli, ColorChoice, Command, Format, ListenersFormat, LiveFormat, RulesFormat,
+    CheckArgs, Cli, ColorChoice, Command, FixArgs, Format, ListenersFormat, LiveFormat, RulesFormat,
 };
 use netvet::diagnostic::Severity;
 use netvet::rules::{Selection, registry};
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Check(args) => check(&args),
+        Command::Fix(args) => fix(&args),
         Command::Live {
             format,
             save_netlink,
@@ -192,6 +193,89 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     Ok(u8::from(failed))
 }
 
+fn fix(args: &FixArgs) -> Result<u8, String> {
+    let selection = Selection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    if let Some(unknown) = selection.unknown_patterns().first() {
+        return Err(format!(
+            "`{unknown}` matches no rule code or name; `netvet rules` lists them"
+        ));
+    }
+    let roots: Vec<load::Root> = match (&args.root, args.paths.as_slice()) {
+        (Some(dir), _) => vec![load::Root::new(dir)],
+        (None, []) => vec![load::Root::system()],
+        (None, paths) => paths.iter().map(load::Root::new).collect(),
+    };
+    for root in &roots {
+        if !root.given().is_dir() {
+            return Err(format!(
+                "{}: not a directory; netvet fix edits host trees: give the directory holding \
+                 etc/ (netvet check reads single files)",
+                root.given().display()
+            ));
+        }
+    }
+    let options = netvet::fix::Options {
+        selection,
+        unsafe_fixes: args.unsafe_fixes,
+        live: None,
+    };
+    let stamp = netvet::fix::write::timestamp();
+    let mut failed = false;
+    let mut pending = false;
+    let mut write_errors = Vec::new();
+    for root in &roots {
+        let plan = netvet::fix::plan(root, &options);
+        if plan.after.host.sources.iter().next().is_none() && plan.after.host.read_errors.is_empty() {
+            return Err(format!(
+                "{} holds none of the files netvet reads (looked for {}); give the root of a \
+                 host tree (the directory holding etc/)",
+                root.given().display(),
+                plan.after.host.not_found.join(", ")
+            ));
+        }
+        let mut written = Vec::new();
+        if args.diff {
+            print(&report::fix_diff(&plan))?;
+            pending |= !plan.changes.is_empty();
+        } else {
+            let backup_dir = match &args.backup_dir {
+                Some(dir) => dir.clone(),
+                None => root
+                    .real(Path::new(netvet::fix::write::BACKUP_DIR))
+                    .map_err(|e| format!("{}: {e}", netvet::fix::write::BACKUP_DIR))?,
+            };
+            for change in &plan.changes {
+                match netvet::fix::write::replace(
+                    root,
+                    &change.host_path,
+                    &change.shown,
+                    &change.before,
+                    &change.after,
+                    &backup_dir,
+                    &stamp,
+                ) {
+                    Ok(w) => written.push(w),
+                    Err(e) => write_errors.push(e.to_string()),
+                }
+            }
+        }
+        print(&report::fix_summary(&plan, &written, args.diff, !args.quiet))?;
+        failed |= args.fail_on.threshold().is_some_and(|threshold: Severity| {
+            plan.after
+                .diagnostics
+                .iter()
+                .any(|d| d.suppressed.is_none() && d.severity >= threshold)
+        });
+    }
+    if !write_errors.is_empty() {
+        return Err(write_errors.join("\nnetvet: error: "));
+    }
+    Ok(u8::from(failed || pending))
+}
+
 /// A tar archive of a host tree, checked as a root from memory.
 fn read_tar(path: &Path) -> Result<load::Target, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -247,7 +331,7 @@ fn snapshot(output: &Path, root: Option<&Path>, live: bool, no_live: bool) -> Re
             Err(e) if !live => {
                 let _ = writeln!(
                     anstream::stderr(),
-                    "netvet: warning: not recording the running kernel ({e}); the snapshot                      holds the configuration only"
+                    "netvet: warning: not recording the running kernel ({e}); the snapshot holds the configuration only"
                 );
                 None
             }

@@ -168,6 +168,102 @@ pub fn human(runs: &[CheckRun], styled: bool, verbosity: Verbosity) -> String {
     out
 }
 
+/// `netvet fix --diff`: a unified diff per changed file, as `diff -u` and `git apply` read it.
+pub fn fix_diff(plan: &crate::fix::Plan) -> String {
+    let mut out = String::new();
+    for change in &plan.changes {
+        let diff = similar::TextDiff::from_lines(&change.before, &change.after);
+        let shown = escape(&change.shown);
+        out.push_str(&escape(
+            &diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&shown, &shown)
+                .to_string(),
+        ));
+    }
+    out
+}
+
+/// `netvet fix`: each fix applied (or that `--diff` would apply) and each refused, with where
+/// its finding was; the findings that remain (`remaining`); a summary line.
+pub fn fix_summary(
+    plan: &crate::fix::Plan,
+    written: &[crate::fix::write::Written],
+    dry_run: bool,
+    remaining: bool,
+) -> String {
+    let mut out = String::new();
+    let verb = if dry_run { "would fix" } else { "fixed" };
+    let line = |f: &crate::fix::FixReport| {
+        format!(
+            "{} {}{}: {}",
+            f.at,
+            f.code,
+            f.interface
+                .as_deref()
+                .map(|i| format!(" {i}"))
+                .unwrap_or_default(),
+            f.title
+        )
+    };
+    for f in &plan.applied {
+        out.push_str(&escape(&format!("{verb}: {}\n", line(f))));
+    }
+    for f in &plan.refused {
+        out.push_str(&escape(&format!(
+            "not fixed: {} ({})\n",
+            line(f),
+            f.refused.as_deref().unwrap_or("refused")
+        )));
+    }
+    for w in written {
+        out.push_str(&escape(&format!(
+            "wrote {} (the old file is {})\n",
+            w.shown,
+            w.backup.display()
+        )));
+    }
+    let remain: Vec<_> = plan
+        .after
+        .diagnostics
+        .iter()
+        .filter(|d| d.suppressed.is_none())
+        .cloned()
+        .collect();
+    if remaining {
+        out.push_str(&render_human(&plan.after.host.sources, &remain, true));
+    }
+    let plural = |n: usize, word: &str| {
+        let many = if word.ends_with('x') { "es" } else { "s" };
+        format!("{n} {word}{}", if n == 1 { "" } else { many })
+    };
+    let mut extra = Vec::new();
+    if !plan.refused.is_empty() {
+        extra.push(format!("{} refused", plan.refused.len()));
+    }
+    if plan.skipped_unsafe > 0 {
+        extra.push(format!(
+            "{} more with --unsafe",
+            plural(plan.skipped_unsafe, "fix")
+        ));
+    }
+    out.push_str(&format!(
+        "netvet: {} {} in {}{}, {} {}\n",
+        plural(plan.applied.len(), "fix"),
+        if dry_run { "to apply" } else { "applied" },
+        plural(plan.changes.len(), "file"),
+        if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", extra.join("; "))
+        },
+        plural(remain.len(), "finding"),
+        if remain.len() == 1 { "remains" } else { "remain" },
+    ));
+    out
+}
+
 /// `netvet rules`.
 pub fn rules_table(json: bool) -> String {
     if json {

@@ -234,6 +234,13 @@ impl Diagnostic {
         self.fix = Some(fix);
         self
     }
+
+    /// [`Diagnostic::fix`] where there is one: a rule offers a fix only where it can edit the
+    /// place exactly (not a template other stanzas read, not a module parameter).
+    pub fn fix_opt(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix.or(self.fix);
+        self
+    }
 }
 
 #[cfg(test)]

@@ -389,6 +389,44 @@ fn origin_of(bond: &Bond, key: &str) -> Option<Origin> {
     bond.get(key).map(|o| o.origin)
 }
 
+/// The value of `key` as the interface's own stanza writes it, where a fix can change it without
+/// changing another stanza (a template's value is read by every stanza inheriting it).
+fn own_value(iface: &Interface<'_>, bond: &Bond, key: &str) -> Option<Location> {
+    match origin_of(bond, key) {
+        Some(Origin::Interfaces(at)) if super::edit::in_own_stanza(iface, at) => Some(at),
+        _ => None,
+    }
+}
+
+/// Set `key` to `value` in the bond's own stanza: the value replaced where the stanza writes
+/// one, an option added where nothing in interfaces does. `None` where the value comes from a
+/// template.
+fn set_option(
+    out: &Findings<'_>,
+    iface: &Interface<'_>,
+    bond: &Bond,
+    key: &str,
+    value: &str,
+) -> Option<Edit> {
+    match origin_of(bond, key) {
+        Some(Origin::Interfaces(_)) => {
+            own_value(iface, bond, key).map(|at| Edit::replace(at, value))
+        }
+        _ => super::edit::bond_stanza(iface).map(|stanza| {
+            super::edit::add_option(out.sources(), stanza, &format!("bond-{}", key.replace('_', "-")), value)
+        }),
+    }
+}
+
+/// Remove the line of `key` from the bond's own stanza.
+fn remove_option(out: &Findings<'_>, iface: &Interface<'_>, bond: &Bond, key: &str) -> Option<Edit> {
+    own_value(iface, bond, key).map(|at| super::edit::remove_line(out.sources(), at))
+}
+
+fn fix(title: String, applicability: Applicability, edit: Option<Edit>) -> Option<Fix> {
+    super::edit::fix(title, applicability, edit.map(|e| vec![e]))
+}
+
 fn configured_number(bond: &Bond, key: &str) -> Option<u64> {
     bond.number(key).map(|(v, _)| v)
 }
@@ -455,18 +493,30 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
                 iface,
             )
             .help("use `bond-miimon 100` for link monitoring in this mode, and remove `bond-arp-interval`")
-            .note(what),
+            .note(what)
+            .fix_opt(fix(
+                format!("remove arp_interval, which {} mode turns off", mode.name()),
+                Applicability::Safe,
+                remove_option(out, iface, bond, "arp_interval"),
+            )),
         );
     }
 
     // NV103: both monitors asked for; one of them is silently turned off.
     if let (Some(mv), Some(av)) = (miimon_cfg.filter(|v| *v > 0), arp_cfg.filter(|v| *v > 0)) {
         if mode.uses_arp() {
-            let winner = if k.number("arp_interval") > 0 {
+            let arp_runs = k.number("arp_interval") > 0;
+            let winner = if arp_runs {
                 "ARP monitoring runs and miimon becomes 0"
             } else {
                 "MII monitoring runs and arp_interval becomes 0"
             };
+            let loser = if arp_runs { "miimon" } else { "arp_interval" };
+            let dropped = fix(
+                format!("remove {loser}, which the kernel turns off"),
+                Applicability::Safe,
+                remove_option(out, iface, bond, loser),
+            );
             let how = match (origin_of(bond, "miimon"), origin_of(bond, "arp_interval")) {
                 (Some(Origin::Interfaces(_)), Some(Origin::Interfaces(_))) => {
                     "ifenslave writes arp_interval, then miimon, and each write turns the other off"
@@ -489,7 +539,8 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
                 )
                 .label(origin_of(bond, "miimon").and_then(Origin::location), "miimon set here")
                 .help("choose one: MII monitoring (`bond-miimon`) or ARP monitoring (`bond-arp-interval` with `bond-arp-ip-target`)")
-                .note(format!("{how}; over netlink the kernel refuses the pair (\"ARP monitoring cannot be used with MII monitoring\")")),
+                .note(format!("{how}; over netlink the kernel refuses the pair (\"ARP monitoring cannot be used with MII monitoring\")"))
+                .fix_opt(dropped),
             );
         }
     }
@@ -520,6 +571,11 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
                 iface,
             )
             .help("add `bond-miimon 100` to the bond's stanza (or `options bonding miimon=100` in /etc/modprobe.d/bonding.conf)")
+            .fix_opt(fix(
+                "set miimon to 100: MII link monitoring every 100 ms".to_string(),
+                Applicability::Unsafe,
+                set_option(out, iface, bond, "miimon", "100"),
+            ))
             .note(format!(
                 "in {} mode with no monitoring the bond never notices a dead link and keeps sending on it; the bonding documentation: \"either miimon or arp_interval and arp_ip_target module parameters must be specified, otherwise bonding will not detect link failures!\"",
                 mode.name()
@@ -559,6 +615,11 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
             )
             .severity(Severity::Warning)
             .help("write `bond-miimon 100`: the value this bond really runs with")
+            .fix_opt(fix(
+                "write miimon 100, the value the bond runs with".to_string(),
+                Applicability::Safe,
+                set_option(out, iface, bond, "miimon", "100"),
+            ))
             .note(format!("{by}; a bond created over netlink (ip link, systemd-networkd) keeps miimon 0 and monitors nothing")),
         ),
         _ => out.push(
@@ -576,6 +637,11 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
             )
             .severity(Severity::Info)
             .help("say what you mean: add `bond-miimon 100`")
+            .fix_opt(fix(
+                "write miimon 100, the value the bond runs with".to_string(),
+                Applicability::Safe,
+                set_option(out, iface, bond, "miimon", "100"),
+            ))
             .note(format!("{by}: kernel behaviour, not configuration")),
         ),
     }
@@ -640,7 +706,7 @@ fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
                 // Where netvet can edit the value, the fix (rendered as `help: fix: ...`) is the
                 // advice to write the applied value: the help line only offers the other multiple.
                 let d = match at {
-                    Origin::Interfaces(loc) => d
+                    Origin::Interfaces(loc) if super::edit::in_own_stanza(iface, *loc) => d
                         .help(format!(
                             "for a longer delay, write `{}` (the next multiple of miimon)",
                             to + miimon
@@ -685,7 +751,14 @@ fn lacp(iface: &Interface<'_>, bond: &Bond, mode: BondMode, out: &mut Findings<'
             None,
             iface,
         )
-        .help("add `bond-lacp-rate fast` (LACPDUs every second, 3 s timeout), or `bond-lacp-rate slow` to make the choice explicit");
+        .help("add `bond-lacp-rate fast` (LACPDUs every second, 3 s timeout), or `bond-lacp-rate slow` to make the choice explicit")
+        .fix_opt(fix(
+            "write lacp_rate slow, the rate the bond runs with (fast is the switch side's choice too)".to_string(),
+            Applicability::Safe,
+            (!matches!(origin_of(bond, "lacp_rate"), Some(Origin::Interfaces(_))))
+                .then(|| set_option(out, iface, bond, "lacp_rate", "slow"))
+                .flatten(),
+        ));
         d = match ignored {
             Some((at, module_mode)) => d
                 .severity(Severity::Warning)
@@ -804,7 +877,13 @@ fn ignored_options(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
                 "{key} applies to {} only: remove it, or fix the mode",
                 names.join(", ")
             ))
-            .note(note),
+            .note(note)
+            .fix_opt(fix(
+                format!("remove {key}, which {} mode does not use", mode.name()),
+                Applicability::Safe,
+                super::edit::in_own_stanza(iface, loc)
+                    .then(|| super::edit::remove_line(out.sources(), loc)),
+            )),
         );
     }
 }

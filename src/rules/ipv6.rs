@@ -5,7 +5,7 @@
 
 use super::{Context, Findings};
 use crate::diagnostic::registry as rule;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::live::LiveState;
 use crate::model::listeners::{ConfiguredListener, V6Only, binds_conflict, collect};
 
@@ -312,9 +312,29 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     .at(winner.location)
     .help("set it in one place only: one file in /etc/sysctl.d, and no `sysctl -w` in hooks")
     .note("systemd-sysctl applies the files in the order of their names and the last assignment wins; `sysctl -w` in an interface hook runs later still, when the interface comes up");
-    for other in others {
+    for other in &others {
         d = d.label(Some(other.location), format!("sets {}", other.value));
     }
+    // The assignments the winner overrides can go when all of them, and the winner, are lines
+    // of sysctl files: the boot then ends with the same value. A `sysctl -w` in a hook runs
+    // later, when its interface comes up, and is not touched.
+    let in_files = |s: &crate::load::sysctl::Setting| {
+        !s.from_glob && ctx.host.sysctl.iter().any(|(id, _)| *id == s.location.file)
+    };
+    let edits = (in_files(winner) && others.iter().all(|s| in_files(s))).then(|| {
+        others
+            .iter()
+            .map(|s| super::edit::remove_line(out.sources(), s.location))
+            .collect()
+    });
+    d = d.fix_opt(super::edit::fix(
+        format!(
+            "remove the earlier assignments; keep `{BINDV6ONLY} = {}` where it wins",
+            winner.value
+        ),
+        Applicability::Safe,
+        edits,
+    ));
     out.push(d);
 }
 

@@ -5,6 +5,7 @@
 //! borrows) and push [`Diagnostic`]s.
 
 mod bond;
+mod edit;
 mod ipv6;
 mod live;
 mod methods;
@@ -130,6 +131,8 @@ struct Dropped {
 /// findings takes neither the memory nor the time to hold and sort them all.
 pub(crate) struct Findings<'s> {
     selection: &'s Selection,
+    /// The files the findings point into, for rules that build a fix's edits.
+    sources: &'s crate::source::SourceMap,
     suppressions: Suppressions,
     kept: Vec<Diagnostic>,
     /// Findings kept per file, suppressed or not.
@@ -140,9 +143,10 @@ pub(crate) struct Findings<'s> {
 }
 
 impl<'s> Findings<'s> {
-    fn new(host: &Host, selection: &'s Selection) -> Self {
+    fn new(host: &'s Host, selection: &'s Selection) -> Self {
         Findings {
             selection,
+            sources: &host.sources,
             suppressions: Suppressions::new(host),
             kept: Vec::new(),
             counts: HashMap::new(),
@@ -156,6 +160,11 @@ impl<'s> Findings<'s> {
     pub(crate) fn fired(&self, code: &'static str, interface: &str) -> bool {
         debug_assert!(STOOD_BACK_FOR.contains(&code), "{code} is not remembered");
         self.fired.contains(&(code, interface.to_string()))
+    }
+
+    /// The files read, for building a fix's edits.
+    pub(crate) fn sources(&self) -> &'s crate::source::SourceMap {
+        self.sources
     }
 
     pub(crate) fn push(&mut self, mut d: Diagnostic) {

@@ -4,7 +4,8 @@
 
 use super::{Context, Findings};
 use crate::diagnostic::registry as rule;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Severity};
+use super::edit::{fix, own_option_at, remove_line};
 use crate::model::mtu::{MtuEvent, MtuSource};
 use crate::model::{Interface, Kind};
 use crate::syntax::hooks::{HookAction, UpperKind};
@@ -124,6 +125,28 @@ fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>
             let Ok(hook_mtu) = mtu.parse::<u32>() else {
                 continue;
             };
+            // The hook line can go only when it is this one command, and the `mtu` option
+            // can change only in the target's own stanza.
+            let whole_line = location.span == opt.opt.value.span
+                || location.span.range().len() == opt.opt.value.text.len();
+            let drop_hook = (whole_line && super::edit::in_own_stanza(iface, location))
+                .then(|| remove_line(out.sources(), opt.location()));
+            let own_mtu = super::edit::in_own_stanza(target, mtu_opt.location())
+                .then(|| mtu_opt.value_location());
+            let pre_up = opt.opt.canonical_name() == "pre-up";
+            let fixed = if hook_mtu == configured || pre_up {
+                fix(
+                    format!("delete the hook command: {}'s `mtu {configured}` is what it ends with", target.name),
+                    Applicability::Safe,
+                    drop_hook.map(|e| vec![e]),
+                )
+            } else {
+                fix(
+                    format!("write `mtu {hook_mtu}`, the MTU {} ends with, and delete the hook command", target.name),
+                    Applicability::Safe,
+                    drop_hook.zip(own_mtu).map(|(hook, mtu_at)| vec![hook, Edit::replace(mtu_at, hook_mtu.to_string())]),
+                )
+            };
             let d = if hook_mtu == configured {
                 Diagnostic::new(
                     rule::NV204,
@@ -152,13 +175,25 @@ fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>
             out.push(
                 d.at(location)
                     .iface(&iface.name)
-                    .label(Some(mtu_opt.location()), format!("`mtu {configured}` here")),
+                    .label(Some(mtu_opt.location()), format!("`mtu {configured}` here"))
+                    .fix_opt(fixed),
             );
         }
     }
 }
 
 /// Where an interface's MTU is decided: its `mtu` option, or its stanza.
+/// `mtu N` on a parent: its own value replaced, or an `mtu` line added to its first stanza
+/// whose method reads `mtu`.
+fn parent_mtu_edit(out: &Findings<'_>, parent: &Interface<'_>, mtu: u32) -> Option<Edit> {
+    if let Some((_, opt)) = parent.mtu() {
+        return super::edit::in_own_stanza(parent, opt.location())
+            .then(|| Edit::replace(opt.value_location(), mtu.to_string()));
+    }
+    let i = (0..parent.stanzas.len()).find(|&i| parent.method_reads(i, "mtu") == Some(true))?;
+    Some(super::edit::add_option(out.sources(), parent.stanzas[i], "mtu", &mtu.to_string()))
+}
+
 fn mtu_or_header(iface: &Interface<'_>) -> Option<crate::source::Location> {
     iface
         .mtu()
@@ -255,7 +290,13 @@ fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Find
                         format!("{parent} MTU {parent_mtu}"),
                     )
                     .help(format!("raise {parent}'s MTU to at least {mtu} (`mtu {mtu}` in its stanza), or lower the VLAN's to {parent_mtu}"))
-                    .note(format!("the kernel refuses a VLAN MTU above its parent's: `ip link set dev {vlan} mtu {mtu}` fails with \"Numerical result out of range\" and the VLAN stays down")),
+                    .note(format!("the kernel refuses a VLAN MTU above its parent's: `ip link set dev {vlan} mtu {mtu}` fails with \"Numerical result out of range\" and the VLAN stays down"))
+                    .fix_opt(fix(
+                        format!("lower {vlan}'s MTU to {parent_mtu}, its parent's, so that ifup {vlan} succeeds"),
+                        Applicability::Unsafe,
+                        own_option_at(vlan_iface, *at)
+                            .map(|o| vec![Edit::replace(o.value_location(), parent_mtu.to_string())]),
+                    )),
                 );
             }
             MtuEvent::ParentRaised {
@@ -281,6 +322,11 @@ fn vlan_parent(ctx: &Context<'_, '_>, vlan_iface: &Interface<'_>, out: &mut Find
                         format!("{parent} MTU {from}"),
                     )
                     .help(format!("set `mtu {to}` on {parent} so that its stanza says what it runs with"))
+                    .fix_opt(fix(
+                        format!("write `mtu {to}` on {parent}, the MTU the vlan hook gives it"),
+                        Applicability::Safe,
+                        parent_iface.and_then(|p| parent_mtu_edit(out, p, *to)).map(|e| vec![e]),
+                    ))
                     .note("the vlan package's if-pre-up.d hook raises the raw device's MTU when the VLAN's is larger (only for stanzas with `vlan-raw-device`); everything else on the parent then runs at that MTU too"),
                 );
             }
@@ -363,6 +409,11 @@ fn ipv6_minimum(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings
             .at(at)
             .iface(&iface.name)
             .help("raise the MTU to at least 1280, or do not configure IPv6 on this interface")
+            .fix_opt(fix(
+                format!("raise {}'s MTU to 1280, IPv6's minimum", iface.name),
+                Applicability::Unsafe,
+                own_option_at(iface, at).map(|o| vec![Edit::replace(o.value_location(), "1280")]),
+            ))
             .note("the kernel disables IPv6 on a device whose MTU is below 1280: adding the inet6 address fails (\"Invalid argument\") and ifup of the interface fails"),
         );
         return;
@@ -388,6 +439,11 @@ fn ipv6_minimum(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings
             .at(*at)
             .iface(&iface.name)
             .help("remove it, or use a value from 1280 up to the link MTU")
+            .fix_opt(fix(
+                format!("remove the inet6 `mtu {mtu}`, which has no effect"),
+                Applicability::Safe,
+                own_option_at(iface, *at).map(|o| vec![remove_line(out.sources(), o.location())]),
+            ))
             .note("in an inet6 stanza ifupdown writes `mtu` to net.ipv6.conf.IFACE.mtu when it is not above the link MTU; the kernel refuses values below 1280 and ifupdown ignores the failure"),
         );
     }

@@ -1,0 +1,428 @@
+//! `netvet fix`: apply the rules' fixes to a host tree, verified before anything is written.
+//!
+//! The loop is ruff's: check, take every fix that is allowed and does not touch a span another
+//! fix of the round already took, apply them in memory, check again, and go on until a round
+//! changes nothing (at most [`MAX_FIX_ROUNDS`]). What makes it safe is [`verify`]: a round's new
+//! text is loaded and checked like the files on disk (through an [`Overlay`]), and a fix is
+//! kept only when the interfaces are the same, its finding is gone, and no finding at warning
+//! or above appeared. Nothing here writes: [`write`] does, once, with what the plan verified.
+
+mod overlay;
+pub mod write;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::CheckRun;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Severity};
+use crate::limits::MAX_FIX_ROUNDS;
+use crate::live::LiveState;
+use crate::load::{HostFs, Root, Target};
+use crate::rules::Selection;
+use crate::source::FileId;
+
+pub use overlay::Overlay;
+
+/// What to fix.
+#[derive(Debug, Default)]
+pub struct Options {
+    pub selection: Selection,
+    /// Also apply fixes that change what the host does at its next boot.
+    pub unsafe_fixes: bool,
+    /// The running kernel, for the rules that compare with it.
+    pub live: Option<LiveState>,
+}
+
+/// A file the fixes change: its text before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The host path, links resolved inside the root (`/etc/network/interfaces`).
+    pub host_path: PathBuf,
+    /// The path a user can open (`fixtures/demo/etc/network/interfaces`).
+    pub shown: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// One fix, applied or refused, and where its finding was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixReport {
+    pub code: &'static str,
+    pub interface: Option<String>,
+    pub title: String,
+    pub applicability: Applicability,
+    /// `file:line` of the finding, as the user can open it.
+    pub at: String,
+    /// Why a fix was not applied; `None` for an applied one.
+    pub refused: Option<String>,
+}
+
+/// What `fix` would do to a tree.
+#[derive(Debug)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    pub applied: Vec<FixReport>,
+    pub refused: Vec<FixReport>,
+    /// Fixes there are but the options leave out (unsafe ones without `--unsafe`).
+    pub skipped_unsafe: usize,
+    /// The check of the fixed text: what remains.
+    pub after: CheckRun,
+    pub rounds: usize,
+}
+
+/// A finding's identity across rounds, where its line may have moved: the rule and the
+/// interface (or the file, for a finding about no interface).
+type Key = (&'static str, Option<String>);
+
+fn key(d: &Diagnostic) -> Key {
+    (d.code, d.interface.clone())
+}
+
+/// Work out the fixes for the tree at `root`, verified, without writing.
+pub fn plan(root: &Root, options: &Options) -> Plan {
+    let mut texts: HashMap<PathBuf, String> = HashMap::new();
+    let mut originals: BTreeMap<PathBuf, (String, String)> = BTreeMap::new();
+    let mut applied = Vec::new();
+    let mut refused: Vec<FixReport> = Vec::new();
+    let mut given_up: HashSet<(Key, String)> = HashSet::new();
+    let mut skipped_unsafe = 0;
+    let mut run = check(root, &texts, options);
+    let mut rounds = 0;
+    while rounds < MAX_FIX_ROUNDS {
+        rounds += 1;
+        let mut candidates = Vec::new();
+        skipped_unsafe = 0;
+        for d in run.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
+            let Some(fix) = &d.fix else { continue };
+            if given_up.contains(&(key(d), fix.title.clone())) {
+                continue;
+            }
+            match fix.applicability {
+                Applicability::DisplayOnly => continue,
+                Applicability::Unsafe if !options.unsafe_fixes => {
+                    skipped_unsafe += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if let Err(reason) = editable(&run, &fix.edits) {
+                given_up.insert((key(d), fix.title.clone()));
+                refused.push(report(&run, d, Some(reason)));
+                continue;
+            }
+            candidates.push(d);
+        }
+        let accepted = non_overlapping(&candidates);
+        if accepted.is_empty() {
+            break;
+        }
+        // All of the round at once; when that fails, each alone, and then those that passed.
+        let mut outcome = attempt(root, &texts, &run, &accepted, options);
+        if outcome.is_err() && accepted.len() > 1 {
+            let mut passing = Vec::new();
+            for d in &accepted {
+                match attempt(root, &texts, &run, &[*d], options) {
+                    Ok(_) => passing.push(*d),
+                    Err(reason) => {
+                        given_up.insert((key(d), fix_title(d)));
+                        refused.push(report(&run, d, Some(reason)));
+                    }
+                }
+            }
+            outcome = match attempt(root, &texts, &run, &passing, options) {
+                Ok(next) => Ok(next),
+                // Fixes that pass alone and fail together: one at a time, the first now.
+                Err(_) if !passing.is_empty() => {
+                    passing.truncate(1);
+                    attempt(root, &texts, &run, &passing, options)
+                }
+                Err(reason) => Err(reason),
+            };
+            if let Ok((next_texts, next_run)) = outcome {
+                applied.extend(passing.iter().map(|d| report(&run, d, None)));
+                remember_originals(root, &run, &next_texts, &mut originals);
+                texts = next_texts;
+                run = next_run;
+                continue;
+            }
+            break;
+        }
+        match outcome {
+            Ok((next_texts, next_run)) => {
+                applied.extend(accepted.iter().map(|d| report(&run, d, None)));
+                remember_originals(root, &run, &next_texts, &mut originals);
+                texts = next_texts;
+                run = next_run;
+            }
+            Err(reason) => {
+                let d = accepted[0];
+                given_up.insert((key(d), fix_title(d)));
+                refused.push(report(&run, d, Some(reason)));
+            }
+        }
+    }
+    let changes = originals
+        .into_iter()
+        .filter_map(|(host_path, (shown, before))| {
+            let after = texts.get(&host_path)?.clone();
+            (after != before).then_some(Change {
+                host_path,
+                shown,
+                before,
+                after,
+            })
+        })
+        .collect();
+    Plan {
+        changes,
+        applied,
+        refused,
+        skipped_unsafe,
+        after: run,
+        rounds,
+    }
+}
+
+fn fix_title(d: &Diagnostic) -> String {
+    d.fix.as_ref().map(|f| f.title.clone()).unwrap_or_default()
+}
+
+/// Check the tree with the files in `texts` replaced.
+fn check(root: &Root, texts: &HashMap<PathBuf, String>, options: &Options) -> CheckRun {
+    let target = if texts.is_empty() {
+        Target::Root(root.clone())
+    } else {
+        Target::Tree(Arc::new(Overlay {
+            base: root.clone(),
+            files: texts.clone(),
+        }))
+    };
+    CheckRun::new(&target, options.live.as_ref(), &options.selection)
+}
+
+/// Why the edits cannot be made exactly, if they cannot.
+fn editable(run: &CheckRun, edits: &[Edit]) -> Result<(), String> {
+    if edits.is_empty() {
+        return Err("the fix has no edit".to_string());
+    }
+    for edit in edits {
+        let file = run.host.sources.get(edit.location.file);
+        if !file.utf8 {
+            return Err(format!(
+                "{} is not valid UTF-8: netvet edits only files it can write back byte for byte",
+                file.shown
+            ));
+        }
+        let range = edit.location.span.range();
+        let Some(old) = file.text.get(range.clone()) else {
+            return Err(format!("the edit's span is not inside {}", file.shown));
+        };
+        if old.contains("\\\n") || old.contains("\\\r\n") {
+            return Err(format!(
+                "the value at {} is continued over several lines with `\\`: edit it by hand",
+                describe(run, edit.location.file, edit.location.span.start)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The fixes of a round whose edits touch no span an earlier one took, in file order.
+fn non_overlapping<'d>(candidates: &[&'d Diagnostic]) -> Vec<&'d Diagnostic> {
+    let mut sorted: Vec<&Diagnostic> = candidates.to_vec();
+    sorted.sort_by_key(|d| {
+        d.fix
+            .as_ref()
+            .and_then(|f| f.edits.first())
+            .map(|e| (e.location.file, e.location.span.start))
+    });
+    let mut taken: HashMap<FileId, Vec<(u32, u32)>> = HashMap::new();
+    let mut out = Vec::new();
+    for d in sorted {
+        let edits = &d.fix.as_ref().expect("candidates have fixes").edits;
+        let clashes = edits.iter().any(|e| {
+            let (start, end) = (e.location.span.start, e.location.span.end);
+            taken.get(&e.location.file).is_some_and(|spans| {
+                spans
+                    .iter()
+                    .any(|&(s, t)| (start < t && s < end) || start == s || (start == end && s < start && start < t))
+            })
+        });
+        // Two edits of one fix may not overlap either.
+        let own: Vec<_> = edits
+            .iter()
+            .map(|e| (e.location.file, e.location.span.start, e.location.span.end))
+            .collect();
+        let self_clash = own.iter().enumerate().any(|(i, a)| {
+            own[i + 1..]
+                .iter()
+                .any(|b| a.0 == b.0 && ((a.1 < b.2 && b.1 < a.2) || a.1 == b.1))
+        });
+        if clashes || self_clash {
+            continue;
+        }
+        for e in edits {
+            taken
+                .entry(e.location.file)
+                .or_default()
+                .push((e.location.span.start, e.location.span.end));
+        }
+        out.push(d);
+    }
+    out
+}
+
+type Attempt = Result<(HashMap<PathBuf, String>, CheckRun), String>;
+
+/// Apply `fixes` to the texts of `run` and check the result; `Err` says why it is refused.
+fn attempt(
+    root: &Root,
+    texts: &HashMap<PathBuf, String>,
+    run: &CheckRun,
+    fixes: &[&Diagnostic],
+    options: &Options,
+) -> Attempt {
+    if fixes.is_empty() {
+        return Err("no fix left to apply".to_string());
+    }
+    let mut by_file: BTreeMap<FileId, Vec<&Edit>> = BTreeMap::new();
+    for d in fixes {
+        for e in &d.fix.as_ref().expect("fixes have edits").edits {
+            by_file.entry(e.location.file).or_default().push(e);
+        }
+    }
+    let mut next = texts.clone();
+    for (file, mut edits) in by_file {
+        let source = run.host.sources.get(file);
+        let mut text = source.text.clone();
+        edits.sort_by_key(|e| std::cmp::Reverse((e.location.span.start, e.location.span.end)));
+        for e in edits {
+            text.replace_range(e.location.span.range(), &e.replacement);
+        }
+        next.insert(root.identity(&source.path), text);
+    }
+    let after = check(root, &next, options);
+    verify(run, &after, fixes)?;
+    Ok((next, after))
+}
+
+/// Whether `after` is an acceptable result of applying `fixes` to `before`.
+fn verify(before: &CheckRun, after: &CheckRun, fixes: &[&Diagnostic]) -> Result<(), String> {
+    let (was, now) = (stanza_names(before), stanza_names(after));
+    if was != now {
+        let lost: Vec<_> = was.difference(&now).cloned().collect();
+        let new: Vec<_> = now.difference(&was).cloned().collect();
+        return Err(format!(
+            "the fixed text would define other interfaces (lost: {}; new: {})",
+            list(&lost),
+            list(&new)
+        ));
+    }
+    let tally = |run: &CheckRun, min: Severity| {
+        let mut counts: HashMap<Key, usize> = HashMap::new();
+        for d in run
+            .diagnostics
+            .iter()
+            .filter(|d| d.suppressed.is_none() && d.severity >= min)
+        {
+            *counts.entry(key(d)).or_default() += 1;
+        }
+        counts
+    };
+    let (all_before, all_after) = (tally(before, Severity::Info), tally(after, Severity::Info));
+    let mut fixed: HashMap<Key, usize> = HashMap::new();
+    for d in fixes {
+        *fixed.entry(key(d)).or_default() += 1;
+    }
+    for (k, n) in &fixed {
+        let had = all_before.get(k).copied().unwrap_or(0);
+        if all_after.get(k).copied().unwrap_or(0) > had.saturating_sub(*n) {
+            return Err(format!(
+                "{} would still be reported{} after the fix",
+                k.0,
+                k.1.as_deref().map(|i| format!(" for {i}")).unwrap_or_default()
+            ));
+        }
+    }
+    let (serious_before, serious_after) = (
+        tally(before, Severity::Warning),
+        tally(after, Severity::Warning),
+    );
+    for (k, n) in &serious_after {
+        let allowed = serious_before
+            .get(k)
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(fixed.get(k).copied().unwrap_or(0));
+        if *n > allowed {
+            let d = after
+                .diagnostics
+                .iter()
+                .find(|d| key(d) == *k)
+                .expect("a counted finding");
+            return Err(format!(
+                "the fix would bring a new finding: {} {}",
+                d.code, d.message
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The names of the interfaces with an `iface` stanza, as `ifquery --list` would see them.
+fn stanza_names(run: &CheckRun) -> std::collections::BTreeSet<String> {
+    run.host
+        .interfaces
+        .iter()
+        .flat_map(|(_, file)| &file.items)
+        .filter_map(|item| match item {
+            crate::syntax::interfaces::Item::Iface(s) => Some(s.name.text.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Record each file's text as it was before the first fix that touched it: as `run` read it,
+/// which for a file no fix touched yet is the file on disk.
+fn remember_originals(
+    root: &Root,
+    run: &CheckRun,
+    next: &HashMap<PathBuf, String>,
+    originals: &mut BTreeMap<PathBuf, (String, String)>,
+) {
+    for (_, file) in run.host.sources.iter() {
+        let identity = root.identity(&file.path);
+        if next.contains_key(&identity) && !originals.contains_key(&identity) {
+            originals.insert(identity, (file.shown.clone(), file.text.clone()));
+        }
+    }
+}
+
+fn describe(run: &CheckRun, file: FileId, offset: u32) -> String {
+    let source = run.host.sources.get(file);
+    format!("{}:{}", source.shown, source.line_col(offset).line)
+}
+
+fn report(run: &CheckRun, d: &Diagnostic, refused: Option<String>) -> FixReport {
+    let fix = d.fix.as_ref().expect("a finding with a fix");
+    FixReport {
+        code: d.code,
+        interface: d.interface.clone(),
+        title: fix.title.clone(),
+        applicability: fix.applicability,
+        at: d
+            .location
+            .map(|l| describe(run, l.file, l.span.start))
+            .unwrap_or_default(),
+        refused,
+    }
+}
