@@ -22,6 +22,9 @@ _netvet() {
             netvet,explain)
                 cmd="netvet__subcmd__explain"
                 ;;
+            netvet,fix)
+                cmd="netvet__subcmd__fix"
+                ;;
             netvet,listeners)
                 cmd="netvet__subcmd__listeners"
                 ;;
@@ -41,7 +44,7 @@ _netvet() {
 
     case "${cmd}" in
         netvet)
-            opts="-h -V --color --help --version check live listeners snapshot rules explain"
+            opts="-h -V --color --help --version check fix live listeners snapshot rules explain"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -111,6 +114,44 @@ _netvet() {
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netvet__subcmd__fix)
+            opts="-q -h --root --unsafe --diff --backup-dir --quiet --fail-on --select --ignore --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning info never" -- "${cur}"))
+                    return 0
+                    ;;
+                --select)
+                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508" -- "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
+                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0

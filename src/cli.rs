@@ -75,9 +75,10 @@ pub enum ListenersFormat {
 /// `netvet rules --format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RulesFormat {
-    /// One line per rule: code, severity, name, summary.
+    /// One line per rule: code, severity, fix (safe, unsafe, mixed or -), name, summary.
     Human,
-    /// A JSON array, one object per rule: code, name, severity, summary.
+    /// A JSON array, one object per rule: code, name, severity, fix (none, safe, unsafe or
+    /// mixed), summary.
     Json,
 }
 
@@ -176,7 +177,7 @@ pub enum Command {
         #[arg(long, overrides_with = "live")]
         no_live: bool,
     },
-    /// List every rule: code, severity, name and summary.
+    /// List every rule: code, severity, whether `netvet fix` fixes it, name and summary.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
         format: RulesFormat,

@@ -228,7 +228,8 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
     let mut write_errors = Vec::new();
     for root in &roots {
         let plan = netvet::fix::plan(root, &options);
-        if plan.after.host.sources.iter().next().is_none() && plan.after.host.read_errors.is_empty() {
+        if plan.after.host.sources.iter().next().is_none() && plan.after.host.read_errors.is_empty()
+        {
             return Err(format!(
                 "{} holds none of the files netvet reads (looked for {}); give the root of a \
                  host tree (the directory holding etc/)",
@@ -262,7 +263,12 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
                 }
             }
         }
-        print(&report::fix_summary(&plan, &written, args.diff, !args.quiet))?;
+        print(&report::fix_summary(
+            &plan,
+            &written,
+            args.diff,
+            !args.quiet,
+        ))?;
         failed |= args.fail_on.threshold().is_some_and(|threshold: Severity| {
             plan.after
                 .diagnostics

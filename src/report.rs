@@ -244,8 +244,8 @@ pub fn fix_summary(
     }
     if plan.skipped_unsafe > 0 {
         extra.push(format!(
-            "{} more with --unsafe",
-            plural(plan.skipped_unsafe, "fix")
+            "{} with --unsafe",
+            plural(plan.skipped_unsafe, "more fix")
         ));
     }
     out.push_str(&format!(
@@ -259,7 +259,11 @@ pub fn fix_summary(
             format!(" ({})", extra.join("; "))
         },
         plural(remain.len(), "finding"),
-        if remain.len() == 1 { "remains" } else { "remain" },
+        if remain.len() == 1 {
+            "remains"
+        } else {
+            "remain"
+        },
     ));
     out
 }
@@ -274,6 +278,7 @@ pub fn rules_table(json: bool) -> String {
                     "code": r.code,
                     "name": r.name,
                     "severity": r.severity,
+                    "fix": r.fix,
                     "summary": r.summary,
                 })
             })
@@ -283,9 +288,10 @@ pub fn rules_table(json: bool) -> String {
     let mut out = String::new();
     for r in RULES {
         out.push_str(&format!(
-            "{}  {:<8} {:<32} {}\n",
+            "{}  {:<8} {:<7} {:<32} {}\n",
             r.code,
             r.severity.as_str(),
+            r.fix.as_str(),
             r.name,
             r.summary.replace('`', "")
         ));

@@ -74,7 +74,7 @@ pub enum Applicability {
 }
 
 /// Replace the bytes at `location` with `replacement`. Insertions have an empty span.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Edit {
     pub location: Location,
     pub replacement: String,

@@ -113,53 +113,58 @@ pub fn plan(root: &Root, options: &Options) -> Plan {
             }
             candidates.push(d);
         }
-        let accepted = non_overlapping(&candidates);
+        let mut groups = Vec::new();
+        for group in group_by_edits(&candidates) {
+            match shared_enough(&run, &group) {
+                Ok(()) => groups.push(group),
+                Err(reason) => {
+                    for d in &group.members {
+                        given_up.insert((key(d), fix_title(d)));
+                        refused.push(report(&run, d, Some(reason.clone())));
+                    }
+                }
+            }
+        }
+        let accepted = non_overlapping(groups);
         if accepted.is_empty() {
             break;
         }
         // All of the round at once; when that fails, each alone, and then those that passed.
-        let mut outcome = attempt(root, &texts, &run, &accepted, options);
+        let mut passing: Vec<&Group> = accepted.iter().collect();
+        let mut outcome = attempt(root, &texts, &run, &passing, options);
         if outcome.is_err() && accepted.len() > 1 {
-            let mut passing = Vec::new();
-            for d in &accepted {
-                match attempt(root, &texts, &run, &[*d], options) {
-                    Ok(_) => passing.push(*d),
-                    Err(reason) => {
-                        given_up.insert((key(d), fix_title(d)));
-                        refused.push(report(&run, d, Some(reason)));
-                    }
+            passing.clear();
+            for group in &accepted {
+                match attempt(root, &texts, &run, &[group], options) {
+                    Ok(_) => passing.push(group),
+                    Err(reason) => give_up(&run, group, reason, &mut given_up, &mut refused),
                 }
             }
             outcome = match attempt(root, &texts, &run, &passing, options) {
-                Ok(next) => Ok(next),
                 // Fixes that pass alone and fail together: one at a time, the first now.
                 Err(_) if !passing.is_empty() => {
                     passing.truncate(1);
                     attempt(root, &texts, &run, &passing, options)
                 }
-                Err(reason) => Err(reason),
+                other => other,
             };
-            if let Ok((next_texts, next_run)) = outcome {
-                applied.extend(passing.iter().map(|d| report(&run, d, None)));
-                remember_originals(root, &run, &next_texts, &mut originals);
-                texts = next_texts;
-                run = next_run;
-                continue;
-            }
-            break;
         }
         match outcome {
             Ok((next_texts, next_run)) => {
-                applied.extend(accepted.iter().map(|d| report(&run, d, None)));
+                applied.extend(
+                    passing
+                        .iter()
+                        .flat_map(|g| &g.members)
+                        .map(|d| report(&run, d, None)),
+                );
                 remember_originals(root, &run, &next_texts, &mut originals);
                 texts = next_texts;
                 run = next_run;
             }
-            Err(reason) => {
-                let d = accepted[0];
-                given_up.insert((key(d), fix_title(d)));
-                refused.push(report(&run, d, Some(reason)));
+            Err(reason) if accepted.len() == 1 => {
+                give_up(&run, &accepted[0], reason, &mut given_up, &mut refused);
             }
+            Err(_) => break,
         }
     }
     let changes = originals
@@ -228,67 +233,181 @@ fn editable(run: &CheckRun, edits: &[Edit]) -> Result<(), String> {
     Ok(())
 }
 
-/// The fixes of a round whose edits touch no span an earlier one took, in file order.
-fn non_overlapping<'d>(candidates: &[&'d Diagnostic]) -> Vec<&'d Diagnostic> {
-    let mut sorted: Vec<&Diagnostic> = candidates.to_vec();
-    sorted.sort_by_key(|d| {
-        d.fix
+/// One change to make: its edits, and every finding that asks for exactly these edits (a
+/// template's value, asked for by each stanza inheriting it).
+#[derive(Debug)]
+struct Group<'d> {
+    edits: &'d [Edit],
+    members: Vec<&'d Diagnostic>,
+}
+
+fn group_by_edits<'d>(candidates: &[&'d Diagnostic]) -> Vec<Group<'d>> {
+    let mut groups: Vec<Group<'d>> = Vec::new();
+    let mut index: HashMap<&[Edit], usize> = HashMap::new();
+    for d in candidates {
+        let edits = d
+            .fix
             .as_ref()
-            .and_then(|f| f.edits.first())
+            .expect("candidates have fixes")
+            .edits
+            .as_slice();
+        match index.get(edits) {
+            Some(&i) => groups[i].members.push(d),
+            None => {
+                index.insert(edits, groups.len());
+                groups.push(Group {
+                    edits,
+                    members: vec![d],
+                });
+            }
+        }
+    }
+    groups
+}
+
+/// An edit inside a template (a stanza others name in `inherits`) changes every stanza that
+/// inherits it: it is made only when each of them asks for it, else the stanzas differ and the
+/// change is the operator's.
+fn shared_enough(run: &CheckRun, group: &Group<'_>) -> Result<(), String> {
+    use crate::syntax::interfaces::Item;
+    let stanzas: Vec<(FileId, &crate::syntax::interfaces::Stanza)> = run
+        .host
+        .interfaces
+        .iter()
+        .flat_map(|(id, file)| {
+            file.items.iter().filter_map(move |item| match item {
+                Item::Iface(s) => Some((*id, &**s)),
+                _ => None,
+            })
+        })
+        .collect();
+    for edit in group.edits {
+        let at = edit.location;
+        let Some((_, template)) = stanzas.iter().find(|(id, s)| {
+            // An edit's span may take the stanza's last line break, or insert right after it.
+            *id == at.file && s.span.start <= at.span.start && at.span.start <= s.span.end + 1
+        }) else {
+            continue;
+        };
+        // Every stanza whose `inherits` chain reaches the template.
+        let mut reached: HashSet<&str> = HashSet::from([template.name.text.as_str()]);
+        let mut readers: HashSet<&str> = HashSet::new();
+        loop {
+            let before = readers.len();
+            for (_, s) in &stanzas {
+                if s.inherits
+                    .as_ref()
+                    .is_some_and(|p| reached.contains(p.text.as_str()))
+                {
+                    readers.insert(s.name.text.as_str());
+                    reached.insert(s.name.text.as_str());
+                }
+            }
+            if readers.len() == before {
+                break;
+            }
+        }
+        if readers.is_empty() {
+            continue;
+        }
+        let asking: HashSet<&str> = group
+            .members
+            .iter()
+            .filter_map(|d| d.interface.as_deref())
+            .collect();
+        let left: Vec<&str> = readers
+            .iter()
+            .copied()
+            .filter(|r| !asking.contains(r))
+            .collect();
+        if !left.is_empty() {
+            let mut left = left;
+            left.sort_unstable();
+            return Err(format!(
+                "the value is in {}, which {} inherit too and which do not need this change: \
+                 change it by hand",
+                template.name.text,
+                left.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn give_up(
+    run: &CheckRun,
+    group: &Group<'_>,
+    reason: String,
+    given_up: &mut HashSet<(Key, String)>,
+    refused: &mut Vec<FixReport>,
+) {
+    for d in &group.members {
+        given_up.insert((key(d), fix_title(d)));
+        refused.push(report(run, d, Some(reason.clone())));
+    }
+}
+
+/// The changes of a round whose edits touch no span an earlier one took, in file order.
+fn non_overlapping(mut groups: Vec<Group<'_>>) -> Vec<Group<'_>> {
+    groups.sort_by_key(|g| {
+        g.edits
+            .first()
             .map(|e| (e.location.file, e.location.span.start))
     });
     let mut taken: HashMap<FileId, Vec<(u32, u32)>> = HashMap::new();
+    let overlap = |(s1, e1): (u32, u32), (s2, e2): (u32, u32)| {
+        (s1 < e2 && s2 < e1)
+            || s1 == s2
+            || (s1 == e1 && s2 < s1 && s1 < e2)
+            || (s2 == e2 && s1 < s2 && s2 < e1)
+    };
     let mut out = Vec::new();
-    for d in sorted {
-        let edits = &d.fix.as_ref().expect("candidates have fixes").edits;
-        let clashes = edits.iter().any(|e| {
-            let (start, end) = (e.location.span.start, e.location.span.end);
-            taken.get(&e.location.file).is_some_and(|spans| {
-                spans
-                    .iter()
-                    .any(|&(s, t)| (start < t && s < end) || start == s || (start == end && s < start && start < t))
-            })
-        });
-        // Two edits of one fix may not overlap either.
-        let own: Vec<_> = edits
+    for group in groups {
+        let spans: Vec<(FileId, (u32, u32))> = group
+            .edits
             .iter()
-            .map(|e| (e.location.file, e.location.span.start, e.location.span.end))
+            .map(|e| {
+                (
+                    e.location.file,
+                    (e.location.span.start, e.location.span.end),
+                )
+            })
             .collect();
-        let self_clash = own.iter().enumerate().any(|(i, a)| {
-            own[i + 1..]
-                .iter()
-                .any(|b| a.0 == b.0 && ((a.1 < b.2 && b.1 < a.2) || a.1 == b.1))
+        let clashes = spans.iter().enumerate().any(|(i, (file, span))| {
+            taken
+                .get(file)
+                .is_some_and(|t| t.iter().any(|other| overlap(*span, *other)))
+                || spans[i + 1..]
+                    .iter()
+                    .any(|(f, other)| f == file && overlap(*span, *other))
         });
-        if clashes || self_clash {
+        if clashes {
             continue;
         }
-        for e in edits {
-            taken
-                .entry(e.location.file)
-                .or_default()
-                .push((e.location.span.start, e.location.span.end));
+        for (file, span) in spans {
+            taken.entry(file).or_default().push(span);
         }
-        out.push(d);
+        out.push(group);
     }
     out
 }
 
 type Attempt = Result<(HashMap<PathBuf, String>, CheckRun), String>;
 
-/// Apply `fixes` to the texts of `run` and check the result; `Err` says why it is refused.
+/// Apply `groups` to the texts of `run` and check the result; `Err` says why it is refused.
 fn attempt(
     root: &Root,
     texts: &HashMap<PathBuf, String>,
     run: &CheckRun,
-    fixes: &[&Diagnostic],
+    groups: &[&Group<'_>],
     options: &Options,
 ) -> Attempt {
-    if fixes.is_empty() {
+    if groups.is_empty() {
         return Err("no fix left to apply".to_string());
     }
     let mut by_file: BTreeMap<FileId, Vec<&Edit>> = BTreeMap::new();
-    for d in fixes {
-        for e in &d.fix.as_ref().expect("fixes have edits").edits {
+    for group in groups {
+        for e in group.edits {
             by_file.entry(e.location.file).or_default().push(e);
         }
     }
@@ -303,7 +422,11 @@ fn attempt(
         next.insert(root.identity(&source.path), text);
     }
     let after = check(root, &next, options);
-    verify(run, &after, fixes)?;
+    let fixed: Vec<&Diagnostic> = groups
+        .iter()
+        .flat_map(|g| g.members.iter().copied())
+        .collect();
+    verify(run, &after, &fixed)?;
     Ok((next, after))
 }
 
@@ -341,7 +464,9 @@ fn verify(before: &CheckRun, after: &CheckRun, fixes: &[&Diagnostic]) -> Result<
             return Err(format!(
                 "{} would still be reported{} after the fix",
                 k.0,
-                k.1.as_deref().map(|i| format!(" for {i}")).unwrap_or_default()
+                k.1.as_deref()
+                    .map(|i| format!(" for {i}"))
+                    .unwrap_or_default()
             ));
         }
     }

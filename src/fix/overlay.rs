@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::load::fs::{Entry, HostFs, Kind, Refusal};
 use crate::load::Root;
+use crate::load::fs::{Entry, HostFs, Kind, Refusal};
 
 /// `base` with the files in `files` (keyed by their host path, links resolved) holding new text.
 #[derive(Debug)]

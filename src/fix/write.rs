@@ -31,7 +31,11 @@ pub struct WriteError {
 
 impl std::fmt::Display for WriteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} (the file was left as it was)", self.shown, self.error)
+        write!(
+            f,
+            "{}: {} (the file was left as it was)",
+            self.shown, self.error
+        )
     }
 }
 

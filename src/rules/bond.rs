@@ -389,11 +389,12 @@ fn origin_of(bond: &Bond, key: &str) -> Option<Origin> {
     bond.get(key).map(|o| o.origin)
 }
 
-/// The value of `key` as the interface's own stanza writes it, where a fix can change it without
-/// changing another stanza (a template's value is read by every stanza inheriting it).
-fn own_value(iface: &Interface<'_>, bond: &Bond, key: &str) -> Option<Location> {
+/// Where an interfaces file writes the value of `key`: the bond's own stanza, or a template it
+/// inherits (`netvet fix` edits a template only when every stanza inheriting it asks for the
+/// same change).
+fn written_value(bond: &Bond, key: &str) -> Option<Location> {
     match origin_of(bond, key) {
-        Some(Origin::Interfaces(at)) if super::edit::in_own_stanza(iface, at) => Some(at),
+        Some(Origin::Interfaces(at)) => Some(at),
         _ => None,
     }
 }
@@ -409,18 +410,21 @@ fn set_option(
     value: &str,
 ) -> Option<Edit> {
     match origin_of(bond, key) {
-        Some(Origin::Interfaces(_)) => {
-            own_value(iface, bond, key).map(|at| Edit::replace(at, value))
-        }
+        Some(Origin::Interfaces(at)) => Some(Edit::replace(at, value)),
         _ => super::edit::bond_stanza(iface).map(|stanza| {
-            super::edit::add_option(out.sources(), stanza, &format!("bond-{}", key.replace('_', "-")), value)
+            super::edit::add_option(
+                out.sources(),
+                stanza,
+                &format!("bond-{}", key.replace('_', "-")),
+                value,
+            )
         }),
     }
 }
 
 /// Remove the line of `key` from the bond's own stanza.
-fn remove_option(out: &Findings<'_>, iface: &Interface<'_>, bond: &Bond, key: &str) -> Option<Edit> {
-    own_value(iface, bond, key).map(|at| super::edit::remove_line(out.sources(), at))
+fn remove_option(out: &Findings<'_>, bond: &Bond, key: &str) -> Option<Edit> {
+    written_value(bond, key).map(|at| super::edit::remove_line(out.sources(), at))
 }
 
 fn fix(title: String, applicability: Applicability, edit: Option<Edit>) -> Option<Fix> {
@@ -497,7 +501,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
             .fix_opt(fix(
                 format!("remove arp_interval, which {} mode turns off", mode.name()),
                 Applicability::Safe,
-                remove_option(out, iface, bond, "arp_interval"),
+                remove_option(out, bond, "arp_interval"),
             )),
         );
     }
@@ -515,7 +519,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
             let dropped = fix(
                 format!("remove {loser}, which the kernel turns off"),
                 Applicability::Safe,
-                remove_option(out, iface, bond, loser),
+                remove_option(out, bond, loser),
             );
             let how = match (origin_of(bond, "miimon"), origin_of(bond, "arp_interval")) {
                 (Some(Origin::Interfaces(_)), Some(Origin::Interfaces(_))) => {
@@ -706,7 +710,7 @@ fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
                 // Where netvet can edit the value, the fix (rendered as `help: fix: ...`) is the
                 // advice to write the applied value: the help line only offers the other multiple.
                 let d = match at {
-                    Origin::Interfaces(loc) if super::edit::in_own_stanza(iface, *loc) => d
+                    Origin::Interfaces(loc) => d
                         .help(format!(
                             "for a longer delay, write `{}` (the next multiple of miimon)",
                             to + miimon
@@ -881,8 +885,7 @@ fn ignored_options(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
             .fix_opt(fix(
                 format!("remove {key}, which {} mode does not use", mode.name()),
                 Applicability::Safe,
-                super::edit::in_own_stanza(iface, loc)
-                    .then(|| super::edit::remove_line(out.sources(), loc)),
+                Some(super::edit::remove_line(out.sources(), loc)),
             )),
         );
     }

@@ -12,9 +12,13 @@ use crate::source::{Location, SourceMap, Span};
 pub(crate) fn remove_line(sources: &SourceMap, at: Location) -> Edit {
     let text = &sources.get(at.file).text;
     let start = at.span.start as usize;
-    let line_start = text[..start.min(text.len())]
+    // The logical line starts after the last line break that no `\` continues.
+    let mut line_start = text[..start.min(text.len())]
         .rfind('\n')
         .map_or(0, |i| i + 1);
+    while line_start > 0 && text[..line_start - 1].ends_with('\\') {
+        line_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+    }
     let mut end = at.span.end as usize;
     loop {
         match text[end.min(text.len())..].find('\n') {
@@ -43,7 +47,12 @@ pub(crate) fn remove_line(sources: &SourceMap, at: Location) -> Edit {
 /// Add `name value` as the stanza's last option, with the indentation of its other options and
 /// the stanza's spelling of `bond-` options (`bond_miimon` where it writes `bond_mode`). `name`
 /// is given with dashes.
-pub(crate) fn add_option(sources: &SourceMap, stanza: StanzaRef<'_>, name: &str, value: &str) -> Edit {
+pub(crate) fn add_option(
+    sources: &SourceMap,
+    stanza: StanzaRef<'_>,
+    name: &str,
+    value: &str,
+) -> Edit {
     let text = &sources.get(stanza.file).text;
     let options = &stanza.stanza.options;
     let underscores = name.starts_with("bond-")
@@ -83,7 +92,9 @@ pub(crate) fn add_option(sources: &SourceMap, stanza: StanzaRef<'_>, name: &str,
 /// (`inherits TEMPLATE`) lies in the template, which other stanzas read too.
 pub(crate) fn in_own_stanza(iface: &Interface<'_>, at: Location) -> bool {
     iface.stanzas.iter().any(|s| {
-        s.file == at.file && s.stanza.span.start <= at.span.start && at.span.end <= s.stanza.span.end
+        s.file == at.file
+            && s.stanza.span.start <= at.span.start
+            && at.span.end <= s.stanza.span.end
     })
 }
 
@@ -106,7 +117,10 @@ pub(crate) fn bond_stanza<'h>(iface: &Interface<'h>) -> Option<StanzaRef<'h>> {
 }
 
 /// The interface's own option whose line is `at` (an `mtu` line the MTU replay points at).
-pub(crate) fn own_option_at<'h>(iface: &Interface<'h>, at: Location) -> Option<crate::model::OptRef<'h>> {
+pub(crate) fn own_option_at<'h>(
+    iface: &Interface<'h>,
+    at: Location,
+) -> Option<crate::model::OptRef<'h>> {
     iface.stanzas.iter().find_map(|s| {
         (s.file == at.file)
             .then(|| s.stanza.options.iter().find(|o| o.span == at.span))

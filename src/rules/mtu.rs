@@ -2,10 +2,10 @@
 //! them, hooks that fight the `mtu` option, IPv6 below its minimum MTU, macvlan, VXLAN and GRE
 //! links larger than their lower device carries.
 
+use super::edit::{fix, own_option_at, remove_line};
 use super::{Context, Findings};
 use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Severity};
-use super::edit::{fix, own_option_at, remove_line};
 use crate::model::mtu::{MtuEvent, MtuSource};
 use crate::model::{Interface, Kind};
 use crate::syntax::hooks::{HookAction, UpperKind};
@@ -136,15 +136,23 @@ fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>
             let pre_up = opt.opt.canonical_name() == "pre-up";
             let fixed = if hook_mtu == configured || pre_up {
                 fix(
-                    format!("delete the hook command: {}'s `mtu {configured}` is what it ends with", target.name),
+                    format!(
+                        "delete the hook command: {}'s `mtu {configured}` is what it ends with",
+                        target.name
+                    ),
                     Applicability::Safe,
                     drop_hook.map(|e| vec![e]),
                 )
             } else {
                 fix(
-                    format!("write `mtu {hook_mtu}`, the MTU {} ends with, and delete the hook command", target.name),
+                    format!(
+                        "write `mtu {hook_mtu}`, the MTU {} ends with, and delete the hook command",
+                        target.name
+                    ),
                     Applicability::Safe,
-                    drop_hook.zip(own_mtu).map(|(hook, mtu_at)| vec![hook, Edit::replace(mtu_at, hook_mtu.to_string())]),
+                    drop_hook.zip(own_mtu).map(|(hook, mtu_at)| {
+                        vec![hook, Edit::replace(mtu_at, hook_mtu.to_string())]
+                    }),
                 )
             };
             let d = if hook_mtu == configured {
@@ -191,7 +199,12 @@ fn parent_mtu_edit(out: &Findings<'_>, parent: &Interface<'_>, mtu: u32) -> Opti
             .then(|| Edit::replace(opt.value_location(), mtu.to_string()));
     }
     let i = (0..parent.stanzas.len()).find(|&i| parent.method_reads(i, "mtu") == Some(true))?;
-    Some(super::edit::add_option(out.sources(), parent.stanzas[i], "mtu", &mtu.to_string()))
+    Some(super::edit::add_option(
+        out.sources(),
+        parent.stanzas[i],
+        "mtu",
+        &mtu.to_string(),
+    ))
 }
 
 fn mtu_or_header(iface: &Interface<'_>) -> Option<crate::source::Location> {

@@ -4,6 +4,7 @@ mod bind_conflicts;
 mod bundle_equivalence;
 mod catalog;
 mod cli;
+mod fix;
 mod formats;
 mod hostile_trees;
 mod ifquery_diff;
