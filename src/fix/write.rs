@@ -72,8 +72,8 @@ pub fn replace(
             "changed on disk since netvet read it; run netvet fix again",
         )));
     }
-    let backup = backup_path(backup_dir, host_path, stamp);
-    save_backup(&backup, &current, &meta).map_err(fail)?;
+    let backup = save_backup(&backup_path(backup_dir, host_path, stamp), &current, &meta)
+        .map_err(fail)?;
     replace_atomically(&real, after.as_bytes(), &meta).map_err(fail)?;
     Ok(Written {
         shown: shown.to_string(),
@@ -129,20 +129,36 @@ fn stamp_of(secs: u64) -> String {
     )
 }
 
-fn save_backup(backup: &Path, bytes: &[u8], meta: &fs::Metadata) -> io::Result<()> {
+/// Copy the old text to `backup`, or to `backup.1`, `backup.2` ... when runs in the same second
+/// already kept one there; never over an existing file. Returns where it went.
+fn save_backup(backup: &Path, bytes: &[u8], meta: &fs::Metadata) -> io::Result<PathBuf> {
     let dir = backup.parent().expect("a backup path has a directory");
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(meta.mode() & 0o600)
-        .open(backup)?;
+    let mut path = backup.to_path_buf();
+    let mut n = 0;
+    let mut file = loop {
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(meta.mode() & 0o600)
+            .open(&path)
+        {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => {
+                n += 1;
+                let mut name = backup.as_os_str().to_os_string();
+                name.push(format!(".{n}"));
+                path = PathBuf::from(name);
+            }
+            other => break other?,
+        }
+    };
     file.write_all(bytes)?;
     file.sync_all()?;
-    File::open(dir)?.sync_all()
+    File::open(dir)?.sync_all()?;
+    Ok(path)
 }
 
 /// Replace `real` by a file holding `bytes` with `meta`'s owner, mode and extended attributes.
