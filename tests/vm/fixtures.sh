@@ -30,6 +30,13 @@ for i in $(seq 1 $vms); do
     mkdir -p "$r/scenarios"
     roots+=("$r")
 done
+# The NICs of the configuration in $1: every physical-looking name it mentions (eth0, eno1, ens3,
+# enp1s0 and the like, and the parents of VLANs on them), made into dummy devices before ifup.
+nics() {
+    cat "$1"/etc/network/interfaces "$1"/etc/network/interfaces.d/* 2>/dev/null \
+        | sed 's/#.*//' | tr -s ' \t' '\n\n' | sed 's/\.[0-9]*$//' \
+        | grep -E '^(eth|eno|ens|enp|em|nic)[0-9][0-9a-z]*$' | sort -u || true
+}
 n=0
 for dir in "$repo"/fixtures/rules/NV[0-3]*/*/ "$repo"/fixtures/healthy/*/ "$repo/fixtures/demo/"; do
     [ -f "$dir/etc/network/interfaces" ] || continue
@@ -40,14 +47,37 @@ for dir in "$repo"/fixtures/rules/NV[0-3]*/*/ "$repo"/fixtures/healthy/*/ "$repo
     s=${roots[$((n % vms))]}/scenarios/$name
     mkdir -p "$s"
     cp -a "$dir/etc" "$s/"
-    # The NICs: every physical-looking name the configuration mentions (eth0, eno1, ens3, enp1s0
-    # and the like, and the parents of VLANs on them), made into dummy devices before ifup.
-    cat "$dir"/etc/network/interfaces "$dir"/etc/network/interfaces.d/* 2>/dev/null \
-        | sed 's/#.*//' | tr -s ' \t' '\n\n' | sed 's/\.[0-9]*$//' \
-        | grep -E '^(eth|eno|ens|enp|em|nic)[0-9][0-9a-z]*$' | sort -u > "$s/nics" || true
+    nics "$dir" > "$s/nics"
     n=$((n + 1))
 done
-echo "vm: $n configurations through ifup -a, in $vms VMs"
+# Every rule fixture `netvet fix --unsafe` fixes, fixed here and brought up as its own
+# configuration (fixed_rules_CODE_CASE): the fixed text must come up as netvet predicts, and
+# `netvet check --live` in the VM must no longer report the rule (check.py).
+fixable=$("$netvet" rules --format json | python3 -c '
+import json, sys
+print(" ".join(r["code"] for r in json.load(sys.stdin) if r["fix"] != "none"))')
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+fixed=0
+for code in $fixable; do
+    for dir in "$repo"/fixtures/rules/"$code"/fires-*/; do
+        [ -f "$dir/etc/network/interfaces" ] || continue
+        name=fixed_rules_${code}_$(basename "$dir")
+        # shellcheck disable=SC2254
+        case $name in $pattern) ;; *) continue;; esac
+        rm -rf "$work/tree"; mkdir "$work/tree"; cp -a "$dir/etc" "$work/tree/"
+        "$netvet" fix --unsafe --select "$code" --backup-dir "$work/backups" "$work/tree" >/dev/null || true
+        diff -rq "$dir/etc" "$work/tree/etc" >/dev/null && continue   # nothing fixed
+        left=$("$netvet" check --no-live --select "$code" --format json --fail-on never "$work/tree" |
+            python3 -c 'import json, sys; print(len(json.load(sys.stdin)["findings"]))')
+        [ "$left" = 0 ] || continue
+        s=${roots[$((n % vms))]}/scenarios/$name
+        mkdir -p "$s"
+        cp -a "$work/tree/etc" "$s/"
+        nics "$work/tree" > "$s/nics"
+        n=$((n + 1)); fixed=$((fixed + 1))
+    done
+done
+echo "vm: $n configurations through ifup -a ($fixed of them fixed by netvet fix), in $vms VMs"
 t0=$SECONDS
 pids=()
 for r in "${roots[@]}"; do
