@@ -134,7 +134,7 @@ rules! {
     NV130, "modprobe-contradicts-interfaces", Warning, None, "modprobe.d `options bonding` contradicts a bond's options";
     NV131, "bond-options-only-in-interfaces", Info, None, "The boot loads the bonding module before ifenslave, without miimon, and bond options are only in interfaces";
     NV132, "modprobe-misread", Warning, None, "A modprobe.d line or file that kmod reads differently from what was meant";
-    NV201, "slave-mtu-differs", Warning, None, "A bond slave's MTU differs from the bond's MTU";
+    NV201, "slave-mtu-differs", Warning, Mixed, "A bond slave's MTU differs from the bond's MTU";
     NV202, "vlan-mtu-exceeds-parent", Error, Mixed, "A VLAN's MTU is greater than its parent's MTU";
     NV203, "bridge-mtu-exceeds-port", Warning, None, "A bridge's MTU is greater than a port's MTU";
     NV204, "hook-mtu-conflict", Warning, Safe, "An `ip link set ... mtu` hook contradicts or repeats `mtu`";
@@ -142,11 +142,11 @@ rules! {
     NV206, "lower-device-mtu", Error, None, "A macvlan, VXLAN, GRE or IPIP link's MTU exceeds what its lower device carries";
     NV301, "vlan-id-out-of-range", Error, None, "VLAN id outside 1..4094";
     NV302, "vlan-parent-undefined", Error, None, "A VLAN's parent interface is not defined";
-    NV303, "vlan-name-mismatch", Error, None, "Dotted VLAN name and `vlan-raw-device` disagree";
+    NV303, "vlan-name-mismatch", Error, Mixed, "Dotted VLAN name and `vlan-raw-device` disagree";
     NV304, "duplicate-vlan-id", Error, None, "The same VLAN id twice on one parent";
     NV305, "vlan-on-bond-slave", Error, None, "A VLAN on a bond slave instead of on the bond";
-    NV401, "ipv4-refused", Warning, None, "An IPv6 wildcard listener is v6-only and nothing takes IPv4 on its port";
-    NV402, "dual-bind-conflict", Error, None, "0.0.0.0:P and a dual-stack [::]:P for the same program: one bind fails";
+    NV401, "ipv4-refused", Warning, Unsafe, "An IPv6 wildcard listener is v6-only and nothing takes IPv4 on its port";
+    NV402, "dual-bind-conflict", Error, Unsafe, "0.0.0.0:P and a dual-stack [::]:P for the same program: one bind fails";
     NV403, "bindv6only-live-drift", Warning, None, "Configured net.ipv6.bindv6only differs from the live value";
     NV404, "bindv6only-conflict", Warning, Safe, "Several sources set net.ipv6.bindv6only to different values";
     NV405, "listener-not-live", Warning, None, "A configured listener is not listening, or a live one is not configured";

@@ -143,3 +143,29 @@ pub(crate) fn fix(
             edits,
         })
 }
+
+/// A new line beside the line holding `at` (before or after it), with that line's indentation.
+pub(crate) fn insert_line(sources: &SourceMap, at: Location, before: bool, line: &str) -> Edit {
+    let text = &sources.get(at.file).text;
+    let start = (at.span.start as usize).min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let indent: String = text[line_start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let (offset, new) = if before {
+        (line_start, format!("{indent}{line}\n"))
+    } else {
+        match text[start..].find('\n') {
+            Some(i) => (start + i + 1, format!("{indent}{line}\n")),
+            None => (text.len(), format!("\n{indent}{line}")),
+        }
+    };
+    Edit::replace(
+        Location {
+            file: at.file,
+            span: Span::new(offset, offset),
+        },
+        new,
+    )
+}

@@ -5,7 +5,7 @@
 
 use super::{Context, Findings};
 use crate::diagnostic::registry as rule;
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Severity};
 use crate::live::LiveState;
 use crate::model::listeners::{ConfiguredListener, V6Only, binds_conflict, collect};
 
@@ -44,6 +44,34 @@ fn at_listener(d: Diagnostic, l: &ConfiguredListener) -> Diagnostic {
     }
 }
 
+/// NV401's fix: an IPv4 listener beside the IPv6 one (nginx's directive with its parameters,
+/// without `ipv6only=`), or a socket unit's IPv6 socket made dual-stack. `None` for a program's
+/// default, which no line declares.
+fn ipv4_listener(out: &Findings<'_>, l: &ConfiguredListener) -> Option<Vec<Edit>> {
+    let at = l.place()?;
+    let sources = out.sources();
+    let edit = match (l.program.as_str(), l.v6only) {
+        ("nginx", _) => {
+            let directive = sources.get(at.file).slice(at.span);
+            if !directive.starts_with("listen") || !directive.contains("[::]:") {
+                return None;
+            }
+            let v4: Vec<&str> = directive
+                .trim_end_matches(';')
+                .split_whitespace()
+                .filter(|w| !w.starts_with("ipv6only="))
+                .collect();
+            let v4 = v4.join(" ").replacen("[::]:", "", 1);
+            super::edit::insert_line(sources, at, true, &format!("{v4};"))
+        }
+        ("sshd", _) => super::edit::insert_line(sources, at, false, &format!("ListenAddress 0.0.0.0:{}", l.port)),
+        ("apache2", _) => super::edit::insert_line(sources, at, false, &format!("Listen 0.0.0.0:{}", l.port)),
+        (_, V6Only::FromSysctl) => super::edit::insert_line(sources, at, false, "BindIPv6Only=both"),
+        _ => super::edit::insert_line(sources, at, false, &format!("ListenStream=0.0.0.0:{}", l.port)),
+    };
+    Some(vec![edit])
+}
+
 fn fix_for(l: &ConfiguredListener) -> String {
     match (l.program.as_str(), l.v6only) {
         ("nginx", _) => format!("add `listen {};` for IPv4, or make this one dual-stack: `listen [::]:{} ipv6only=off;`", l.port, l.port),
@@ -51,6 +79,29 @@ fn fix_for(l: &ConfiguredListener) -> String {
         ("apache2", _) => format!("add `Listen 0.0.0.0:{}`", l.port),
         (_, V6Only::FromSysctl) => "set `BindIPv6Only=both` in the socket unit, or `net.ipv6.bindv6only = 0` in /etc/sysctl.d".to_string(),
         _ => format!("add `ListenStream=0.0.0.0:{}` to the socket unit", l.port),
+    }
+}
+
+/// NV402's fix: nginx's `ipv6only=off` dropped (its default is on); a socket unit's IPv6
+/// socket made v6-only.
+fn v6_only_again(out: &Findings<'_>, l: &ConfiguredListener) -> Option<Vec<Edit>> {
+    let at = l.place()?;
+    let sources = out.sources();
+    let directive = sources.get(at.file).slice(at.span);
+    match l.program.as_str() {
+        "nginx" => {
+            let i = directive.find(" ipv6only=off")?;
+            let start = at.span.start as usize + i;
+            Some(vec![Edit::replace(
+                crate::source::Location {
+                    file: at.file,
+                    span: crate::source::Span::new(start, start + " ipv6only=off".len()),
+                },
+                "",
+            )])
+        }
+        "sshd" | "apache2" => None,
+        _ => Some(vec![super::edit::insert_line(sources, at, false, "BindIPv6Only=ipv6-only")]),
     }
 }
 
@@ -83,7 +134,12 @@ pub(super) fn check_listeners(
             )
             .listener(l.port, "::", &l.program)
             .help(fix_for(l))
-            .note(why.clone());
+            .note(why.clone())
+            .fix_opt(super::edit::fix(
+                format!("let IPv4 clients reach port {} too", l.port),
+                Applicability::Unsafe,
+                ipv4_listener(out, l),
+            ));
             out.push(at_listener(d, l));
         }
         // NV402: the same program also binds 0.0.0.0:P and this socket would take IPv4 too.
@@ -100,7 +156,12 @@ pub(super) fn check_listeners(
                             "nginx" => format!("drop `ipv6only=off` (nginx's default is on), or drop `listen {};` and keep the dual-stack socket", l.port),
                             _ => "make the IPv6 socket v6-only (`BindIPv6Only=ipv6-only`), or drop the IPv4 one".to_string(),
                         })
-                        .note(why);
+                        .note(why)
+                        .fix_opt(super::edit::fix(
+                            format!("make {}'s [::]:{} socket IPv6-only, so that both binds succeed", l.program, l.port),
+                            Applicability::Unsafe,
+                            v6_only_again(out, l),
+                        ));
                 out.push(at_listener(d, l));
             }
         }

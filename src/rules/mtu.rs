@@ -191,7 +191,7 @@ fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>
 }
 
 /// Where an interface's MTU is decided: its `mtu` option, or its stanza.
-/// `mtu N` on a parent: its own value replaced, or an `mtu` line added to its first stanza
+/// `mtu N` on a parent (or a bond): its own value replaced, or an `mtu` line added to its first stanza
 /// whose method reads `mtu`.
 fn parent_mtu_edit(out: &Findings<'_>, parent: &Interface<'_>, mtu: u32) -> Option<Edit> {
     if let Some((_, opt)) = parent.mtu() {
@@ -268,13 +268,42 @@ fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Findings<'
                 bond.name, slave.name
             )
         };
+        // The help's one change: the MTU once, on the bond, and none on the slave.
+        let drop_slave = super::edit::in_own_stanza(slave, opt.location())
+            .then(|| remove_line(out.sources(), opt.location()));
+        let fixed = if bond.mtu().is_none() {
+            fix(
+                format!("set `mtu {mtu}` on {} and remove it from {}", bond.name, slave.name),
+                Applicability::Unsafe,
+                drop_slave
+                    .zip(parent_mtu_edit(out, bond, mtu))
+                    .map(|(slave, bond)| vec![bond, slave]),
+            )
+        } else {
+            let reset = ends == Some(bond_mtu);
+            fix(
+                format!(
+                    "remove `mtu {mtu}` from {}: {} sets it to {bond_mtu}{}",
+                    slave.name,
+                    bond.name,
+                    if reset { ", as it already does" } else { "" }
+                ),
+                if reset {
+                    Applicability::Safe
+                } else {
+                    Applicability::Unsafe
+                },
+                drop_slave.map(|e| vec![e]),
+            )
+        };
         out.push(
             Diagnostic::new(rule::NV201, message)
                 .at(opt.location())
                 .iface(&slave.name)
                 .label(mtu_or_header(bond), format!("{} MTU {bond_mtu}", bond.name))
                 .help(help)
-                .note(note),
+                .note(note)
+                .fix_opt(fixed),
         );
     }
 }

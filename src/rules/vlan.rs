@@ -5,7 +5,7 @@ use crate::diagnostic::registry as rule;
 use std::collections::HashMap;
 
 use super::{Context, Findings};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::model::{Interface, Kind};
 
 pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
@@ -83,6 +83,19 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
                     .at(raw.value_location())
                     .iface(&iface.name)
                     .help(format!("make them agree: rename the stanza to {raw_parent}.{dot_id}, or set `vlan-raw-device {dot_parent}`"))
+                    .fix_opt(super::edit::fix(
+                        format!("set `vlan-raw-device {dot_parent}`, the parent ifupdown creates the VLAN on"),
+                        // Where the named parent is configured, that is where the VLAN is;
+                        // a parent netvet cannot see may be missing, and then the hook's
+                        // raw device was what ran.
+                        if ctx.model.get(dot_parent).is_some_and(|p| p.has_stanza()) {
+                            Applicability::Safe
+                        } else {
+                            Applicability::Unsafe
+                        },
+                        super::edit::in_own_stanza(iface, raw.value_location())
+                            .then(|| vec![Edit::replace(raw.value_location(), dot_parent)]),
+                    ))
                     .note(format!("ifupdown creates a dotted VLAN itself, on the parent its name says ({dot_parent}), and `vlan-raw-device` is not used; if {dot_parent} does not exist, the vlan hook creates {raw_parent}.{dot_id} instead and {} never appears", iface.name)),
                 );
             }

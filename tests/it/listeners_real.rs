@@ -236,6 +236,41 @@ fn netvet_agrees_with_real_nginx_and_real_connections() {
     assert_eq!(nv402[0]["address"], "::");
 }
 
+/// `netvet fix --unsafe` on the two nginx layouts netvet reports (IPv6 only, NV401; a bind
+/// conflict, NV402): real nginx then starts, and IPv4 and IPv6 clients both connect.
+#[test]
+fn netvet_fix_makes_real_nginx_reach_both_families() {
+    let Some(ns) = Netns::new("nginx-fix", &["/usr/sbin/nginx", "python3"]) else {
+        return;
+    };
+    for (listen, bindv6only, code) in [
+        ("listen [::]:80;", "1", "NV401"),
+        ("listen 80;\nlisten [::]:80 ipv6only=off;", "0", "NV402"),
+    ] {
+        ns.exec(
+            "sysctl",
+            &["-q", "-w", &format!("net.ipv6.bindv6only={bindv6only}")],
+        );
+        let dir = tree(listen, bindv6only);
+        let out = Command::new(NETVET)
+            .args(["fix", "--unsafe", "--select", code])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{code}: {out:?}");
+        let (nginx, up) = start(&ns, &dir);
+        assert!(up, "{code}: nginx did not start after the fix");
+        let site =
+            std::fs::read_to_string(dir.path().join("etc/nginx/sites-enabled/default")).unwrap();
+        assert!(
+            ns.connects("127.0.0.1", 80) && ns.connects("::1", 80),
+            "{code}: both families must connect after the fix:\n{site}"
+        );
+        drop(nginx);
+        wait_until(&ns, 80, false);
+    }
+}
+
 /// A host tree whose apache2.conf is a minimal, runnable httpd configuration with these Listen
 /// lines.
 fn apache_tree(listen: &str) -> tempfile::TempDir {
