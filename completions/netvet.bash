@@ -126,13 +126,17 @@ _netvet() {
             return 0
             ;;
         netvet__subcmd__fix)
-            opts="-q -h --root --unsafe --diff --backup-dir --quiet --fail-on --select --ignore --color --help"
+            opts="-q -h --root --unsafe --diff --live --live-snapshot --backup-dir --quiet --fail-on --select --ignore --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --live-snapshot)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -168,6 +168,7 @@ complete -c netvet -n "__fish_netvet_using_subcommand check" -l live -d 'Also co
 complete -c netvet -n "__fish_netvet_using_subcommand check" -l no-live -d 'Do not read the running kernel'
 complete -c netvet -n "__fish_netvet_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l root -d 'Fix a mounted image or a checkout as if it were `/`' -r -F
+complete -c netvet -n "__fish_netvet_using_subcommand fix" -l live-snapshot -d 'Compare with a live state saved by `netvet live --format json` instead of the kernel' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l backup-dir -d 'Keep the old files here (a directory on this machine) instead of ROOT/var/backups/netvet' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l fail-on -d 'Exit with status 1 when a remaining finding is at least this severe' -r -f -a "error\t''
 warning\t''
@@ -288,6 +289,7 @@ always\t''
 never\t''"
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l unsafe -d 'Also apply the fixes that change what the host does at its next boot'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l diff -d 'Print a unified diff of what would be written, and write nothing. Exit status 1 when there is something to fix'
+complete -c netvet -n "__fish_netvet_using_subcommand fix" -l live -d 'Also compare with the running kernel (netlink, current network namespace), so that the fixes of findings about it are offered (NV403: the sysctl file set to the value the kernel runs with, unsafe)'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -s q -l quiet -d 'Print what was fixed and the summary only, not the findings that remain'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netvet -n "__fish_netvet_using_subcommand live" -l format -r -f -a "human\t'Tables: one line per link (kind, state, MTU, master, speed), the listening sockets, then each bond\'s settings and slaves'

@@ -271,6 +271,16 @@ pub struct FixArgs {
     #[arg(long)]
     pub diff: bool,
 
+    /// Also compare with the running kernel (netlink, current network namespace), so that
+    /// the fixes of findings about it are offered (NV403: the sysctl file set to the value the
+    /// kernel runs with, unsafe).
+    #[arg(long, conflicts_with = "live_snapshot")]
+    pub live: bool,
+
+    /// Compare with a live state saved by `netvet live --format json` instead of the kernel.
+    #[arg(long, value_name = "FILE")]
+    pub live_snapshot: Option<PathBuf>,
+
     /// Keep the old files here (a directory on this machine) instead of
     /// ROOT/var/backups/netvet.
     #[arg(long, value_name = "DIR")]

@@ -217,10 +217,21 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
             ));
         }
     }
+    let live = if let Some(path) = &args.live_snapshot {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Some(
+            netvet::live::LiveState::from_json(&text)
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+        )
+    } else if args.live {
+        Some(netvet::live::read().map_err(|e| format!("reading the live state: {e}"))?)
+    } else {
+        None
+    };
     let options = netvet::fix::Options {
         selection,
         unsafe_fixes: args.unsafe_fixes,
-        live: None,
+        live,
     };
     let stamp = netvet::fix::write::timestamp();
     let mut failed = false;
@@ -238,6 +249,7 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
             ));
         }
         let mut written = Vec::new();
+        let mut created = Vec::new();
         if args.diff {
             print(&report::fix_diff(&plan))?;
             pending |= !plan.changes.is_empty();
@@ -249,6 +261,18 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
                     .map_err(|e| format!("{}: {e}", netvet::fix::write::BACKUP_DIR))?,
             };
             for change in &plan.changes {
+                if change.created {
+                    match netvet::fix::write::create(
+                        root,
+                        &change.host_path,
+                        &change.shown,
+                        &change.after,
+                    ) {
+                        Ok(()) => created.push(change.shown.clone()),
+                        Err(e) => write_errors.push(e.to_string()),
+                    }
+                    continue;
+                }
                 match netvet::fix::write::replace(
                     root,
                     &change.host_path,
@@ -266,6 +290,7 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
         print(&report::fix_summary(
             &plan,
             &written,
+            &created,
             args.diff,
             !args.quiet,
         ))?;

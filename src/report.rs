@@ -174,11 +174,16 @@ pub fn fix_diff(plan: &crate::fix::Plan) -> String {
     for change in &plan.changes {
         let diff = similar::TextDiff::from_lines(&change.before, &change.after);
         let shown = escape(&change.shown);
+        let old = if change.created {
+            "/dev/null".into()
+        } else {
+            shown.clone()
+        };
         out.push_str(&escape(
             &diff
                 .unified_diff()
                 .context_radius(3)
-                .header(&shown, &shown)
+                .header(&old, &shown)
                 .to_string(),
         ));
     }
@@ -190,6 +195,7 @@ pub fn fix_diff(plan: &crate::fix::Plan) -> String {
 pub fn fix_summary(
     plan: &crate::fix::Plan,
     written: &[crate::fix::write::Written],
+    created: &[String],
     dry_run: bool,
     remaining: bool,
 ) -> String {
@@ -216,6 +222,9 @@ pub fn fix_summary(
             line(f),
             f.refused.as_deref().unwrap_or("refused")
         )));
+    }
+    for shown in created {
+        out.push_str(&escape(&format!("added {shown}\n")));
     }
     for w in written {
         out.push_str(&escape(&format!(

@@ -108,6 +108,9 @@ struct FixOut<'a> {
     title: &'a str,
     applicability: Applicability,
     edits: Vec<EditOut<'a>>,
+    /// Files the fix adds, by host path.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    creates: &'a [super::NewFile],
 }
 
 #[derive(Serialize)]
@@ -167,6 +170,7 @@ fn finding<'a>(target: &'a str, sources: &'a SourceMap, d: &'a Diagnostic) -> Fi
                     replacement: &e.replacement,
                 })
                 .collect(),
+            creates: &f.creates,
         }),
         suppressed: d.suppressed.as_ref().map(|s| SuppressedOut {
             position: position(sources, s.location),

@@ -102,12 +102,23 @@ impl Edit {
     }
 }
 
-/// A proposed change to the configuration: what it does and the edits that do it.
+/// A file a fix adds where the change is host-wide (a modprobe.d or sysctl.d drop-in).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct NewFile {
+    /// The host path (`/etc/modprobe.d/bonding.conf`); `netvet fix` refuses to create a file
+    /// that exists.
+    pub path: String,
+    pub text: String,
+}
+
+/// A proposed change to the configuration: what it does, the edits that do it and the files it
+/// adds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
     pub title: String,
     pub applicability: Applicability,
     pub edits: Vec<Edit>,
+    pub creates: Vec<NewFile>,
 }
 
 /// A secondary place that explains the finding ("slave MTU set here").

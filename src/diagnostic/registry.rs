@@ -132,7 +132,7 @@ rules! {
     NV123, "bond-master-mismatch", Error, None, "`bond-master` on a slave disagrees with the bond's `bond-slaves`";
     NV124, "slave-never-enslaved", Error, None, "A slave with `bond-master` that `ifup -a` never brings up";
     NV130, "modprobe-contradicts-interfaces", Warning, None, "modprobe.d `options bonding` contradicts a bond's options";
-    NV131, "bond-options-only-in-interfaces", Info, None, "The boot loads the bonding module before ifenslave, without miimon, and bond options are only in interfaces";
+    NV131, "bond-options-only-in-interfaces", Info, Unsafe, "The boot loads the bonding module before ifenslave, without miimon, and bond options are only in interfaces";
     NV132, "modprobe-misread", Warning, None, "A modprobe.d line or file that kmod reads differently from what was meant";
     NV201, "slave-mtu-differs", Warning, Mixed, "A bond slave's MTU differs from the bond's MTU";
     NV202, "vlan-mtu-exceeds-parent", Error, Mixed, "A VLAN's MTU is greater than its parent's MTU";
@@ -147,7 +147,7 @@ rules! {
     NV305, "vlan-on-bond-slave", Error, None, "A VLAN on a bond slave instead of on the bond";
     NV401, "ipv4-refused", Warning, Unsafe, "An IPv6 wildcard listener is v6-only and nothing takes IPv4 on its port";
     NV402, "dual-bind-conflict", Error, Unsafe, "0.0.0.0:P and a dual-stack [::]:P for the same program: one bind fails";
-    NV403, "bindv6only-live-drift", Warning, None, "Configured net.ipv6.bindv6only differs from the live value";
+    NV403, "bindv6only-live-drift", Warning, Unsafe, "Configured net.ipv6.bindv6only differs from the live value";
     NV404, "bindv6only-conflict", Warning, Safe, "Several sources set net.ipv6.bindv6only to different values";
     NV405, "listener-not-live", Warning, None, "A configured listener is not listening, or a live one is not configured";
     NV406, "port-conflict", Error, None, "Two programs are configured on the same address and port: one fails to bind";

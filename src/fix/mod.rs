@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::CheckRun;
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, NewFile, Severity};
 use crate::limits::MAX_FIX_ROUNDS;
 use crate::live::LiveState;
 use crate::load::{HostFs, Root, Target};
@@ -41,8 +41,11 @@ pub struct Change {
     pub host_path: PathBuf,
     /// The path a user can open (`fixtures/demo/etc/network/interfaces`).
     pub shown: String,
+    /// Empty for a file the fixes add.
     pub before: String,
     pub after: String,
+    /// A file the fixes add (a drop-in), not one they edit.
+    pub created: bool,
 }
 
 /// One fix, applied or refused, and where its finding was.
@@ -82,7 +85,8 @@ fn key(d: &Diagnostic) -> Key {
 /// Work out the fixes for the tree at `root`, verified, without writing.
 pub fn plan(root: &Root, options: &Options) -> Plan {
     let mut texts: HashMap<PathBuf, String> = HashMap::new();
-    let mut originals: BTreeMap<PathBuf, (String, String)> = BTreeMap::new();
+    // Each changed file's text before the first fix touched it (`None`: a file a fix adds).
+    let mut originals: BTreeMap<PathBuf, (String, Option<String>)> = BTreeMap::new();
     let mut applied = Vec::new();
     let mut refused: Vec<FixReport> = Vec::new();
     let mut given_up: HashSet<(Key, String)> = HashSet::new();
@@ -106,7 +110,7 @@ pub fn plan(root: &Root, options: &Options) -> Plan {
                 }
                 _ => {}
             }
-            if let Err(reason) = editable(&run, &fix.edits) {
+            if let Err(reason) = editable(root, &texts, &run, fix) {
                 given_up.insert((key(d), fix.title.clone()));
                 refused.push(report(&run, d, Some(reason)));
                 continue;
@@ -158,6 +162,12 @@ pub fn plan(root: &Root, options: &Options) -> Plan {
                         .map(|d| report(&run, d, None)),
                 );
                 remember_originals(root, &run, &next_texts, &mut originals);
+                for created in passing.iter().flat_map(|g| g.creates) {
+                    let path = std::path::Path::new(&created.path);
+                    originals
+                        .entry(root.identity(path))
+                        .or_insert_with(|| (root.shown(path), None));
+                }
                 texts = next_texts;
                 run = next_run;
             }
@@ -171,11 +181,14 @@ pub fn plan(root: &Root, options: &Options) -> Plan {
         .into_iter()
         .filter_map(|(host_path, (shown, before))| {
             let after = texts.get(&host_path)?.clone();
-            (after != before).then_some(Change {
+            let created = before.is_none();
+            let before = before.unwrap_or_default();
+            (created || after != before).then_some(Change {
                 host_path,
                 shown,
                 before,
                 after,
+                created,
             })
         })
         .collect();
@@ -206,12 +219,36 @@ fn check(root: &Root, texts: &HashMap<PathBuf, String>, options: &Options) -> Ch
     CheckRun::new(&target, options.live.as_ref(), &options.selection)
 }
 
-/// Why the edits cannot be made exactly, if they cannot.
-fn editable(run: &CheckRun, edits: &[Edit]) -> Result<(), String> {
-    if edits.is_empty() {
+/// Why the fix cannot be made exactly, if it cannot.
+fn editable(
+    root: &Root,
+    texts: &HashMap<PathBuf, String>,
+    run: &CheckRun,
+    fix: &crate::diagnostic::Fix,
+) -> Result<(), String> {
+    if fix.edits.is_empty() && fix.creates.is_empty() {
         return Err("the fix has no edit".to_string());
     }
-    for edit in edits {
+    for new in &fix.creates {
+        let path = std::path::Path::new(&new.path);
+        if !path.is_absolute() {
+            return Err(format!("{} is not a host path", new.path));
+        }
+        if root.exists(path) || texts.contains_key(&root.identity(path)) {
+            return Err(format!(
+                "{} exists: add the line to it by hand",
+                root.shown(path)
+            ));
+        }
+        // Its directory may be missing (a checkout without /etc/modprobe.d), not be a file.
+        if path.ancestors().skip(1).any(|dir| root.is_file(dir)) {
+            return Err(format!(
+                "{} has a file where its directory goes",
+                root.shown(path)
+            ));
+        }
+    }
+    for edit in &fix.edits {
         let file = run.host.sources.get(edit.location.file);
         if !file.utf8 {
             return Err(format!(
@@ -238,25 +275,23 @@ fn editable(run: &CheckRun, edits: &[Edit]) -> Result<(), String> {
 #[derive(Debug)]
 struct Group<'d> {
     edits: &'d [Edit],
+    creates: &'d [NewFile],
     members: Vec<&'d Diagnostic>,
 }
 
 fn group_by_edits<'d>(candidates: &[&'d Diagnostic]) -> Vec<Group<'d>> {
     let mut groups: Vec<Group<'d>> = Vec::new();
-    let mut index: HashMap<&[Edit], usize> = HashMap::new();
+    let mut index: HashMap<(&[Edit], &[NewFile]), usize> = HashMap::new();
     for d in candidates {
-        let edits = d
-            .fix
-            .as_ref()
-            .expect("candidates have fixes")
-            .edits
-            .as_slice();
-        match index.get(edits) {
+        let fix = d.fix.as_ref().expect("candidates have fixes");
+        let change = (fix.edits.as_slice(), fix.creates.as_slice());
+        match index.get(&change) {
             Some(&i) => groups[i].members.push(d),
             None => {
-                index.insert(edits, groups.len());
+                index.insert(change, groups.len());
                 groups.push(Group {
-                    edits,
+                    edits: change.0,
+                    creates: change.1,
                     members: vec![d],
                 });
             }
@@ -355,6 +390,7 @@ fn non_overlapping(mut groups: Vec<Group<'_>>) -> Vec<Group<'_>> {
             .map(|e| (e.location.file, e.location.span.start))
     });
     let mut taken: HashMap<FileId, Vec<(u32, u32)>> = HashMap::new();
+    let mut added: HashSet<&str> = HashSet::new();
     let overlap = |(s1, e1): (u32, u32), (s2, e2): (u32, u32)| {
         (s1 < e2 && s2 < e1)
             || s1 == s2
@@ -381,12 +417,18 @@ fn non_overlapping(mut groups: Vec<Group<'_>>) -> Vec<Group<'_>> {
                     .iter()
                     .any(|(f, other)| f == file && overlap(*span, *other))
         });
-        if clashes {
+        if clashes
+            || group
+                .creates
+                .iter()
+                .any(|c| added.contains(c.path.as_str()))
+        {
             continue;
         }
         for (file, span) in spans {
             taken.entry(file).or_default().push(span);
         }
+        added.extend(group.creates.iter().map(|c| c.path.as_str()));
         out.push(group);
     }
     out
@@ -412,6 +454,12 @@ fn attempt(
         }
     }
     let mut next = texts.clone();
+    for new in groups.iter().flat_map(|g| g.creates) {
+        next.insert(
+            root.identity(std::path::Path::new(&new.path)),
+            new.text.clone(),
+        );
+    }
     for (file, mut edits) in by_file {
         let source = run.host.sources.get(file);
         let mut text = source.text.clone();
@@ -522,12 +570,12 @@ fn remember_originals(
     root: &Root,
     run: &CheckRun,
     next: &HashMap<PathBuf, String>,
-    originals: &mut BTreeMap<PathBuf, (String, String)>,
+    originals: &mut BTreeMap<PathBuf, (String, Option<String>)>,
 ) {
     for (_, file) in run.host.sources.iter() {
         let identity = root.identity(&file.path);
         if next.contains_key(&identity) && !originals.contains_key(&identity) {
-            originals.insert(identity, (file.shown.clone(), file.text.clone()));
+            originals.insert(identity, (file.shown.clone(), Some(file.text.clone())));
         }
     }
 }

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::load::Root;
 use crate::load::fs::{Entry, HostFs, Kind, Refusal};
 
-/// `base` with the files in `files` (keyed by their host path, links resolved) holding new text.
+/// `base` with the files in `files` (keyed by their host path, links resolved) holding new text;
+/// a path `base` does not have is a file the fixes add, listed in its directory.
 #[derive(Debug)]
 pub struct Overlay {
     pub base: Root,
@@ -21,11 +22,43 @@ impl HostFs for Overlay {
     }
 
     fn kind(&self, path: &Path) -> Option<Kind> {
-        self.base.kind(path)
+        self.base.kind(path).or_else(|| {
+            let path = self.base.identity(path);
+            if self.files.contains_key(&path) {
+                Some(Kind::File)
+            } else {
+                // A directory a fix adds, to hold the file it adds.
+                self.files
+                    .keys()
+                    .any(|added| added.starts_with(&path))
+                    .then_some(Kind::Dir)
+            }
+        })
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<Entry>> {
-        self.base.read_dir(path)
+        let dir = self.base.identity(path);
+        let mut entries = match self.base.read_dir(path) {
+            Err(e) if self.files.keys().any(|added| added.starts_with(&dir)) => {
+                if e.kind() != io::ErrorKind::NotFound {
+                    return Err(e);
+                }
+                Vec::new()
+            }
+            other => other?,
+        };
+        for added in self.files.keys() {
+            if let (Some(parent), Some(name)) = (added.parent(), added.file_name())
+                && parent == dir
+                && !entries.iter().any(|e| e.name == name)
+            {
+                entries.push(Entry {
+                    name: name.to_os_string(),
+                    is_symlink: false,
+                });
+            }
+        }
+        Ok(entries)
     }
 
     fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {

@@ -72,13 +72,67 @@ pub fn replace(
             "changed on disk since netvet read it; run netvet fix again",
         )));
     }
-    let backup = save_backup(&backup_path(backup_dir, host_path, stamp), &current, &meta)
-        .map_err(fail)?;
+    let backup =
+        save_backup(&backup_path(backup_dir, host_path, stamp), &current, &meta).map_err(fail)?;
     replace_atomically(&real, after.as_bytes(), &meta).map_err(fail)?;
     Ok(Written {
         shown: shown.to_string(),
         backup,
     })
+}
+
+/// Add the file at `host_path` under `root` with `text`, as a whole: written to a hidden
+/// temporary file beside it, synced, then linked into place (which fails rather than replace a
+/// file that appeared meanwhile), and the directory synced. Mode 0644, as Debian ships
+/// configuration files.
+pub fn create(root: &Root, host_path: &Path, shown: &str, text: &str) -> Result<(), WriteError> {
+    let fail = |error: io::Error| WriteError {
+        shown: shown.to_string(),
+        error,
+    };
+    let (Some(parent), Some(name)) = (host_path.parent(), host_path.file_name()) else {
+        return Err(fail(io::Error::other("not a file path")));
+    };
+    // Its directory, created where the tree lacks it (a checkout without /etc/modprobe.d),
+    // resolved inside the root like every path.
+    let dir = if root.is_system() {
+        parent.to_path_buf()
+    } else {
+        root.real(parent).map_err(fail)?
+    };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(&dir)
+        .map_err(fail)?;
+    let dir = fs::canonicalize(&dir).map_err(fail)?;
+    if !root.is_system() && !dir.starts_with(root.dir()) {
+        return Err(fail(io::Error::other(
+            "its directory resolves outside the root",
+        )));
+    }
+    let real = dir.join(name);
+    let temp = dir.join(format!(
+        ".{}.netvet-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        fs::hard_link(&temp, &real)?;
+        fs::remove_file(&temp)?;
+        File::open(&dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result.map_err(fail)
 }
 
 /// The file on this machine for a host path: its links resolved inside the root (on `/`, as

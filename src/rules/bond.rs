@@ -719,6 +719,7 @@ fn delays(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
                             title: format!("set {key} to {to}, the value the kernel applies"),
                             applicability: Applicability::Safe,
                             edits: vec![Edit::replace(*loc, to.to_string())],
+                            creates: Vec::new(),
                         }),
                     _ => d.help(format!(
                         "write `{to}` (or {}) so that the configuration says what the kernel does",
@@ -1151,6 +1152,19 @@ fn module_without_options(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
         .iface(&first.name)
         .label(first.first_header(), "options only here")
         .help("add `options bonding max_bonds=0 miimon=100` to /etc/modprobe.d/bonding.conf, so that a bond created before ifenslave runs has link monitoring")
+        .fix(Fix {
+            title: "add /etc/modprobe.d/bonding.conf with `options bonding max_bonds=0 miimon=100`".to_string(),
+            applicability: Applicability::Unsafe,
+            edits: Vec::new(),
+            creates: vec![crate::diagnostic::NewFile {
+                path: "/etc/modprobe.d/bonding.conf".to_string(),
+                text: "# Added by netvet fix (NV131): the boot loads the bonding module before ifenslave\n\
+                       # configures the bonds. With these options a bond has link monitoring from the\n\
+                       # start, and the module creates no bond0 of its own.\n\
+                       options bonding max_bonds=0 miimon=100\n"
+                    .to_string(),
+            }],
+        })
         .note("until ifenslave writes the bond-* options, a bond the module or another tool creates runs without link monitoring"),
     );
 }

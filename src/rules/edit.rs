@@ -141,6 +141,7 @@ pub(crate) fn fix(
             title,
             applicability,
             edits,
+            creates: Vec::new(),
         })
 }
 

@@ -64,10 +64,24 @@ fn ipv4_listener(out: &Findings<'_>, l: &ConfiguredListener) -> Option<Vec<Edit>
             let v4 = v4.join(" ").replacen("[::]:", "", 1);
             super::edit::insert_line(sources, at, true, &format!("{v4};"))
         }
-        ("sshd", _) => super::edit::insert_line(sources, at, false, &format!("ListenAddress 0.0.0.0:{}", l.port)),
-        ("apache2", _) => super::edit::insert_line(sources, at, false, &format!("Listen 0.0.0.0:{}", l.port)),
-        (_, V6Only::FromSysctl) => super::edit::insert_line(sources, at, false, "BindIPv6Only=both"),
-        _ => super::edit::insert_line(sources, at, false, &format!("ListenStream=0.0.0.0:{}", l.port)),
+        ("sshd", _) => super::edit::insert_line(
+            sources,
+            at,
+            false,
+            &format!("ListenAddress 0.0.0.0:{}", l.port),
+        ),
+        ("apache2", _) => {
+            super::edit::insert_line(sources, at, false, &format!("Listen 0.0.0.0:{}", l.port))
+        }
+        (_, V6Only::FromSysctl) => {
+            super::edit::insert_line(sources, at, false, "BindIPv6Only=both")
+        }
+        _ => super::edit::insert_line(
+            sources,
+            at,
+            false,
+            &format!("ListenStream=0.0.0.0:{}", l.port),
+        ),
     };
     Some(vec![edit])
 }
@@ -101,7 +115,12 @@ fn v6_only_again(out: &Findings<'_>, l: &ConfiguredListener) -> Option<Vec<Edit>
             )])
         }
         "sshd" | "apache2" => None,
-        _ => Some(vec![super::edit::insert_line(sources, at, false, "BindIPv6Only=ipv6-only")]),
+        _ => Some(vec![super::edit::insert_line(
+            sources,
+            at,
+            false,
+            "BindIPv6Only=ipv6-only",
+        )]),
     }
 }
 
@@ -399,6 +418,29 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     out.push(d);
 }
 
+/// The value of a sysctl file's assignment (`1` in `net.ipv6.bindv6only = 1`); `None` for a
+/// hook's `sysctl -w` or a glob entry.
+fn sysctl_value(
+    ctx: &Context<'_, '_>,
+    out: &Findings<'_>,
+    s: &crate::load::sysctl::Setting,
+) -> Option<crate::source::Location> {
+    if s.from_glob || !ctx.host.sysctl.iter().any(|(id, _)| *id == s.location.file) {
+        return None;
+    }
+    let line = out.sources().get(s.location.file).slice(s.location.span);
+    let eq = line.rfind('=')?;
+    let value = line[eq + 1..].trim();
+    let start = s.location.span.start as usize
+        + eq
+        + 1
+        + (line[eq + 1..].len() - line[eq + 1..].trim_start().len());
+    Some(crate::source::Location {
+        file: s.location.file,
+        span: crate::source::Span::new(start, start + value.len()),
+    })
+}
+
 /// NV403: the kernel runs with another value than the configuration sets.
 pub(super) fn check_live(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Findings<'_>) {
     let Some(winner) = ctx.model.configured_sysctl(BINDV6ONLY).last().copied() else {
@@ -419,6 +461,11 @@ pub(super) fn check_live(ctx: &Context<'_, '_>, live: &LiveState, out: &mut Find
             ),
         )
         .at(winner.location)
+        .fix_opt(super::edit::fix(
+            format!("set {BINDV6ONLY} = {running} in the file, the value the kernel runs with"),
+            Applicability::Unsafe,
+            sysctl_value(ctx, out, winner).map(|at| vec![Edit::replace(at, running.as_str())]),
+        ))
         .help(format!(
             "apply it (`sysctl -w {BINDV6ONLY}={}`, or `systemctl restart systemd-sysctl`), or change the configuration to what should run",
             winner.value

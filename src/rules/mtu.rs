@@ -273,7 +273,10 @@ fn bond_slaves(ctx: &Context<'_, '_>, bond: &Interface<'_>, out: &mut Findings<'
             .then(|| remove_line(out.sources(), opt.location()));
         let fixed = if bond.mtu().is_none() {
             fix(
-                format!("set `mtu {mtu}` on {} and remove it from {}", bond.name, slave.name),
+                format!(
+                    "set `mtu {mtu}` on {} and remove it from {}",
+                    bond.name, slave.name
+                ),
                 Applicability::Unsafe,
                 drop_slave
                     .zip(parent_mtu_edit(out, bond, mtu))

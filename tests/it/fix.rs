@@ -46,15 +46,15 @@ fn run_fix(dir: &Path, args: &[&str]) -> std::process::Output {
 
 /// Unsuppressed findings of `code` that `netvet check` reports on the tree.
 fn count(dir: &Path, code: &str) -> usize {
-    let out = netvet(&[
-        "check",
-        "--format",
-        "json",
-        "--no-live",
-        "--select",
-        code,
-        dir.to_str().unwrap(),
-    ]);
+    count_with(dir, code, &["--no-live"])
+}
+
+/// The same, with more arguments for `check` (a live snapshot).
+fn count_with(dir: &Path, code: &str, args: &[&str]) -> usize {
+    let mut all = vec!["check", "--format", "json", "--select", code];
+    all.extend_from_slice(args);
+    all.push(dir.to_str().unwrap());
+    let out = netvet(&all);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("check prints JSON");
     json["findings"]
         .as_array()
@@ -107,31 +107,43 @@ fn every_fixable_rule_fixes_its_fixtures() {
     for rule in fixable {
         let mut fixed_cases = 0;
         for (name, case) in cases(rule.code) {
-            if case.join("live.json").exists() {
-                continue;
-            }
+            // A case with a live state is fixed and checked against it.
             let dir = copy_tree(&case);
-            let before = count(dir.path(), rule.code);
+            let live_json = dir.path().join("live.json");
+            let live_args: Vec<String> = if live_json.exists() {
+                vec!["--live-snapshot".into(), live_json.display().to_string()]
+            } else {
+                Vec::new()
+            };
+            let live_args: Vec<&str> = live_args.iter().map(String::as_str).collect();
+            let before = count_with(dir.path(), rule.code, &live_args);
             let options = Options {
                 selection: Selection {
                     select: vec![rule.code.to_string()],
                     ignore: Vec::new(),
                 },
                 unsafe_fixes: true,
-                live: None,
+                live: live_json.exists().then(|| {
+                    netvet::live::LiveState::from_json(
+                        &std::fs::read_to_string(&live_json).unwrap(),
+                    )
+                    .unwrap()
+                }),
             };
             let planned = plan(&Root::new(dir.path()), &options);
             let text = format!(
                 "{}{}",
                 netvet::report::fix_diff(&planned),
-                netvet::report::fix_summary(&planned, &[], true, false)
+                netvet::report::fix_summary(&planned, &[], &[], true, false)
             )
             .replace(&dir.path().display().to_string(), "CASE");
             insta::assert_snapshot!(format!("fix__{}__{}", rule.code, name), text);
 
-            let out = run_fix(dir.path(), &["--unsafe", "--select", rule.code]);
+            let mut args = vec!["--unsafe", "--select", rule.code];
+            args.extend(&live_args);
+            let out = run_fix(dir.path(), &args);
             assert_ne!(out.status.code(), Some(2), "{}/{name}: {out:?}", rule.code);
-            let after = count(dir.path(), rule.code);
+            let after = count_with(dir.path(), rule.code, &live_args);
             if planned.changes.is_empty() {
                 if after != before {
                     failures.push(format!("{}/{name}: no change planned, yet the findings went from {before} to {after}", rule.code));
@@ -147,7 +159,8 @@ fn every_fixable_rule_fixes_its_fixtures() {
             if after == 0 {
                 fixed_cases += 1;
             }
-            let again = run_fix(dir.path(), &["--unsafe", "--diff", "--select", rule.code]);
+            args.push("--diff");
+            let again = run_fix(dir.path(), &args);
             if !again.stdout.is_empty() && String::from_utf8_lossy(&again.stdout).contains("\n+++ ")
             {
                 failures.push(format!(
@@ -160,7 +173,16 @@ fn every_fixable_rule_fixes_its_fixtures() {
                 .into_iter()
                 .filter(|f| !f.starts_with("var/backups/netvet/"))
                 .collect();
-            let fixture: Vec<_> = files(&case);
+            // The fixture's files and the drop-ins the fixes add.
+            let mut fixture: Vec<_> = files(&case);
+            fixture.extend(
+                planned
+                    .changes
+                    .iter()
+                    .filter(|c| c.created)
+                    .map(|c| c.host_path.strip_prefix("/").unwrap().display().to_string()),
+            );
+            fixture.sort();
             if left != fixture {
                 failures.push(format!(
                     "{}/{name}: files beside the fixed ones: {left:?} (was {fixture:?})",
@@ -447,7 +469,10 @@ fn a_killed_fix_leaves_the_old_file_or_the_whole_new_one() {
         }
     }
     // The kills landed before the write and after it: both outcomes were seen.
-    assert!(old_seen > 0 && new_seen > 0, "old {old_seen}, new {new_seen}");
+    assert!(
+        old_seen > 0 && new_seen > 0,
+        "old {old_seen}, new {new_seen}"
+    );
 }
 
 /// `ifquery --list` of the interfaces file in `dir`, and whether ifquery accepts the file.
@@ -490,7 +515,11 @@ fn fixed_corpus_files_are_still_read_alike_by_ifquery() {
         let Some(change) = planned.changes.first() else {
             continue;
         };
-        assert_eq!(planned.changes.len(), 1, "{name}: only the interfaces file is read");
+        assert_eq!(
+            planned.changes.len(),
+            1,
+            "{name}: only the interfaces file is read"
+        );
         changed += 1;
         let before = ifquery_list(dir.path());
         std::fs::write(dir.path().join("etc/network/interfaces"), &change.after).unwrap();
@@ -502,9 +531,15 @@ fn fixed_corpus_files_are_still_read_alike_by_ifquery() {
             ));
         }
     }
-    eprintln!("fix --unsafe changed {changed} of {} corpus files", paths.len());
+    eprintln!(
+        "fix --unsafe changed {changed} of {} corpus files",
+        paths.len()
+    );
     // The corpus's fixable findings are few (NV104 ten times, NV101 and NV110 once, in seven
     // files when this was written): the list must not be empty.
-    assert!(changed >= 5, "only {changed} corpus files have something to fix");
+    assert!(
+        changed >= 5,
+        "only {changed} corpus files have something to fix"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
