@@ -33,6 +33,25 @@ impl Root {
         Root::new("/")
     }
 
+    /// The host tree a file named on the command line belongs to: the directory holding the
+    /// nearest directory called `etc` on its path, as the user spelt it
+    /// (`hosts/web1/etc/modprobe.d/bonding.conf` is in `hosts/web1`, `/etc/sysctl.conf` in
+    /// `/`). `None` for a path through no `etc` directory: a bare file. Decided from the path
+    /// alone, so a repository of host trees maps every changed file to its host without
+    /// reading anything.
+    pub fn of_file(path: &Path) -> Option<Root> {
+        let parent = path.parent()?;
+        let etc = parent
+            .ancestors()
+            .find(|dir| dir.file_name().is_some_and(|name| name == "etc"))?;
+        let root = etc.parent()?;
+        Some(Root::new(if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root
+        }))
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -191,4 +210,47 @@ pub(super) fn inferred_root(path: &Path) -> Option<PathBuf> {
 /// The current directory, for `source` lines of standard input.
 pub(super) fn current_dir() -> PathBuf {
     std::env::current_dir().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root_of(path: &str) -> Option<PathBuf> {
+        Root::of_file(Path::new(path)).map(|root| root.given().to_path_buf())
+    }
+
+    #[test]
+    fn a_file_belongs_to_the_tree_above_its_nearest_etc() {
+        let cases = [
+            ("hosts/web1/etc/modprobe.d/bonding.conf", Some("hosts/web1")),
+            ("hosts/web1/etc/network/interfaces", Some("hosts/web1")),
+            (
+                "hosts/web1/etc/network/interfaces.d/bond0",
+                Some("hosts/web1"),
+            ),
+            ("web1/etc/sysctl.conf", Some("web1")),
+            ("etc/network/interfaces", Some(".")),
+            ("/etc/sysctl.d/99-ipv6.conf", Some("/")),
+            // The nearest `etc` decides: a repository that itself lives under an etc.
+            ("/srv/etc/hosts/db1/etc/modules", Some("/srv/etc/hosts/db1")),
+            ("../fleet/db1/etc/modprobe.d/b.conf", Some("../fleet/db1")),
+        ];
+        for (path, root) in cases {
+            assert_eq!(root_of(path), root.map(PathBuf::from), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_file_through_no_etc_directory_is_bare() {
+        for path in [
+            "interfaces",
+            "hosts/web1/interfaces",
+            "hosts/etc-backup/interfaces",
+            "hosts/web1/etc",
+            "/",
+        ] {
+            assert_eq!(root_of(path), None, "{path}");
+        }
+    }
 }
