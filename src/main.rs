@@ -200,7 +200,7 @@ fn path_targets(paths: &[PathBuf]) -> Result<Vec<load::Target>, String> {
         };
         let again = match &target {
             load::Target::Root(root) => !seen.insert(root.dir().to_path_buf()),
-            load::Target::InterfacesFile { path, .. } => {
+            load::Target::InterfacesFile { path } => {
                 !seen.insert(path.canonicalize().unwrap_or_else(|_| path.clone()))
             }
             load::Target::Tree(_) | load::Target::Stdin(_) => false,

@@ -10,8 +10,9 @@ use super::fs::{Entry, HostFs, Kind, Refusal, read_bounded, walk};
 /// The file system tree netvet reads, `/` on a live host or a mounted image / checkout.
 ///
 /// Host paths (`/etc/network/interfaces`) are read under the directory as a chroot would. A
-/// relative path names a file outside the tree, read as it is from where netvet runs: a single
-/// interfaces file given on the command line and what it sources relative to itself.
+/// relative path names a file outside the tree, read as it is from where netvet runs: a lone
+/// interfaces file given on the command line and what it sources relative to itself (read
+/// through the system root: a file inside a tree is checked with its tree, [`Root::of_file`]).
 #[derive(Clone, Debug)]
 pub struct Root {
     dir: PathBuf,
@@ -78,28 +79,6 @@ impl Root {
     fn under(&self, host: &Path) -> PathBuf {
         self.dir.join(host.strip_prefix("/").unwrap_or(host))
     }
-
-    /// A path the user gave on the command line for a file under this root, as a host path
-    /// when it lies under the root (`/abs/tree/etc/network/interfaces` is
-    /// `/etc/network/interfaces`), as given otherwise (a relative path stays outside the tree).
-    pub fn host_path_of(&self, given: &Path) -> PathBuf {
-        if self.is_system() || given.is_relative() {
-            return given.to_path_buf();
-        }
-        if let Ok(rel) = given.strip_prefix(&self.dir) {
-            return Path::new("/").join(rel);
-        }
-        // The same file through another spelling of the root (a symlinked parent).
-        let canonical = given
-            .parent()
-            .and_then(|p| p.canonicalize().ok())
-            .zip(given.file_name())
-            .map(|(p, name)| p.join(name));
-        match canonical.as_deref().map(|c| c.strip_prefix(&self.dir)) {
-            Some(Ok(rel)) => Path::new("/").join(rel),
-            _ => given.to_path_buf(),
-        }
-    }
 }
 
 impl HostFs for Root {
@@ -161,14 +140,8 @@ impl HostFs for Root {
     }
 
     fn identity(&self, path: &Path) -> PathBuf {
-        if self.is_system() {
+        if self.is_system() || path.is_relative() {
             return path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        }
-        if path.is_relative() {
-            // A file outside the tree: the host's own canonical path, back in host space when
-            // it lies under the root.
-            let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-            return self.host_path_of(&canonical);
         }
         HostFs::confine(self, path).unwrap_or_else(|_| path.to_path_buf())
     }
@@ -190,21 +163,6 @@ impl HostFs for Root {
     fn is_system(&self) -> bool {
         Root::is_system(self)
     }
-}
-
-/// `ROOT` for a path `ROOT/etc/network/interfaces`, as the user spelt it, unless ROOT is `/`.
-pub(super) fn inferred_root(path: &Path) -> Option<PathBuf> {
-    if !path.ends_with("etc/network/interfaces") {
-        return None;
-    }
-    let root = path.parent()?.parent()?.parent()?;
-    let root = if root.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        root
-    };
-    let canonical = root.canonicalize().ok()?;
-    (canonical != Path::new("/")).then(|| root.to_path_buf())
 }
 
 /// The current directory, for `source` lines of standard input.
