@@ -106,12 +106,16 @@ impl FailOn {
 pub enum Command {
     /// Check configuration files and report findings.
     ///
-    /// With no PATH, checks the running system's /etc. A PATH that is a file is read as an
-    /// interfaces file (with what it sources); a directory is read as a root holding an
-    /// /etc-like tree (etc/network/interfaces, etc/modprobe.d, etc/sysctl.d ...); a file
-    /// ending in `.tar` is read as such a root, from memory (`tar -C / -cf host.tar etc`
-    /// on the host; links inside it are resolved inside the archive). A snapshot written by
-    /// `netvet snapshot` is checked with --snapshot FILE.
+    /// With no PATH, checks the running system's /etc. A directory is read as the root of a
+    /// host tree (etc/network/interfaces, etc/modprobe.d, etc/sysctl.d ...). A file inside such
+    /// a tree, one whose path goes through a directory named `etc`, is checked with its whole
+    /// host: hosts/web1/etc/modprobe.d/bonding.conf checks hosts/web1 (the directory holding
+    /// the nearest `etc`), since a bonding option means something only with the interfaces
+    /// that use it. Each host is checked once however many of its files are named, so a
+    /// pre-commit hook can pass every changed file. Any other file is read as an interfaces
+    /// file (with what it sources); a file ending in `.tar` is read as a host tree, from
+    /// memory (`tar -C / -cf host.tar etc` on the host; links inside it are resolved inside
+    /// the archive). A snapshot written by `netvet snapshot` is checked with --snapshot FILE.
     Check(CheckArgs),
     /// Rewrite configuration files so that findings go away: the smallest edit, verified
     /// before it is written, written atomically.
@@ -192,9 +196,9 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Interfaces files, directories holding an /etc-like tree, tar archives of one (`.tar`),
-    /// or `-` for an interfaces file on standard input. A file at DIR/etc/network/interfaces
-    /// reads what it sources under DIR.
+    /// Directories holding an /etc-like tree, files inside one (DIR/etc/...: DIR is checked,
+    /// once), tar archives of one (`.tar`), other files as interfaces files, or `-` for an
+    /// interfaces file on standard input.
     #[arg(value_name = "PATH", conflicts_with = "root")]
     pub paths: Vec<PathBuf>,
 

@@ -1,7 +1,7 @@
 //! The binary's edge: the only place that turns errors into text and exit codes.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -99,22 +99,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     } else if args.paths.is_empty() {
         vec![load::Target::Root(load::Root::system())]
     } else {
-        args.paths
-            .iter()
-            .map(|p| {
-                if p == Path::new("-") {
-                    read_stdin().map(load::Target::Stdin)
-                } else if p.is_dir() {
-                    Ok(load::Target::Root(load::Root::new(p)))
-                } else if p.is_file() && p.extension().is_some_and(|e| e == "tar") {
-                    read_tar(p)
-                } else if p.is_file() {
-                    Ok(load::Target::interfaces_file(p))
-                } else {
-                    Err(format!("{}: no such file or directory", p.display()))
-                }
-            })
-            .collect::<Result<_, _>>()?
+        path_targets(&args.paths)?
     };
     let system = args.root.is_none() && args.paths.is_empty();
     let live = if let Some(manifest) = from_snapshot {
@@ -305,6 +290,41 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
         return Err(write_errors.join("\nnetvet: error: "));
     }
     Ok(u8::from(failed || pending))
+}
+
+/// The targets the PATHs name, each host tree once: a directory is a root; a file inside a
+/// host tree (`web1/etc/modprobe.d/bonding.conf`) stands for the whole tree, as its settings
+/// only mean something with the rest of the host; a `.tar` is a tree in memory; any other file
+/// is an interfaces file. A root named again, directly or through another of its files (a
+/// pre-commit hook passes every changed file), is checked once, where it was first named.
+fn path_targets(paths: &[PathBuf]) -> Result<Vec<load::Target>, String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut targets = Vec::new();
+    for p in paths {
+        let target = if p == Path::new("-") {
+            load::Target::Stdin(read_stdin()?)
+        } else if p.is_dir() {
+            load::Target::Root(load::Root::new(p))
+        } else if p.is_file() && p.extension().is_some_and(|e| e == "tar") {
+            read_tar(p)?
+        } else if p.is_file() {
+            load::Root::of_file(p)
+                .map_or_else(|| load::Target::interfaces_file(p), load::Target::Root)
+        } else {
+            return Err(format!("{}: no such file or directory", p.display()));
+        };
+        let again = match &target {
+            load::Target::Root(root) => !seen.insert(root.dir().to_path_buf()),
+            load::Target::InterfacesFile { path } => {
+                !seen.insert(path.canonicalize().unwrap_or_else(|_| path.clone()))
+            }
+            load::Target::Tree(_) | load::Target::Stdin(_) => false,
+        };
+        if !again {
+            targets.push(target);
+        }
+    }
+    Ok(targets)
 }
 
 /// A tar archive of a host tree, checked as a root from memory.

@@ -81,24 +81,16 @@ pub fn load_root(root: &dyn HostFs, host: &mut Host) {
     .file(&main, None);
 }
 
-/// A single interfaces file given on the command line, its absolute `source` paths read under
-/// `root`: the running system's `/`, as `ifquery -i FILE` does, unless the file sits at
-/// `ROOT/etc/network/interfaces` in a host tree. Whatever it reads from outside the file's own
-/// directory and the root is named in [`Host::notes`], so a check of a checkout never mixes in
+/// A single interfaces file given on the command line, its absolute `source` paths read from
+/// the running system's `/`, as `ifquery -i FILE` does. Whatever it reads from outside the
+/// file's own directory is named in [`Host::notes`], so a check of a lone file never mixes in
 /// this host's `/etc` silently.
-pub fn load_file(path: &Path, root: &Root, host: &mut Host) {
-    let tree = if root.is_system() {
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        Some(root.identity(dir.unwrap_or(Path::new("."))))
-    } else {
-        None
-    };
-    // Under a root, the file is that root's (its absolute spelling a host path); a relative
-    // spelling stays outside the tree, read as it is, with what it sources relative to it.
-    let path = root.host_path_of(path);
-    let path = path.as_path();
+pub fn load_file(path: &Path, host: &mut Host) {
+    let root = Root::system();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let tree = Some(root.identity(dir.unwrap_or(Path::new("."))));
     Loader {
-        root,
+        root: &root,
         host,
         stack: Vec::new(),
         defined: HashMap::new(),

@@ -76,7 +76,7 @@ pub struct Host {
     /// ifupdown2's policy files, when ifupdown2 is installed under the root.
     pub ifupdown2_policy: Option<ifupdown2::Policy>,
     /// What the user should know about how the files were read (an include resolved outside
-    /// the checked tree, a root inferred from a path).
+    /// the checked tree).
     pub notes: Vec<String>,
     pub read_errors: Vec<ReadError>,
 }
@@ -301,19 +301,17 @@ pub enum Target {
     /// A whole host tree anywhere else: a [`Bundle`] in memory (from a tar archive, or what
     /// `audit` collects), or any other [`HostFs`]. Read exactly as a [`Target::Root`].
     Tree(Arc<dyn HostFs + Send + Sync>),
-    /// A single interfaces file (and what it sources), absolute `source` paths under `root`.
-    InterfacesFile { path: PathBuf, root: Root },
+    /// A single interfaces file (and what it sources), absolute `source` paths read on this
+    /// host. A file inside a host tree is checked with its tree instead ([`Root::of_file`]).
+    InterfacesFile { path: PathBuf },
     /// An interfaces file read from standard input, its `source` paths resolved on this host.
     Stdin(Vec<u8>),
 }
 
 impl Target {
-    /// A single interfaces file. At `ROOT/etc/network/interfaces` the file's absolute
-    /// `source` lines are read under ROOT, as they will be on the host it belongs to.
+    /// A single interfaces file.
     pub fn interfaces_file(path: impl Into<PathBuf>) -> Self {
-        let path = path.into();
-        let root = root::inferred_root(&path).map_or_else(Root::system, Root::new);
-        Target::InterfacesFile { path, root }
+        Target::InterfacesFile { path: path.into() }
     }
 
     /// A host tree held in memory.
@@ -345,16 +343,9 @@ pub fn load(target: &Target) -> Host {
             load_tree(&**fs, &mut host);
             &**fs
         }
-        Target::InterfacesFile { path, root } => {
-            if !root.is_system() {
-                host.notes.push(format!(
-                    "{}: reading its `source` paths under {}, the host tree it belongs to",
-                    path.display(),
-                    root.given().display()
-                ));
-            }
-            interfaces::load_file(path, root, &mut host);
-            root
+        Target::InterfacesFile { path } => {
+            interfaces::load_file(path, &mut host);
+            &system
         }
         Target::Stdin(bytes) => {
             interfaces::load_stdin(bytes.clone(), &mut host);

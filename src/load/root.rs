@@ -10,8 +10,9 @@ use super::fs::{Entry, HostFs, Kind, Refusal, read_bounded, walk};
 /// The file system tree netvet reads, `/` on a live host or a mounted image / checkout.
 ///
 /// Host paths (`/etc/network/interfaces`) are read under the directory as a chroot would. A
-/// relative path names a file outside the tree, read as it is from where netvet runs: a single
-/// interfaces file given on the command line and what it sources relative to itself.
+/// relative path names a file outside the tree, read as it is from where netvet runs: a lone
+/// interfaces file given on the command line and what it sources relative to itself (read
+/// through the system root: a file inside a tree is checked with its tree, [`Root::of_file`]).
 #[derive(Clone, Debug)]
 pub struct Root {
     dir: PathBuf,
@@ -31,6 +32,25 @@ impl Root {
 
     pub fn system() -> Self {
         Root::new("/")
+    }
+
+    /// The host tree a file named on the command line belongs to: the directory holding the
+    /// nearest directory called `etc` on its path, as the user spelt it
+    /// (`hosts/web1/etc/modprobe.d/bonding.conf` is in `hosts/web1`, `/etc/sysctl.conf` in
+    /// `/`). `None` for a path through no `etc` directory: a bare file. Decided from the path
+    /// alone, so a repository of host trees maps every changed file to its host without
+    /// reading anything.
+    pub fn of_file(path: &Path) -> Option<Root> {
+        let parent = path.parent()?;
+        let etc = parent
+            .ancestors()
+            .find(|dir| dir.file_name().is_some_and(|name| name == "etc"))?;
+        let root = etc.parent()?;
+        Some(Root::new(if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root
+        }))
     }
 
     pub fn dir(&self) -> &Path {
@@ -58,28 +78,6 @@ impl Root {
     /// The real path of a host path whose links are already resolved.
     fn under(&self, host: &Path) -> PathBuf {
         self.dir.join(host.strip_prefix("/").unwrap_or(host))
-    }
-
-    /// A path the user gave on the command line for a file under this root, as a host path
-    /// when it lies under the root (`/abs/tree/etc/network/interfaces` is
-    /// `/etc/network/interfaces`), as given otherwise (a relative path stays outside the tree).
-    pub fn host_path_of(&self, given: &Path) -> PathBuf {
-        if self.is_system() || given.is_relative() {
-            return given.to_path_buf();
-        }
-        if let Ok(rel) = given.strip_prefix(&self.dir) {
-            return Path::new("/").join(rel);
-        }
-        // The same file through another spelling of the root (a symlinked parent).
-        let canonical = given
-            .parent()
-            .and_then(|p| p.canonicalize().ok())
-            .zip(given.file_name())
-            .map(|(p, name)| p.join(name));
-        match canonical.as_deref().map(|c| c.strip_prefix(&self.dir)) {
-            Some(Ok(rel)) => Path::new("/").join(rel),
-            _ => given.to_path_buf(),
-        }
     }
 }
 
@@ -142,14 +140,8 @@ impl HostFs for Root {
     }
 
     fn identity(&self, path: &Path) -> PathBuf {
-        if self.is_system() {
+        if self.is_system() || path.is_relative() {
             return path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        }
-        if path.is_relative() {
-            // A file outside the tree: the host's own canonical path, back in host space when
-            // it lies under the root.
-            let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-            return self.host_path_of(&canonical);
         }
         HostFs::confine(self, path).unwrap_or_else(|_| path.to_path_buf())
     }
@@ -173,22 +165,50 @@ impl HostFs for Root {
     }
 }
 
-/// `ROOT` for a path `ROOT/etc/network/interfaces`, as the user spelt it, unless ROOT is `/`.
-pub(super) fn inferred_root(path: &Path) -> Option<PathBuf> {
-    if !path.ends_with("etc/network/interfaces") {
-        return None;
-    }
-    let root = path.parent()?.parent()?.parent()?;
-    let root = if root.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        root
-    };
-    let canonical = root.canonicalize().ok()?;
-    (canonical != Path::new("/")).then(|| root.to_path_buf())
-}
-
 /// The current directory, for `source` lines of standard input.
 pub(super) fn current_dir() -> PathBuf {
     std::env::current_dir().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root_of(path: &str) -> Option<PathBuf> {
+        Root::of_file(Path::new(path)).map(|root| root.given().to_path_buf())
+    }
+
+    #[test]
+    fn a_file_belongs_to_the_tree_above_its_nearest_etc() {
+        let cases = [
+            ("hosts/web1/etc/modprobe.d/bonding.conf", Some("hosts/web1")),
+            ("hosts/web1/etc/network/interfaces", Some("hosts/web1")),
+            (
+                "hosts/web1/etc/network/interfaces.d/bond0",
+                Some("hosts/web1"),
+            ),
+            ("web1/etc/sysctl.conf", Some("web1")),
+            ("etc/network/interfaces", Some(".")),
+            ("/etc/sysctl.d/99-ipv6.conf", Some("/")),
+            // The nearest `etc` decides: a repository that itself lives under an etc.
+            ("/srv/etc/hosts/db1/etc/modules", Some("/srv/etc/hosts/db1")),
+            ("../fleet/db1/etc/modprobe.d/b.conf", Some("../fleet/db1")),
+        ];
+        for (path, root) in cases {
+            assert_eq!(root_of(path), root.map(PathBuf::from), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_file_through_no_etc_directory_is_bare() {
+        for path in [
+            "interfaces",
+            "hosts/web1/interfaces",
+            "hosts/etc-backup/interfaces",
+            "hosts/web1/etc",
+            "/",
+        ] {
+            assert_eq!(root_of(path), None, "{path}");
+        }
+    }
 }

@@ -235,39 +235,68 @@ fn stdin_is_read_as_an_interfaces_file() {
 }
 
 #[test]
-fn a_file_in_a_host_tree_reads_its_sources_from_that_tree() {
-    // The demo's interfaces file sources /etc/network/interfaces.d, where its bonds are.
-    let o = netvet(&[
-        "check",
-        "--format",
-        "json",
-        "fixtures/demo/etc/network/interfaces",
-    ]);
-    let v = json(&o);
-    let files: Vec<&str> = v["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
-    assert!(
-        files.iter().any(|f| f.contains("interfaces.d/")),
-        "{files:?}"
-    );
-    assert!(
-        v["findings"]
+fn a_file_in_a_host_tree_checks_its_whole_host_once() {
+    // The demo's bonds are in interfaces.d, their module options in modprobe.d: naming any of
+    // its files, or several, or the directory too, checks the demo once as a whole.
+    let named = [
+        "fixtures/demo/etc/modprobe.d/bonding.conf",
+        "fixtures/demo/etc/network/interfaces.d/bond0",
+        "fixtures/demo",
+        "./fixtures/demo/etc/network/interfaces",
+    ];
+    let whole = json(&netvet(&["check", "--format", "json", DEMO]));
+    for args in [&named[..1], &named[1..2], &named[..]] {
+        let o = netvet(&[&["check", "--format", "json"][..], args].concat());
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let v = json(&o);
+        assert_eq!(v["findings"], whole["findings"], "{args:?}");
+        assert_eq!(v["files"], whole["files"], "{args:?}");
+        let targets: std::collections::BTreeSet<&str> = v["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|f| f["code"] == "NV101")
-    );
-    assert!(
-        v["notes"].as_array().unwrap()[0]
-            .as_str()
-            .unwrap()
-            .contains("under fixtures/demo"),
-        "{v}"
-    );
+            .map(|f| f["target"].as_str().unwrap())
+            .collect();
+        assert_eq!(targets.into_iter().collect::<Vec<_>>(), [DEMO], "{args:?}");
+    }
+    // One header, not one per file named: the host was checked once.
+    let out = stdout(&netvet(&["check", named[0], named[1]]));
+    assert!(!out.contains("== "), "{out}");
+    assert_eq!(out, stdout(&netvet(&["check", DEMO])));
+}
+
+#[test]
+fn hosts_and_bare_files_named_together_are_each_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let healthy = dir.path().join("web2/etc/network/interfaces");
+    std::fs::create_dir_all(healthy.parent().unwrap()).unwrap();
+    std::fs::write(&healthy, "auto lo\niface lo inet loopback\n").unwrap();
+    let bare = dir.path().join("db1.interfaces");
+    std::fs::write(
+        &bare,
+        "auto bond0\niface bond0 inet manual\n  bond-slaves eno1 eno2\n  bond-mode active-backup\n",
+    )
+    .unwrap();
+    let module = repo().join("fixtures/demo/etc/modprobe.d/bonding.conf");
+    let demo = repo().join(DEMO);
+    let web2 = dir.path().join("web2");
+    let o = netvet(&[
+        "check",
+        module.to_str().unwrap(),
+        healthy.to_str().unwrap(),
+        demo.to_str().unwrap(),
+        bare.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let headers: Vec<&str> = out.lines().filter(|l| l.starts_with("== ")).collect();
+    let expected: Vec<String> = [demo.as_path(), web2.as_path(), bare.as_path()]
+        .iter()
+        .map(|p| format!("== {}", p.display()))
+        .collect();
+    assert_eq!(headers, expected, "{out}");
+    let bare_part = &out[out.find(&expected[2]).unwrap()..];
+    assert!(bare_part.contains("NV101"), "{out}");
 }
 
 #[test]

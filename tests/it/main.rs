@@ -13,6 +13,7 @@ mod listeners_real;
 mod live_fixtures;
 mod live_netns;
 mod modprobe_diff;
+mod precommit;
 mod robustness;
 mod rule_fixtures;
 mod snapshot;
