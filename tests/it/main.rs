@@ -17,3 +17,4 @@ mod rule_fixtures;
 mod snapshot;
 mod support;
 mod sysctl_corpus;
+mod version;
