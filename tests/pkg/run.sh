@@ -104,10 +104,11 @@ for page in netvet netvet-check netvet-explain netvet-listeners netvet-live netv
     [ "$(in_root man -w "$page")" = "/usr/share/man/man1/$page.1.gz" ] ||
         fail "man -w $page does not find /usr/share/man/man1/$page.1.gz"
 done
-in_root man -P cat netvet 2>/dev/null | grep -q 'netvet check' ||
-    fail "man netvet does not render the page (no 'netvet check' in its text)"
-in_root man -P cat netvet-check 2>/dev/null | grep -q -- '--fail-on' ||
-    fail "man netvet-check does not render the page (no '--fail-on' in its text)"
+# Rendered to files, not piped into grep -q, so an early exit of grep cannot fail man.
+in_root man -P cat netvet >"$work/man.out" 2>&1 || fail "man netvet failed: $(head -n 5 "$work/man.out")"
+grep -q 'netvet check' "$work/man.out" || fail "man netvet does not render the page (no 'netvet check' in its text)"
+in_root man -P cat netvet-check >"$work/man.out" 2>&1 || fail "man netvet-check failed: $(head -n 5 "$work/man.out")"
+grep -q -- '--fail-on' "$work/man.out" || fail "man netvet-check does not render the page (no '--fail-on' in its text)"
 
 for file in /usr/share/bash-completion/completions/netvet /usr/share/zsh/vendor-completions/_netvet \
     /usr/share/fish/vendor_completions.d/netvet.fish /usr/share/doc/netvet/rules/NV101.md \
@@ -129,7 +130,8 @@ in_root netvet check --color never /tmp/demo >"$work/demo.out" 2>&1 || status=$?
     fail "netvet check /tmp/demo exited $status without NV101: $(head -n 20 "$work/demo.out")"
 in_root netvet check /tmp/healthy >"$work/healthy.out" 2>&1 ||
     fail "netvet check of a healthy fixture failed: $(head -n 20 "$work/healthy.out")"
-in_root netvet explain NV101 | grep -q miimon || fail "netvet explain NV101 does not print the rule page"
+in_root netvet explain NV101 >"$work/explain.out" 2>&1 && grep -q miimon "$work/explain.out" ||
+    fail "netvet explain NV101 does not print the rule page: $(head -n 5 "$work/explain.out")"
 
 # --- remove: nothing left behind ---
 echo "== dpkg -r"
