@@ -4,7 +4,7 @@
 # overrides, each with its reason, are in dist/lintian-overrides), then installs it into a clean
 # Debian 12 root and checks what it installed: the binary and the commit it names, the man
 # pages through man-db, the bash, zsh and fish completions, a check of a fixture copied into the
-# root, and that dpkg -r leaves no file behind.
+# root, that dpkg -r leaves no file behind, and that apt installs and removes it the same way.
 #
 # Runs as root (debootstrap and chroot need it); installs cargo-deb, lintian and debootstrap
 # when missing. The Debian root is built once with debootstrap and cached as a tarball:
@@ -79,10 +79,10 @@ mkdir "$root"
 tar -C "$root" -xf "$tarball"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
 
-# Every file outside dpkg's and man-db's own state, to compare after dpkg -r.
+# Every file outside dpkg's, apt's and man-db's own state, to compare after removing.
 files() {
-    (cd "$root" && find . -xdev \( -path ./var/lib/dpkg -o -path ./var/cache/man -o -path ./var/log \
-        -o -path ./tmp \) -prune -o ! -type d -print | sort)
+    (cd "$root" && find . -xdev \( -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache/apt \
+        -o -path ./var/cache/man -o -path ./var/log -o -path ./tmp \) -prune -o ! -type d -print | sort)
 }
 files >"$work/before"
 
@@ -141,5 +141,16 @@ in_root dpkg -r netvet >"$work/dpkg.log" 2>&1 || {
 }
 files >"$work/after"
 diff -u "$work/before" "$work/after" >&2 || fail "dpkg -r netvet left the files above behind"
+
+# The README's way: apt installs the local file (its dependencies from what is installed).
+echo "== apt-get install of the file, apt-get remove"
+in_root apt-get install -y -q /tmp/netvet.deb >"$work/apt.log" 2>&1 &&
+    [ "$(in_root netvet --version)" = "$want" ] &&
+    in_root apt-get remove -y -q netvet >>"$work/apt.log" 2>&1 || {
+    cat "$work/apt.log" >&2
+    fail "apt-get install of the package or apt-get remove netvet failed (output above)"
+}
+files >"$work/after"
+diff -u "$work/before" "$work/after" >&2 || fail "apt-get remove netvet left the files above behind"
 
 echo "pkg: ok ($((SECONDS - t0)) s)"
