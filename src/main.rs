@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use netvet::cli::{
     CheckArgs, Cli, ColorChoice, Command, FixArgs, Format, ListenersFormat, LiveFormat, RulesFormat,
 };
@@ -12,8 +12,19 @@ use netvet::diagnostic::Severity;
 use netvet::rules::{Selection, registry};
 use netvet::{CheckRun, load, report};
 
+/// What `--version` prints: the crate version and the commit built from (build.rs). Only the
+/// binary says it; the man pages, generated from `Cli::command()`, keep the plain crate version
+/// so they do not go stale with every commit.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("NETVET_COMMIT"),
+    ")"
+);
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().version(VERSION).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.color {
         ColorChoice::Auto => {}
         ColorChoice::Always => anstream::ColorChoice::Always.write_global(),

@@ -284,3 +284,19 @@ fn readme_limits_are_the_limits_module() {
         );
     }
 }
+
+/// The Debian package's changelog (dist/changelog, installed as changelog.Debian.gz) starts
+/// with an entry for this crate's version and cargo-deb's default revision, so a release
+/// cannot ship a package whose changelog is a version behind.
+#[test]
+fn debian_changelog_names_the_crate_version() {
+    let changelog = std::fs::read_to_string(repo().join("dist/changelog")).unwrap();
+    let first = changelog.lines().next().unwrap_or_default();
+    let want = format!("netvet ({}-1) ", env!("CARGO_PKG_VERSION"));
+    assert!(
+        first.starts_with(&want),
+        "dist/changelog starts with `{first}`: add an entry `{want}unstable; urgency=medium` \
+         on top (dch -v {}-1, or by hand)",
+        env!("CARGO_PKG_VERSION")
+    );
+}

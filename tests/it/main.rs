@@ -19,3 +19,4 @@ mod rule_fixtures;
 mod snapshot;
 mod support;
 mod sysctl_corpus;
+mod version;
