@@ -69,6 +69,9 @@ fi
 echo "== fuzz (short)"
 fuzz/run.sh short
 
+echo "== Debian package (build, lintian, install and remove in a clean Debian 12 root)"
+tests/pkg/run.sh
+
 # --- VM tier: kernel behaviour behind the rules, checked in a VM (see tests/vm/README.md) ---
 echo "== VM tier (Debian kernel under qemu)"
 tests/vm/run.sh
