@@ -122,7 +122,7 @@ rules! {
     NV111, "lacp-hash-not-compliant", Info, None, "802.3ad with a `layer3+4`/`encap3+4` transmit hash";
     NV112, "min-links-unreachable", Error, None, "`min_links` is greater than the number of slaves";
     NV113, "option-ignored-by-mode", Warning, Safe, "A bond option that the bond's mode ignores";
-    NV114, "bond-option-not-applied", Warning, None, "A `bond-*` option that ifenslave never applies";
+    NV114, "bond-option-not-applied", Warning, Unsafe, "A `bond-*` option that ifenslave never applies";
     NV115, "bond-never-created", Error, None, "A bond stanza with neither `bond-slaves` nor `bond-mode`";
     NV116, "bond-without-slaves", Error, None, "A bond that `ifup -a` creates but that nothing gives a slave";
     NV117, "ifenslave-command-missing", Error, None, "A hook runs `ifenslave`, which Debian 12 does not ship";

@@ -247,8 +247,14 @@ fn module_defaults(module: &[ModuleParam], events: &mut Vec<Event>) -> Params {
 /// Replay ifupdown and ifenslave bringing a bond up: the bond's own writes, then each run of
 /// `setup_primary` in `primaries` (each writes the first name of its `bond-primary` that is a
 /// slave at that moment, nothing when none is, then its `primary_reselect`; the last write
-/// wins).
-pub fn bond(bond: &Bond, module: &[ModuleParam], primaries: &[PrimaryWrite<'_>]) -> Outcome {
+/// wins), then the options `up` hooks write to sysfs (`hooks`), with the bond's `slaves`.
+pub fn bond(
+    bond: &Bond,
+    module: &[ModuleParam],
+    primaries: &[PrimaryWrite<'_>],
+    hooks: &[HookWrite<'_>],
+    slaves: &[super::Name],
+) -> Outcome {
     let mut events = Vec::new();
     let mut p = module_defaults(module, &mut events);
     let from_interfaces: Vec<(&'static str, String, Location)> = bond
@@ -294,7 +300,20 @@ pub fn bond(bond: &Bond, module: &[ModuleParam], primaries: &[PrimaryWrite<'_>])
             );
         }
     }
+    // The stanzas' `up` commands that write bonding options to sysfs, once the bond is up
+    // with its slaves.
+    for w in hooks {
+        write(&mut p, w.key, w.value.trim(), w.at, slaves, &mut events);
+    }
     p.outcome(events)
+}
+
+/// A bonding option an `up` hook writes to sysfs (`echo 2 > /sys/class/net/$IFACE/bonding/
+/// min_links`), at the hook command.
+pub struct HookWrite<'a> {
+    pub key: &'static str,
+    pub value: &'a str,
+    pub at: Location,
 }
 
 /// One run of ifenslave's `setup_primary` for a bond: the `bond-primary` and

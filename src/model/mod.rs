@@ -667,6 +667,31 @@ impl<'h> Model<'h> {
     /// ifenslave's `setup_primary` runs and which slaves the bond has at each of those moments.
     /// A bond the boot never brings up gets the outcome of `ifup BOND` with every slave in.
     fn bond_outcomes(&mut self) {
+        // Bonding options `up` hooks write to sysfs, per bond, in reading order: one pass over
+        // every option, not one per bond. They run after ifenslave has set the bond up.
+        let mut hook_writes: HashMap<&str, Vec<(&'static str, String, Location)>> = HashMap::new();
+        for iface in &self.interfaces {
+            for opt in iface.options().filter(|o| o.opt.canonical_name() == "up") {
+                for (action, at) in up_hook_actions(opt.stanza.file, opt.opt).unwrap_or_default() {
+                    let HookAction::BondOption {
+                        bond, key, value, ..
+                    } = action
+                    else {
+                        continue;
+                    };
+                    let Some(option) = crate::bonding::option(&key).filter(|o| o.replayed) else {
+                        continue;
+                    };
+                    let name = crate::syntax::hooks::device(&bond, &iface.name);
+                    if let Some(target) = self.get(name).filter(|t| t.bond.is_some()) {
+                        hook_writes
+                            .entry(target.name.as_str())
+                            .or_default()
+                            .push((option.key, value, at));
+                    }
+                }
+            }
+        }
         let mut outcomes = Vec::new();
         for (i, iface) in self.interfaces.iter().enumerate() {
             let Some(b) = iface.bond.as_deref() else {
@@ -706,7 +731,20 @@ impl<'h> Model<'h> {
                     enslaved: &slaves[..(*n).min(slaves.len())],
                 })
                 .collect();
-            outcomes.push((i, bringup::bond(b, &self.bonding_module, &writes)));
+            let hooks: Vec<bringup::HookWrite<'_>> = hook_writes
+                .get(iface.name.as_str())
+                .into_iter()
+                .flatten()
+                .map(|(key, value, at)| bringup::HookWrite {
+                    key,
+                    value,
+                    at: *at,
+                })
+                .collect();
+            outcomes.push((
+                i,
+                bringup::bond(b, &self.bonding_module, &writes, &hooks, slaves),
+            ));
         }
         for (i, outcome) in outcomes {
             if let Some(b) = self.interfaces[i].bond.as_mut() {
@@ -733,6 +771,7 @@ pub fn up_hook_actions(file: FileId, opt: &Opt) -> Option<Vec<(HookAction, Locat
                 | HookAction::SetMtu { span, .. }
                 | HookAction::Enslave { span, .. }
                 | HookAction::AddLink { span, .. }
+                | HookAction::BondOption { span, .. }
                     if exact =>
                 {
                     *span

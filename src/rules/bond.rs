@@ -925,9 +925,28 @@ fn not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
             .at(*at)
             .iface(&iface.name)
             .help(format!("set it for every bond with `options bonding {key}=VALUE` in /etc/modprobe.d/bonding.conf, or write it from the stanza: `up echo VALUE > /sys/class/net/$IFACE/bonding/{key}`"))
-            .note("Debian's ifenslave writes a fixed list of bonding options to sysfs (mode, miimon, arp_*, delays, lacp_rate, xmit_hash_policy, primary ...); any other bond-* option is passed to it and ignored"),
+            .note("Debian's ifenslave writes a fixed list of bonding options to sysfs (mode, miimon, arp_*, delays, lacp_rate, xmit_hash_policy, primary ...); any other bond-* option is passed to it and ignored")
+            .fix_opt(hook_write(out, key, configured.as_deref(), *at)),
         );
     }
+}
+
+/// NV114's fix: the option ifenslave never writes becomes the `up` command that writes it, for
+/// an option the kernel takes on a running bond with slaves (the others need the bond down: a
+/// module parameter is the way, and that is the operator's to choose).
+fn hook_write(out: &Findings<'_>, key: &str, value: Option<&str>, at: Location) -> Option<Fix> {
+    let option = crate::bonding::option(key)
+        .filter(|o| o.replayed && o.applies == crate::bonding::Applies::Running)?;
+    let value = value.filter(|v| !v.is_empty() && !v.contains(char::is_whitespace))?;
+    let line = format!(
+        "up echo {value} > /sys/class/net/$IFACE/bonding/{}",
+        option.key
+    );
+    fix(
+        format!("write {key} {value} from an `up` command: `{line}`"),
+        Applicability::Unsafe,
+        Some(super::edit::replace_line(out.sources(), at, &line)),
+    )
 }
 
 /// NV114: the bond's own `bond-primary`, when ifenslave's only write of it comes before any
@@ -1104,7 +1123,8 @@ fn module_without_options(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     };
     // What a bond created with the module's defaults alone runs with (the driver forces
     // miimon 100 at load in a mode without ARP support).
-    let defaults = crate::model::bringup::bond(&Bond::default(), &ctx.model.bonding_module, &[]);
+    let defaults =
+        crate::model::bringup::bond(&Bond::default(), &ctx.model.bonding_module, &[], &[], &[]);
     if defaults.number("miimon") > 0 || defaults.number("arp_interval") > 0 {
         return;
     }

@@ -170,3 +170,18 @@ pub(crate) fn insert_line(sources: &SourceMap, at: Location, before: bool, line:
         new,
     )
 }
+
+/// Replace the whole logical line that holds `at` with `line`, keeping its indentation.
+pub(crate) fn replace_line(sources: &SourceMap, at: Location, line: &str) -> Edit {
+    let removed = remove_line(sources, at);
+    let text = &sources.get(at.file).text;
+    let indent: String = text[removed.location.span.range()]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let ends_line = text[removed.location.span.range()].ends_with('\n');
+    Edit::replace(
+        removed.location,
+        format!("{indent}{line}{}", if ends_line { "\n" } else { "" }),
+    )
+}

@@ -1,7 +1,8 @@
 //! The shell commands in `pre-up`/`up`/`post-up`/`down` options that change what netvet checks:
 //! `sysctl -w key=value` (and `echo V > /proc/sys/...`), `ip link set DEV mtu N` (and
 //! `ifconfig DEV mtu N`), and enslaving to a bond (`ip link set DEV master BOND`,
-//! `echo +DEV > /sys/class/net/BOND/bonding/slaves`, `ifenslave BOND DEV...`). Everything else a
+//! `echo +DEV > /sys/class/net/BOND/bonding/slaves`, `ifenslave BOND DEV...`), and bonding
+//! options written to sysfs (`echo 2 > /sys/class/net/$IFACE/bonding/min_links`). Everything else a
 //! hook does is opaque to netvet and ignored.
 //!
 //! The command line is split like a shell would for these simple cases: `;`, `&&`, `||` and `|`
@@ -30,6 +31,14 @@ pub enum HookAction {
         kind: UpperKind,
         lower: Option<String>,
         mtu: Option<String>,
+        span: Span,
+    },
+    /// `echo VALUE > /sys/class/net/BOND/bonding/KEY`: a bonding option written from a hook
+    /// (`$IFACE` kept as written), the way NV114 tells options ifenslave never writes to be set.
+    BondOption {
+        bond: String,
+        key: String,
+        value: String,
         span: Span,
     },
     /// A command that adds `slaves` to the bond `master` (`$IFACE` kept as written).
@@ -463,6 +472,19 @@ pub fn parse(text: &str, base: usize) -> Vec<HookAction> {
                             span: span(first, cmd.last().expect("non-empty")),
                         });
                     }
+                    let option = path
+                        .strip_prefix("/sys/class/net/")
+                        .and_then(|p| p.split_once("/bonding/"))
+                        .filter(|(_, key)| *key != "slaves" && !key.contains('/'));
+                    if let (Some((bond, key)), Some(value)) = (option, cmd.get(1).filter(|_| i > 1))
+                    {
+                        actions.push(HookAction::BondOption {
+                            bond: bond.to_string(),
+                            key: key.to_string(),
+                            value: value.text.to_string(),
+                            span: span(first, cmd.last().expect("non-empty")),
+                        });
+                    }
                     if let (Some(key), Some(value)) = (
                         path.strip_prefix("/proc/sys/"),
                         cmd.get(1).filter(|_| i > 1),
@@ -518,8 +540,32 @@ mod tests {
                     slaves.join(","),
                     &text[span.range()]
                 ),
+                HookAction::BondOption {
+                    bond,
+                    key,
+                    value,
+                    span,
+                } => format!("bond {bond}.{key}={value} @{}", &text[span.range()]),
             })
             .collect()
+    }
+
+    #[test]
+    fn bonding_options_written_to_sysfs() {
+        assert_eq!(
+            brief("echo 2 > /sys/class/net/$IFACE/bonding/min_links"),
+            ["bond $IFACE.min_links=2 @echo 2 > /sys/class/net/$IFACE/bonding/min_links"]
+        );
+        assert_eq!(
+            brief("sleep 1; echo 100 >/sys/class/net/bond0/bonding/miimon"),
+            ["bond bond0.miimon=100 @echo 100 >/sys/class/net/bond0/bonding/miimon"]
+        );
+        // Enslaving is not an option write, and a path below an option is nothing.
+        assert_eq!(
+            brief("echo +eth1 > /sys/class/net/bond0/bonding/slaves"),
+            ["Sysfs bond0<-eth1 @echo +eth1 > /sys/class/net/bond0/bonding/slaves"]
+        );
+        assert!(brief("echo 1 > /sys/class/net/bond0/bonding/x/y").is_empty());
     }
 
     #[test]
