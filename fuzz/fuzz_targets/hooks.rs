@@ -17,7 +17,8 @@ fuzz_target!(|data: &[u8]| {
             HookAction::Sysctl { span, .. }
             | HookAction::SetMtu { span, .. }
             | HookAction::Enslave { span, .. }
-            | HookAction::AddLink { span, .. } => *span,
+            | HookAction::AddLink { span, .. }
+            | HookAction::BondOption { span, .. } => *span,
         };
         assert_span(&whole, span);
         assert!(

@@ -543,3 +543,66 @@ fn fixed_corpus_files_are_still_read_alike_by_ifquery() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A link that points out of the tree resolves inside it, as in a chroot: the file it names
+/// outside is never read, let alone written.
+#[test]
+fn never_writes_outside_the_root() {
+    use std::os::unix::fs::symlink;
+    let text = "auto bond0\niface bond0 inet manual\n    bond-slaves eth0\n    bond-mode active-backup\n    bond-miimon 100\n    bond-updelay 250\n";
+    let outside = tree(&[("interfaces", text.as_bytes())]);
+    let target = outside.path().join("interfaces");
+    let dir = tree(&[("etc/network/.keep", b"")]);
+    let up = "../".repeat(dir.path().components().count() + 2);
+    symlink(
+        format!("{up}{}", target.display()),
+        dir.path().join("etc/network/interfaces"),
+    )
+    .unwrap();
+    let out = run_fix(dir.path(), &["--unsafe"]);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), text, "{out:?}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("fixed:"),
+        "{out:?}"
+    );
+    // The same file inside the tree, through an absolute link, is fixed there.
+    std::fs::remove_file(dir.path().join("etc/network/interfaces")).unwrap();
+    std::fs::create_dir_all(
+        dir.path()
+            .join(target.parent().unwrap().strip_prefix("/").unwrap()),
+    )
+    .unwrap();
+    let inside = dir.path().join(target.strip_prefix("/").unwrap());
+    std::fs::write(&inside, text).unwrap();
+    symlink(&target, dir.path().join("etc/network/interfaces")).unwrap();
+    let out = run_fix(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), text);
+    assert!(
+        std::fs::read_to_string(&inside)
+            .unwrap()
+            .contains("bond-updelay 200")
+    );
+}
+
+/// Extended attributes (an SELinux label is one) stay on the replaced file.
+#[test]
+fn extended_attributes_are_kept() {
+    let dir = tree(&[(
+        "etc/network/interfaces",
+        b"auto bond0\niface bond0 inet manual\n    bond-slaves eth0\n    bond-mode active-backup\n    bond-miimon 100\n    bond-updelay 250\n",
+    )]);
+    let file = dir.path().join("etc/network/interfaces");
+    xattr::set(&file, "user.netvet-test", b"label").expect("the test directory takes user xattrs");
+    let out = run_fix(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("bond-updelay 200")
+    );
+    assert_eq!(
+        xattr::get(&file, "user.netvet-test").unwrap().as_deref(),
+        Some(&b"label"[..])
+    );
+}
