@@ -31,6 +31,9 @@ _netvet() {
             netvet,live)
                 cmd="netvet__subcmd__live"
                 ;;
+            netvet,repair)
+                cmd="netvet__subcmd__repair"
+                ;;
             netvet,rules)
                 cmd="netvet__subcmd__rules"
                 ;;
@@ -44,7 +47,7 @@ _netvet() {
 
     case "${cmd}" in
         netvet)
-            opts="-h -V --color --help --version check fix live listeners snapshot rules explain"
+            opts="-h -V --color --help --version check fix repair live listeners snapshot rules explain"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,6 +208,32 @@ _netvet() {
                     return 0
                     ;;
                 --save-netlink)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netvet__subcmd__repair)
+            opts="-h --root --apply --allow-link-down --live-snapshot --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --live-snapshot)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

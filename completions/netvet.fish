@@ -31,6 +31,7 @@ complete -c netvet -n "__fish_netvet_needs_command" -s h -l help -d 'Print help 
 complete -c netvet -n "__fish_netvet_needs_command" -s V -l version -d 'Print version'
 complete -c netvet -n "__fish_netvet_needs_command" -f -a "check" -d 'Check configuration files and report findings'
 complete -c netvet -n "__fish_netvet_needs_command" -f -a "fix" -d 'Rewrite configuration files so that findings go away: the smallest edit, verified before it is written, written atomically'
+complete -c netvet -n "__fish_netvet_needs_command" -f -a "repair" -d 'Put the running kernel back in line with the configuration, through netlink'
 complete -c netvet -n "__fish_netvet_needs_command" -f -a "live" -d 'Show the running kernel\'s network state as netvet sees it (links, bonds, slaves, VLANs, bridges, the IPv6 sysctls), read through netlink in the current network namespace'
 complete -c netvet -n "__fish_netvet_needs_command" -f -a "listeners" -d 'Show the listening TCP sockets (sock_diag): which ports IPv4 and IPv6 clients can reach, each IPv6 socket\'s IPV6_V6ONLY, and the owning program where /proc shows it'
 complete -c netvet -n "__fish_netvet_needs_command" -f -a "snapshot" -d 'Record everything netvet checks on this host into one file, to check it later and elsewhere with `netvet check --snapshot FILE`'
@@ -292,6 +293,14 @@ complete -c netvet -n "__fish_netvet_using_subcommand fix" -l diff -d 'Print a u
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l live -d 'Also compare with the running kernel (netlink, current network namespace), so that the fixes of findings about it are offered (NV403: the sysctl file set to the value the kernel runs with, unsafe)'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -s q -l quiet -d 'Print what was fixed and the summary only, not the findings that remain'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netvet -n "__fish_netvet_using_subcommand repair" -l root -d 'Read the configuration from a mounted image or a checkout instead of /' -r -F
+complete -c netvet -n "__fish_netvet_using_subcommand repair" -l live-snapshot -d 'Plan against a live state saved by `netvet live --format json` instead of the running kernel (planning only: it cannot be combined with --apply)' -r -F
+complete -c netvet -n "__fish_netvet_using_subcommand repair" -l color -d 'When to use colours: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c netvet -n "__fish_netvet_using_subcommand repair" -l apply -d 'Make the changes (without it, only the plan is printed)'
+complete -c netvet -n "__fish_netvet_using_subcommand repair" -l allow-link-down -d 'Also make the steps that take a link down: bond options the kernel takes only with the bond down or without slaves, a slave moved from another bond, a link management traffic goes through'
+complete -c netvet -n "__fish_netvet_using_subcommand repair" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netvet -n "__fish_netvet_using_subcommand live" -l format -r -f -a "human\t'Tables: one line per link (kind, state, MTU, master, speed), the listening sockets, then each bond\'s settings and slaves'
 json\t'One JSON document (schema: docs/live-schema.md), the snapshot `check --live-snapshot` reads'"
 complete -c netvet -n "__fish_netvet_using_subcommand live" -l save-netlink -d 'Also write the raw netlink link dump (hex, one message a line) to FILE, for bug reports and test fixtures' -r -F

@@ -131,6 +131,25 @@ pub enum Command {
     /// under /var/backups/netvet in the root (or --backup-dir). `netvet rules` shows which
     /// rules have a fix and of which kind.
     Fix(FixArgs),
+    /// Put the running kernel back in line with the configuration, through netlink.
+    ///
+    /// Compares the configuration's expected state with the live kernel (the NV5xx findings)
+    /// and prints the plan, one line per action in order, with what it sets and why; without
+    /// --apply nothing changes. With --apply each action is made through netlink and read back;
+    /// when one fails, the ones already made are undone in reverse order and read back.
+    /// Bond options a running bond takes (miimon, delays, ARP monitoring, min_links,
+    /// xmit_hash_policy ...), slaves left out of their bond, MTUs (parents before children
+    /// when raising, children first when lowering) and `auto` links that are down are repaired;
+    /// options the kernel takes only with the bond down or without slaves (mode, lacp_rate,
+    /// ad_select ...) are planned step by step but wait for --allow-link-down, and so does
+    /// anything that would take down a link carrying a default route, this SSH session or an
+    /// established TCP connection. Exit status: 0 the live state matches (or, without --apply,
+    /// nothing to do), 1 drifts remain (the plan, or steps waiting for --allow-link-down), 2
+    /// usage or I/O error, 3 an action failed and everything was rolled back, 4 an action
+    /// failed and the rollback did not complete (what is left is printed). Under systemd each
+    /// line carries its syslog priority. NETVET_FAILPOINT=repair-step:N makes the N-th action
+    /// fail as if the kernel refused it (a test aid).
+    Repair(RepairArgs),
     /// Show the running kernel's network state as netvet sees it (links, bonds, slaves,
     /// VLANs, bridges, the IPv6 sysctls), read through netlink in the current network namespace.
     Live {
@@ -305,6 +324,28 @@ pub struct FixArgs {
     /// Leave these rules' findings alone: codes, code prefixes or names.
     #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
     pub ignore: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RepairArgs {
+    /// Read the configuration from a mounted image or a checkout instead of /.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Make the changes (without it, only the plan is printed).
+    #[arg(long)]
+    pub apply: bool,
+
+    /// Also make the steps that take a link down: bond options the kernel takes only with the
+    /// bond down or without slaves, a slave moved from another bond, a link management traffic
+    /// goes through.
+    #[arg(long)]
+    pub allow_link_down: bool,
+
+    /// Plan against a live state saved by `netvet live --format json` instead of the running
+    /// kernel (planning only: it cannot be combined with --apply).
+    #[arg(long, value_name = "FILE", conflicts_with = "apply")]
+    pub live_snapshot: Option<PathBuf>,
 }
 
 /// A rule as the command line names it: any text is taken as it is (codes, prefixes, names in

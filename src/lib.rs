@@ -10,6 +10,7 @@ pub mod fix;
 pub mod limits;
 pub mod load;
 pub mod model;
+pub mod repair;
 pub mod report;
 pub mod rules;
 pub mod snapshot;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use netvet::cli::{
-    CheckArgs, Cli, ColorChoice, Command, FixArgs, Format, ListenersFormat, LiveFormat, RulesFormat,
+    CheckArgs, Cli, ColorChoice, Command, FixArgs, Format, ListenersFormat, LiveFormat, RepairArgs,
+    RulesFormat,
 };
 use netvet::diagnostic::Severity;
 use netvet::rules::{Selection, registry};
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Fix(args) => fix(&args),
+        Command::Repair(args) => repair(&args),
         Command::Live {
             format,
             save_netlink,
@@ -301,6 +303,127 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
         return Err(write_errors.join("\nnetvet: error: "));
     }
     Ok(u8::from(failed || pending))
+}
+
+fn repair(args: &RepairArgs) -> Result<u8, String> {
+    use netvet::repair::apply::{Level, Outcome};
+    let root = match &args.root {
+        Some(dir) if !dir.is_dir() => {
+            return Err(format!("--root {}: not a directory", dir.display()));
+        }
+        Some(dir) => load::Root::new(dir),
+        None => load::Root::system(),
+    };
+    let host = load::load(&load::Target::Root(root.clone()));
+    if host.interfaces.is_empty() {
+        return Err(format!(
+            "{}: no interfaces file to repair from (looked for /etc/network/interfaces)",
+            root.given().display()
+        ));
+    }
+    let model = netvet::model::Model::build(&host);
+    let (live, management) = match &args.live_snapshot {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let live = netvet::live::LiveState::from_json(&text)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            (live, Vec::new())
+        }
+        None => (
+            netvet::live::read().map_err(|e| format!("reading the live state: {e}"))?,
+            netvet::live::management_links()
+                .map_err(|e| format!("finding the management links: {e}"))?,
+        ),
+    };
+    let options = netvet::repair::Options {
+        allow_link_down: args.allow_link_down,
+        management,
+    };
+    let plan = netvet::repair::plan(&model, &live, &options);
+    // Under systemd, the journal reads each line's priority from its `<N>` prefix.
+    let journal = std::env::var_os("JOURNAL_STREAM").is_some();
+    let line = |level: Level, text: &str| {
+        let text = netvet::diagnostic::escape(text);
+        if journal {
+            format!("<{}>{text}\n", level as u8)
+        } else {
+            format!("{text}\n")
+        }
+    };
+    let mut out = String::new();
+    for (i, action) in plan.actions.iter().enumerate() {
+        out.push_str(&line(
+            Level::Info,
+            &format!("{}. {} ({})", i + 1, action.change, action.why),
+        ));
+    }
+    for waiting in &plan.waiting {
+        out.push_str(&line(
+            Level::Warning,
+            &format!("waiting: {}", waiting.reason),
+        ));
+        for step in &waiting.steps {
+            out.push_str(&line(
+                Level::Warning,
+                &format!("   {} ({})", step.change, step.why),
+            ));
+        }
+    }
+    for manual in &plan.manual {
+        out.push_str(&line(Level::Warning, &format!("not repaired: {manual}")));
+    }
+    if plan.is_empty() && plan.manual.is_empty() {
+        out.push_str(&line(
+            Level::Info,
+            "repair: the running kernel matches the configuration",
+        ));
+    }
+    print(&out)?;
+    // Drifts netvet leaves to the operator keep the live state out of line too.
+    let remains = !plan.waiting.is_empty() || !plan.manual.is_empty();
+    if !args.apply {
+        return Ok(u8::from(!plan.actions.is_empty() || remains));
+    }
+    let mut log = |level: Level, text: String| {
+        let _ = print(&line(level, &text));
+    };
+    let outcome = netvet::repair::apply::run(
+        &plan,
+        &mut netvet::repair::apply::Netlink,
+        netvet::repair::apply::failpoint(),
+        &mut log,
+    );
+    match outcome {
+        Outcome::Done { made } => {
+            log(
+                Level::Info,
+                format!("repair: {made} actions made and read back"),
+            );
+            Ok(u8::from(remains))
+        }
+        Outcome::RolledBack { failed, error } => {
+            log(
+                Level::Error,
+                format!("repair: action {failed} failed ({error}); every change was rolled back"),
+            );
+            Ok(3)
+        }
+        Outcome::Stuck {
+            failed,
+            error,
+            left,
+        } => {
+            log(
+                Level::Error,
+                format!(
+                    "repair: action {failed} failed ({error}), and the rollback did not complete; left changed: {}",
+                    left.join("; ")
+                ),
+            );
+            Ok(4)
+        }
+    }
 }
 
 /// The targets the PATHs name, each host tree once: a directory is a root; a file inside a

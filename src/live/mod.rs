@@ -15,13 +15,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use netlink::{LiveError, decode_dump, read_links, read_links_raw};
-pub use sock_diag::read_listeners;
+pub use netlink::{
+    LinkChange, LiveError, addresses, change_link, decode_dump, read_links, read_links_raw,
+};
+pub use sock_diag::{established_local_addresses, read_listeners};
 
 /// Version of the live-state JSON. Fields are only added within a version.
 pub const LIVE_SCHEMA_VERSION: u32 = 1;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LiveState {
     pub version: u32,
     pub links: Vec<Link>,
@@ -174,6 +176,61 @@ impl LiveState {
         }
         Ok(state)
     }
+}
+
+/// The links this host's management traffic goes through, each with why: those holding a
+/// default route (IPv4 and IPv6, from /proc/net), the one holding the local address of the SSH
+/// session netvet runs in (`SSH_CONNECTION`), and those holding the local address of any
+/// established TCP connection. `netvet repair` never takes them down on its own.
+pub fn management_links() -> Result<Vec<(String, String)>, LiveError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut add = |link: &str, why: String| {
+        if link != "lo" && !out.iter().any(|(l, _)| l == link) {
+            out.push((link.to_string(), why));
+        }
+    };
+    if let Ok(text) = std::fs::read_to_string("/proc/net/route") {
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() > 7 && f[1] == "00000000" && f[7] == "00000000" {
+                add(f[0], "it carries the IPv4 default route".to_string());
+            }
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string("/proc/net/ipv6_route") {
+        for line in text.lines() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() == 10 && f[0].bytes().all(|b| b == b'0') && f[1] == "00" {
+                add(f[9], "it carries the IPv6 default route".to_string());
+            }
+        }
+    }
+    let addresses = addresses()?;
+    let holder = |ip: std::net::IpAddr| {
+        addresses
+            .iter()
+            .find(|(_, a)| *a == ip)
+            .map(|(l, _)| l.clone())
+    };
+    if let Some(ip) = std::env::var("SSH_CONNECTION")
+        .ok()
+        .and_then(|c| c.split_whitespace().nth(2).and_then(|a| a.parse().ok()))
+        && let Some(link) = holder(ip)
+    {
+        add(
+            &link,
+            format!("it holds {ip}, the address of this SSH session"),
+        );
+    }
+    for ip in established_local_addresses()? {
+        if let Some(link) = holder(ip) {
+            add(
+                &link,
+                format!("it holds {ip}, the local address of an established TCP connection"),
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// Read everything: links and their IPv6 settings through netlink, speed and duplex from sysfs

@@ -347,3 +347,190 @@ fn vlan(options: &[InfoVlan]) -> Vlan {
     }
     out
 }
+
+/// Every address configured on a link of the current network namespace, with the link's name.
+pub fn addresses() -> Result<Vec<(String, std::net::IpAddr)>, LiveError> {
+    use netlink_packet_route::address::AddressAttribute;
+    runtime()?.block_on(async {
+        let (connection, handle, _) = rtnetlink::new_connection().map_err(LiveError::Socket)?;
+        let task = tokio::spawn(connection);
+        let result = async {
+            let links: Vec<LinkMessage> = handle
+                .link()
+                .get()
+                .execute()
+                .try_collect()
+                .await
+                .map_err(|e| LiveError::Netlink(e.to_string()))?;
+            let names: HashMap<u32, String> = links
+                .iter()
+                .filter_map(|m| {
+                    m.attributes.iter().find_map(|a| match a {
+                        LinkAttribute::IfName(n) => Some((m.header.index, n.clone())),
+                        _ => None,
+                    })
+                })
+                .collect();
+            let messages: Vec<_> = handle
+                .address()
+                .get()
+                .execute()
+                .try_collect()
+                .await
+                .map_err(|e| LiveError::Netlink(e.to_string()))?;
+            Ok(messages
+                .iter()
+                .flat_map(|m| {
+                    let name = names.get(&m.header.index).cloned().unwrap_or_default();
+                    m.attributes.iter().filter_map(move |a| match a {
+                        AddressAttribute::Address(ip) | AddressAttribute::Local(ip) => {
+                            Some((name.clone(), *ip))
+                        }
+                        _ => None,
+                    })
+                })
+                .collect())
+        }
+        .await;
+        task.abort();
+        result
+    })
+}
+
+/// A change to one link, as `netvet repair` makes it (RTM_NEWLINK on an existing link, what
+/// `ip link set` sends).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkChange<'a> {
+    /// A bonding option, as sysfs names and shows it (`miimon` `100`, `lacp_rate` `fast`).
+    BondOption {
+        key: &'a str,
+        value: &'a str,
+    },
+    Mtu(u32),
+    /// Enslave to this bond, or release (`None`).
+    Master(Option<&'a str>),
+    /// Administratively up or down.
+    Admin(bool),
+}
+
+/// Make `change` to the link named `link` in the current network namespace.
+pub fn change_link(link: &str, change: &LinkChange<'_>) -> Result<(), LiveError> {
+    runtime()?.block_on(async {
+        let (connection, handle, _) = rtnetlink::new_connection().map_err(LiveError::Socket)?;
+        let task = tokio::spawn(connection);
+        let result = change_with(&handle, link, change).await;
+        task.abort();
+        result
+    })
+}
+
+async fn index_of(handle: &rtnetlink::Handle, name: &str) -> Result<u32, LiveError> {
+    let mut links = handle.link().get().match_name(name.to_string()).execute();
+    match links.try_next().await {
+        Ok(Some(msg)) => Ok(msg.header.index),
+        Ok(None) => Err(LiveError::Netlink(format!("no link {name}"))),
+        Err(e) => Err(LiveError::Netlink(format!("{name}: {e}"))),
+    }
+}
+
+async fn change_with(
+    handle: &rtnetlink::Handle,
+    link: &str,
+    change: &LinkChange<'_>,
+) -> Result<(), LiveError> {
+    use rtnetlink::{LinkBond, LinkMessageBuilder, LinkUnspec};
+    let index = index_of(handle, link).await?;
+    let message = match change {
+        LinkChange::Mtu(mtu) => LinkUnspec::new_with_index(index).mtu(*mtu).build(),
+        LinkChange::Admin(true) => LinkUnspec::new_with_index(index).up().build(),
+        LinkChange::Admin(false) => LinkUnspec::new_with_index(index).down().build(),
+        LinkChange::Master(Some(bond)) => {
+            let bond = index_of(handle, bond).await?;
+            LinkUnspec::new_with_index(index).controller(bond).build()
+        }
+        LinkChange::Master(None) => LinkUnspec::new_with_index(index).nocontroller().build(),
+        LinkChange::BondOption { key, value } => {
+            let info = bond_attribute(handle, key, value).await?;
+            LinkMessageBuilder::<LinkBond>::new_with_info_kind(InfoKind::Bond)
+                .index(index)
+                .append_info_data(info)
+                .build()
+        }
+    };
+    handle
+        .link()
+        .change(message)
+        .execute()
+        .await
+        .map_err(|e| LiveError::Netlink(format!("{link}: {e}")))
+}
+
+/// The IFLA_BOND_* attribute for a bonding option given as sysfs takes it: a number, a name of
+/// the option's (or its index), a slave's name for `primary`, addresses for `arp_ip_target`.
+async fn bond_attribute(
+    handle: &rtnetlink::Handle,
+    key: &str,
+    value: &str,
+) -> Result<InfoBond, LiveError> {
+    use netlink_packet_route::link::{
+        BondAdSelect, BondAllPortActive, BondArpAllTargets, BondArpValidate, BondFailOverMac,
+        BondLacpRate, BondMode, BondPrimaryReselect, BondXmitHashPolicy,
+    };
+    let bad = || LiveError::Netlink(format!("{key}: `{value}` is not a value netvet can send"));
+    let number = || value.trim().parse::<u32>().map_err(|_| bad());
+    let named = || -> Result<u8, LiveError> {
+        let option = crate::bonding::option(key).ok_or_else(bad)?;
+        let word = value.split_whitespace().next().unwrap_or_default();
+        if let Ok(n) = word.parse::<u8>() {
+            return Ok(n);
+        }
+        match option.values {
+            crate::bonding::Values::Names(names) => names
+                .iter()
+                .position(|n| *n == word)
+                .and_then(|i| u8::try_from(i).ok())
+                .ok_or_else(bad),
+            _ => Err(bad()),
+        }
+    };
+    let flag = || match value.trim() {
+        "1" | "on" => Ok(true),
+        "0" | "off" => Ok(false),
+        _ => Err(bad()),
+    };
+    Ok(match key {
+        "mode" => InfoBond::Mode(BondMode::from(named()?)),
+        "miimon" => InfoBond::MiiMon(number()?),
+        "updelay" => InfoBond::UpDelay(number()?),
+        "downdelay" => InfoBond::DownDelay(number()?),
+        "use_carrier" => InfoBond::UseCarrier(flag()?),
+        "arp_interval" => InfoBond::ArpInterval(number()?),
+        "arp_ip_target" => InfoBond::ArpIpTarget(
+            value
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|t| !t.is_empty())
+                .map(|t| t.parse().map_err(|_| bad()))
+                .collect::<Result<_, _>>()?,
+        ),
+        "arp_validate" => InfoBond::ArpValidate(BondArpValidate::from(u32::from(named()?))),
+        "arp_all_targets" => InfoBond::ArpAllTargets(BondArpAllTargets::from(u32::from(named()?))),
+        "primary" => InfoBond::Primary(index_of(handle, value.trim()).await?),
+        "primary_reselect" => InfoBond::PrimaryReselect(BondPrimaryReselect::from(named()?)),
+        "fail_over_mac" => InfoBond::FailOverMac(BondFailOverMac::from(named()?)),
+        "xmit_hash_policy" => InfoBond::XmitHashPolicy(BondXmitHashPolicy::from(named()?)),
+        "resend_igmp" => InfoBond::ResendIgmp(number()?),
+        "all_slaves_active" => InfoBond::AllPortsActive(BondAllPortActive::from(u8::from(flag()?))),
+        "min_links" => InfoBond::MinLinks(number()?),
+        "lp_interval" => InfoBond::LpInterval(number()?),
+        "packets_per_slave" => InfoBond::PacketsPerPort(number()?),
+        "lacp_rate" => InfoBond::AdLacpRate(BondLacpRate::from(named()?)),
+        "ad_select" => InfoBond::AdSelect(BondAdSelect::from(named()?)),
+        "tlb_dynamic_lb" => InfoBond::TlbDynamicLb(flag()?),
+        "peer_notif_delay" => InfoBond::PeerNotifDelay(number()?),
+        _ => {
+            return Err(LiveError::Netlink(format!(
+                "{key}: netvet does not change this option over netlink"
+            )));
+        }
+    })
+}

@@ -25,7 +25,7 @@ pub fn read_listeners() -> Result<Vec<Listener>, LiveError> {
         .map_err(LiveError::Socket)?;
     let mut out = Vec::new();
     for family in [AF_INET, AF_INET6] {
-        out.extend(dump(&mut socket, family)?);
+        out.extend(dump(&mut socket, family, StateFlags::LISTEN)?);
     }
     let owners = socket_owners();
     for l in &mut out {
@@ -35,7 +35,28 @@ pub fn read_listeners() -> Result<Vec<Listener>, LiveError> {
     Ok(out)
 }
 
-fn dump(socket: &mut Socket, family: u8) -> Result<Vec<Listener>, LiveError> {
+/// The local addresses of every established TCP connection of the current network namespace
+/// (an SSH session among them): what `netvet repair` must not cut.
+pub fn established_local_addresses() -> Result<Vec<std::net::IpAddr>, LiveError> {
+    let mut socket = Socket::new(NETLINK_SOCK_DIAG).map_err(LiveError::Socket)?;
+    socket.bind_auto().map_err(LiveError::Socket)?;
+    socket
+        .connect(&SocketAddr::new(0, 0))
+        .map_err(LiveError::Socket)?;
+    let mut out = Vec::new();
+    for family in [AF_INET, AF_INET6] {
+        for connection in dump(&mut socket, family, StateFlags::ESTABLISHED)? {
+            if let Ok(address) = connection.address.parse() {
+                out.push(address);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn dump(socket: &mut Socket, family: u8, states: StateFlags) -> Result<Vec<Listener>, LiveError> {
     let mut header = NetlinkHeader::default();
     header.flags = NLM_F_REQUEST | NLM_F_DUMP;
     let mut request = NetlinkMessage::new(
@@ -44,7 +65,7 @@ fn dump(socket: &mut Socket, family: u8) -> Result<Vec<Listener>, LiveError> {
             family,
             protocol: IPPROTO_TCP,
             extensions: ExtensionFlags::empty(),
-            states: StateFlags::LISTEN,
+            states,
             socket_id: if family == AF_INET {
                 SocketId::new_v4()
             } else {

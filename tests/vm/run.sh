@@ -51,6 +51,10 @@ root=$(cd "$here/../.." && pwd)
 # The real ifupdown configures a Debian root in the VM; netvet's live check must agree.
 echo "== VM: ifup -a in a Debian root, then netvet check --live"
 "$here/ifupdown.sh" "$root/target/debug/netvet" || { echo "vm: ifupdown FAILED" >&2; rc=1; }
+# netvet repair on states built with ip link: the plan, a failure at each action rolled back,
+# the repair itself, and the management path kept.
+echo "== VM: netvet repair (repair.sh)"
+"$here/repair.sh" "$root/target/debug/netvet" || { echo "vm: repair FAILED" >&2; rc=1; }
 # The real systemd as PID 1 creates the socket units' sockets; netvet must read them right.
 echo "== VM: systemd socket units and BindIPv6Only="
 "$here/systemd.sh" "$root/target/debug/netvet" || { echo "vm: systemd FAILED" >&2; rc=1; }
