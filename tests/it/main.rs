@@ -16,6 +16,7 @@ mod modprobe_diff;
 mod precommit;
 mod robustness;
 mod rule_fixtures;
+mod repair;
 mod snapshot;
 mod support;
 mod sysctl_corpus;
