@@ -342,6 +342,16 @@ pub struct RepairArgs {
     #[arg(long)]
     pub allow_link_down: bool,
 
+    /// After applying, keep the changes only when confirmed within SECONDS: Enter on a
+    /// terminal, or `netvet repair --confirm-now` from another shell (over SSH, a second
+    /// session). Otherwise every change is rolled back (exit 3), as with `netplan try`.
+    #[arg(long, value_name = "SECONDS", requires = "apply")]
+    pub confirm: Option<u64>,
+
+    /// Confirm the changes a `netvet repair --apply --confirm` on this host waits on.
+    #[arg(long, conflicts_with_all = ["apply", "root", "live_snapshot", "allow_link_down"])]
+    pub confirm_now: bool,
+
     /// Plan against a live state saved by `netvet live --format json` instead of the running
     /// kernel (planning only: it cannot be combined with --apply).
     #[arg(long, value_name = "FILE", conflicts_with = "apply")]

@@ -305,8 +305,62 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
     Ok(u8::from(failed || pending))
 }
 
+/// Where a `netvet repair --confirm` waiting for confirmation says so (its process id), and
+/// where `--confirm-now` answers. Under /run: gone at reboot, root's only.
+const CONFIRM_PENDING: &str = "/run/netvet/repair-pending";
+const CONFIRM_ANSWER: &str = "/run/netvet/repair-confirmed";
+
+fn confirm_now() -> Result<u8, String> {
+    let pid = std::fs::read_to_string(CONFIRM_PENDING).map_err(|_| {
+        "no netvet repair --confirm is waiting on this host (nothing to confirm)".to_string()
+    })?;
+    std::fs::write(CONFIRM_ANSWER, pid.trim()).map_err(|e| format!("{CONFIRM_ANSWER}: {e}"))?;
+    print(&format!(
+        "netvet: confirmed the changes of netvet repair (process {})\n",
+        pid.trim()
+    ))?;
+    Ok(0)
+}
+
+/// Wait up to `seconds` for the operator: a line on a terminal's standard input, or
+/// `netvet repair --confirm-now`. True when confirmed.
+fn wait_for_confirmation(seconds: u64) -> Result<bool, String> {
+    use std::io::IsTerminal;
+    let me = std::process::id().to_string();
+    std::fs::create_dir_all("/run/netvet").map_err(|e| format!("/run/netvet: {e}"))?;
+    let _ = std::fs::remove_file(CONFIRM_ANSWER);
+    std::fs::write(CONFIRM_PENDING, &me).map_err(|e| format!("{CONFIRM_PENDING}: {e}"))?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    if std::io::stdin().is_terminal() {
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            if std::io::stdin().read_line(&mut line).is_ok() {
+                let _ = tx.send(());
+            }
+        });
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let confirmed = loop {
+        if rx.try_recv().is_ok()
+            || std::fs::read_to_string(CONFIRM_ANSWER).is_ok_and(|pid| pid.trim() == me)
+        {
+            break true;
+        }
+        if std::time::Instant::now() >= deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let _ = std::fs::remove_file(CONFIRM_PENDING);
+    let _ = std::fs::remove_file(CONFIRM_ANSWER);
+    Ok(confirmed)
+}
+
 fn repair(args: &RepairArgs) -> Result<u8, String> {
     use netvet::repair::apply::{Level, Outcome};
+    if args.confirm_now {
+        return confirm_now();
+    }
     let root = match &args.root {
         Some(dir) if !dir.is_dir() => {
             return Err(format!("--root {}: not a directory", dir.display()));
@@ -398,8 +452,40 @@ fn repair(args: &RepairArgs) -> Result<u8, String> {
         Outcome::Done { made } => {
             log(
                 Level::Info,
-                format!("repair: {made} actions made and read back"),
+                format!("repair: {} actions made and read back", made.len()),
             );
+            if let Some(seconds) = args.confirm.filter(|_| !made.is_empty()) {
+                log(
+                    Level::Warning,
+                    format!(
+                        "repair: keep these changes? Press Enter, or run `netvet repair --confirm-now`, within {seconds} s; otherwise they are rolled back"
+                    ),
+                );
+                if !wait_for_confirmation(seconds)? {
+                    let left = netvet::repair::apply::roll_back(
+                        &made,
+                        &mut netvet::repair::apply::Netlink,
+                        &mut log,
+                    );
+                    if left.is_empty() {
+                        log(
+                            Level::Error,
+                            "repair: not confirmed in time; every change was rolled back"
+                                .to_string(),
+                        );
+                        return Ok(3);
+                    }
+                    log(
+                        Level::Error,
+                        format!(
+                            "repair: not confirmed in time, and the rollback did not complete; left changed: {}",
+                            left.join("; ")
+                        ),
+                    );
+                    return Ok(4);
+                }
+                log(Level::Info, "repair: confirmed".to_string());
+            }
             Ok(u8::from(remains))
         }
         Outcome::RolledBack { failed, error } => {

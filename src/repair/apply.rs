@@ -7,8 +7,9 @@ use crate::live::LiveState;
 /// How a run ended.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Every action was made and read back.
-    Done { made: usize },
+    /// Every action was made and read back: those that changed something, in order (what
+    /// [`roll_back`] undoes when the operator does not confirm).
+    Done { made: Vec<Action> },
     /// Action `failed` (1-based) failed; every action before it was undone and read back.
     RolledBack { failed: usize, error: String },
     /// Action `failed` failed, and undoing did not complete: `left` says what stays changed.
@@ -122,7 +123,20 @@ pub fn run(
             }
         }
     }
-    Outcome::Done { made: made.len() }
+    Outcome::Done {
+        made: made.into_iter().cloned().collect(),
+    }
+}
+
+/// Undo actions made by [`run`], in reverse order (`--confirm` ran out); what could not be
+/// undone, described.
+pub fn roll_back(
+    made: &[Action],
+    kernel: &mut dyn Kernel,
+    log: &mut dyn FnMut(Level, String),
+) -> Vec<String> {
+    let made: Vec<&Action> = made.iter().collect();
+    undo(&made, kernel, log)
 }
 
 /// Undo `made` in reverse order; what could not be undone, described.
@@ -255,7 +269,7 @@ mod tests {
         };
         let mut lines = Vec::new();
         let outcome = run(&plan, &mut kernel, None, &mut |_, l| lines.push(l));
-        assert!(matches!(outcome, Outcome::Done { made: 2 }), "{outcome:?}");
+        assert!(matches!(&outcome, Outcome::Done { made } if made.len() == 2), "{outcome:?}");
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(
             kernel

@@ -66,6 +66,14 @@ check("one log line per action", sum(1 for l in applied.splitlines() if l.starts
 findings = json.load(open(f"{out}/check.json"))["findings"]
 check("netvet check --live reports no NV5xx afterwards", not findings, findings)
 check("a second plan is empty and exits 0", text("again.rc").strip() == "0", text("again.txt"))
+check("--confirm: not confirmed in time, the repair is rolled back (exit 3) field by field",
+      text("unconfirmed.rc").strip() == "3"
+      and not differences(live("unconfirmed-before"), live("unconfirmed-after")),
+      text("unconfirmed.txt") + str(differences(live("unconfirmed-before"), live("unconfirmed-after"))))
+check("--confirm: confirmed with --confirm-now from another process, the repair stays",
+      text("confirm-now.rc").strip() == "0" and text("confirmed.rc").strip() == "0"
+      and text("miimon-confirmed").strip() == "100",
+      text("confirm-now.txt") + text("confirmed.txt"))
 xor = text("xor.txt")
 check("a mode change on the bond holding the default route waits (exit 1) and says why",
       text("xor.rc").strip() == "1" and "waiting" in xor and "default route" in xor, xor)

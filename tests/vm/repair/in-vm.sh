@@ -3,7 +3,8 @@
 # the broken state with ip link (a bond without link monitoring, a slave left out, MTUs at
 # 1500), then: the plan alone changes nothing; each action made to fail (NETVET_FAILPOINT)
 # leaves the live state as it was; repair --apply puts it in line; a mode change on the bond
-# holding the default route waits for --allow-link-down. Outputs go to /mnt/share/out.
+# holding the default route waits for --allow-link-down; --confirm rolls back unless
+# confirmed. Outputs go to /mnt/share/out.
 S=/mnt/share
 O=$S/out
 IP=/sbin/ip
@@ -37,6 +38,19 @@ live repaired
 cat /sys/class/net/bond0/bonding/miimon > $O/miimon
 $N check --live --root $S/cfg --select NV5 --format json --fail-on never > $O/check.json 2> $O/check.err
 $N repair --root $S/cfg > $O/again.txt 2>&1; echo $? > $O/again.rc
+# --confirm: link monitoring off again; unconfirmed, the repair is rolled back; confirmed from
+# another process (as from a second SSH session), it stays.
+$IP link set bond0 type bond miimon 0
+live unconfirmed-before
+$N repair --apply --confirm 2 --root $S/cfg > $O/unconfirmed.txt 2>&1; echo $? > $O/unconfirmed.rc
+live unconfirmed-after
+$N repair --apply --confirm 60 --root $S/cfg > $O/confirmed.txt 2>&1 &
+waiting=$!
+n=0
+while [ ! -f /run/netvet/repair-pending ] && [ $n -lt 60 ]; do sleep 1; n=$((n + 1)); done
+$N repair --confirm-now > $O/confirm-now.txt 2>&1; echo $? > $O/confirm-now.rc
+wait $waiting; echo $? > $O/confirmed.rc
+cat /sys/class/net/bond0/bonding/miimon > $O/miimon-confirmed
 # The bond now carries the default route; the configuration asks for another mode.
 $IP addr add 198.18.0.1/24 dev bond0
 $IP route add default via 198.18.0.254 dev bond0
