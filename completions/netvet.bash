@@ -223,13 +223,17 @@ _netvet() {
             return 0
             ;;
         netvet__subcmd__repair)
-            opts="-h --root --apply --allow-link-down --live-snapshot --color --help"
+            opts="-h --root --apply --allow-link-down --confirm --confirm-now --live-snapshot --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --confirm)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -294,12 +294,14 @@ complete -c netvet -n "__fish_netvet_using_subcommand fix" -l live -d 'Also comp
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -s q -l quiet -d 'Print what was fixed and the summary only, not the findings that remain'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -l root -d 'Read the configuration from a mounted image or a checkout instead of /' -r -F
+complete -c netvet -n "__fish_netvet_using_subcommand repair" -l confirm -d 'After applying, keep the changes only when confirmed within SECONDS: Enter on a terminal, or `netvet repair --confirm-now` from another shell (over SSH, a second session). Otherwise every change is rolled back (exit 3), as with `netplan try`' -r
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -l live-snapshot -d 'Plan against a live state saved by `netvet live --format json` instead of the running kernel (planning only: it cannot be combined with --apply)' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -l color -d 'When to use colours: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -l apply -d 'Make the changes (without it, only the plan is printed)'
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -l allow-link-down -d 'Also make the steps that take a link down: bond options the kernel takes only with the bond down or without slaves, a slave moved from another bond, a link management traffic goes through'
+complete -c netvet -n "__fish_netvet_using_subcommand repair" -l confirm-now -d 'Confirm the changes a `netvet repair --apply --confirm` on this host waits on'
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netvet -n "__fish_netvet_using_subcommand live" -l format -r -f -a "human\t'Tables: one line per link (kind, state, MTU, master, speed), the listening sockets, then each bond\'s settings and slaves'
 json\t'One JSON document (schema: docs/live-schema.md), the snapshot `check --live-snapshot` reads'"

@@ -110,6 +110,12 @@ grep -q 'netvet check' "$work/man.out" || fail "man netvet does not render the p
 in_root man -P cat netvet-check >"$work/man.out" 2>&1 || fail "man netvet-check failed: $(head -n 5 "$work/man.out")"
 grep -q -- '--fail-on' "$work/man.out" || fail "man netvet-check does not render the page (no '--fail-on' in its text)"
 
+# The boot-time repair unit is installed, and not enabled: that is the operator's choice.
+in_root test -f /usr/lib/systemd/system/netvet-repair.service ||
+    fail "/usr/lib/systemd/system/netvet-repair.service is not installed"
+if in_root sh -c 'ls /etc/systemd/system/*.wants/netvet-repair.service' >/dev/null 2>&1; then
+    fail "netvet-repair.service was enabled by the installation"
+fi
 for file in /usr/share/bash-completion/completions/netvet /usr/share/zsh/vendor-completions/_netvet \
     /usr/share/fish/vendor_completions.d/netvet.fish /usr/share/doc/netvet/rules/NV101.md \
     /usr/share/doc/netvet/README.md /usr/share/doc/netvet/copyright \
