@@ -259,7 +259,8 @@ pub(crate) fn check_dirs_readable(root: &dyn HostFs, host: &mut Host, dirs: &[&s
     }
 }
 
-/// Read and parse each file, in order; an unreadable one is recorded and skipped.
+/// Read and parse each file, in order; an unreadable one is recorded and skipped, a dangling
+/// link noted and skipped.
 pub(crate) fn read_all<T>(
     host: &mut Host,
     root: &dyn HostFs,
@@ -270,6 +271,12 @@ pub(crate) fn read_all<T>(
     for (display, real) in files {
         match read_file(&mut host.sources, root, &real, display.clone()) {
             Ok(id) => out.push((id, parse(&host.sources.get(id).text))),
+            // A link to nothing in a configuration directory (Debian's
+            // /etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf without procps): kmod,
+            // systemd-sysctl and systemd-modules-load skip it, and so does netvet.
+            Err(error) if error.kind() == io::ErrorKind::NotFound => host.notes.push(format!(
+                "{display} is a link to nothing; the programs that read the directory skip it"
+            )),
             Err(error) => host.read_error(ReadError {
                 path: display,
                 error,
@@ -403,6 +410,28 @@ mod confinement_tests {
             assert!(!file.text.contains("Linux version"), "{}", file.display);
         }
         assert!(host.interfaces.is_empty());
+    }
+
+    /// Debian's /etc/sysctl.d/99-sysctl.conf links to ../sysctl.conf, which only procps
+    /// installs: systemd-sysctl skips the dangling link, and netvet must stay silent.
+    #[test]
+    fn a_link_to_nothing_in_a_configuration_directory_is_skipped() {
+        let dir = test_tree(&[("etc/network/interfaces", "auto lo\niface lo inet loopback\n")]);
+        std::fs::create_dir_all(dir.path().join("etc/sysctl.d")).unwrap();
+        symlink("../sysctl.conf", dir.path().join("etc/sysctl.d/99-sysctl.conf")).unwrap();
+        std::fs::create_dir_all(dir.path().join("etc/modprobe.d")).unwrap();
+        symlink("gone.conf", dir.path().join("etc/modprobe.d/bonding.conf")).unwrap();
+        let host = load(&Target::Root(Root::new(dir.path())));
+        assert!(host.read_errors.is_empty(), "{:?}", host.read_errors);
+        assert_eq!(
+            host.notes
+                .iter()
+                .filter(|n| n.contains("is a link to nothing"))
+                .count(),
+            2,
+            "{:?}",
+            host.notes
+        );
     }
 
     #[test]
