@@ -148,7 +148,10 @@ pub enum Command {
     /// usage or I/O error, 3 an action failed and everything was rolled back, 4 an action
     /// failed and the rollback did not complete (what is left is printed). Under systemd each
     /// line carries its syslog priority. NETVET_FAILPOINT=repair-step:N makes the N-th action
-    /// fail as if the kernel refused it (a test aid).
+    /// fail as if the kernel refused it (a test aid). At boot, netvet-repair.service (installed
+    /// by the package, not enabled: `systemctl enable netvet-repair`) runs `netvet repair
+    /// --apply` after networking.service and before network-online.target; a repair that
+    /// cannot complete is logged and never fails the boot (`journalctl -u netvet-repair`).
     Repair(RepairArgs),
     /// Show the running kernel's network state as netvet sees it (links, bonds, slaves,
     /// VLANs, bridges, the IPv6 sysctls), read through netlink in the current network namespace.

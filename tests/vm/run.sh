@@ -55,6 +55,9 @@ echo "== VM: ifup -a in a Debian root, then netvet check --live"
 # the repair itself, and the management path kept.
 echo "== VM: netvet repair (repair.sh)"
 "$here/repair.sh" "$root/target/debug/netvet" || { echo "vm: repair FAILED" >&2; rc=1; }
+# The boot story: systemd as PID 1 runs the packaged netvet-repair.service after ifupdown.
+echo "== VM: netvet-repair.service at boot (repair-boot.sh)"
+"$here/repair-boot.sh" "$root/target/debug/netvet" || { echo "vm: repair at boot FAILED" >&2; rc=1; }
 # The real systemd as PID 1 creates the socket units' sockets; netvet must read them right.
 echo "== VM: systemd socket units and BindIPv6Only="
 "$here/systemd.sh" "$root/target/debug/netvet" || { echo "vm: systemd FAILED" >&2; rc=1; }

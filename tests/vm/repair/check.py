@@ -81,6 +81,12 @@ check("bond0 keeps its mode and the default route",
       text("mode").startswith("active-backup") and "dev bond0" in text("route"),
       text("mode") + text("route"))
 
+allowed = live("xor-allowed")
+check("with --allow-link-down the mode changes, and the slaves and MTUs are back",
+      text("xor-allowed.rc").strip() == "0" and allowed["bond0"]["bond"]["mode"] == "balance-xor"
+      and allowed["eth0"].get("master") == "bond0" and allowed["eth1"].get("master") == "bond0"
+      and allowed["bond0"]["admin_up"] and allowed["bond0"]["mtu"] == 9000,
+      text("xor-allowed.txt") + str(allowed["bond0"]))
 passed = sum(results)
 print(f"{passed} passed, {len(results) - passed} failed")
 sys.exit(0 if all(results) else 1)
