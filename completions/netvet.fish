@@ -326,7 +326,7 @@ complete -c netvet -n "__fish_netvet_using_subcommand snapshot" -l live -d 'Also
 complete -c netvet -n "__fish_netvet_using_subcommand snapshot" -l no-live -d 'Record the files only, not the running kernel\'s state'
 complete -c netvet -n "__fish_netvet_using_subcommand snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netvet -n "__fish_netvet_using_subcommand rules" -l format -r -f -a "human\t'One line per rule: code, severity, fix (safe, unsafe, mixed or -), name, summary'
-json\t'A JSON array, one object per rule: code, name, severity, fix (none, safe, unsafe or mixed), summary'"
+json\t'A JSON array, one object per rule: code, name, severity (the default), severities (all it can take), fix (none, safe, unsafe or mixed), summary'"
 complete -c netvet -n "__fish_netvet_using_subcommand rules" -l color -d 'When to use colours: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"

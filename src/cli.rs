@@ -77,8 +77,8 @@ pub enum ListenersFormat {
 pub enum RulesFormat {
     /// One line per rule: code, severity, fix (safe, unsafe, mixed or -), name, summary.
     Human,
-    /// A JSON array, one object per rule: code, name, severity, fix (none, safe, unsafe or
-    /// mixed), summary.
+    /// A JSON array, one object per rule: code, name, severity (the default), severities (all
+    /// it can take), fix (none, safe, unsafe or mixed), summary.
     Json,
 }
 

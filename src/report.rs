@@ -287,6 +287,7 @@ pub fn rules_table(json: bool) -> String {
                     "code": r.code,
                     "name": r.name,
                     "severity": r.severity,
+                    "severities": r.severities().collect::<Vec<_>>(),
                     "fix": r.fix,
                     "summary": r.summary,
                 })

@@ -74,6 +74,16 @@ fn fixtures_fire_and_near_misses_stay_quiet() {
     for rule in RULES {
         for (name, path) in cases(rule.code) {
             let run = run(&path);
+            // Every finding takes a severity its rule says it can take.
+            for d in &run.diagnostics {
+                let meta = netvet::rules::registry::lookup(d.code).expect("a known code");
+                if !meta.severities().any(|s| s == d.severity) {
+                    failures.push(format!(
+                        "{}/{name}: {} is {:?}, which the registry does not list for it",
+                        rule.code, d.code, d.severity
+                    ));
+                }
+            }
             let mine: Vec<_> = run
                 .diagnostics
                 .iter()
