@@ -206,6 +206,8 @@ pub const OPTIONS: &[BondOption] = &[
     BondOption {
         ifenslave: Some(4),
         replayed: true,
+        // As sysfs shows them: space-separated, in the order they were added.
+        live: Some(|b| Some(b.arp_ip_target.join(" "))),
         ..opt("arp_ip_target", Values::Addresses, None)
     },
     opt("ns_ip6_target", Values::Addresses, None),

@@ -118,7 +118,7 @@ rules! {
     NV001, "syntax-error", Error, [], None, "Syntax error or unreadable file";
     NV002, "source-unresolved", Warning, [Error], None, "`source`/`source-directory` target missing, or an include cycle";
     NV003, "duplicate-stanza", Warning, [Error], None, "The same interface and address family is defined twice";
-    NV004, "invalid-value", Error, [], None, "An option has a value the kernel or ifupdown will reject";
+    NV004, "invalid-value", Error, [], Unsafe, "An option has a value the kernel or ifupdown will reject";
     NV005, "auto-without-iface", Error, [Warning], None, "`auto`/`allow-*` names an interface with no `iface` stanza";
     NV006, "stanza-refused", Error, [], None, "ifup refuses a stanza: a variable its method requires is missing";
     NV007, "unknown-option", Warning, [Info], None, "An option nothing reads: a typo, or one the stanza's method ignores";

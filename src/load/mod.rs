@@ -416,9 +416,16 @@ mod confinement_tests {
     /// installs: systemd-sysctl skips the dangling link, and netvet must stay silent.
     #[test]
     fn a_link_to_nothing_in_a_configuration_directory_is_skipped() {
-        let dir = test_tree(&[("etc/network/interfaces", "auto lo\niface lo inet loopback\n")]);
+        let dir = test_tree(&[(
+            "etc/network/interfaces",
+            "auto lo\niface lo inet loopback\n",
+        )]);
         std::fs::create_dir_all(dir.path().join("etc/sysctl.d")).unwrap();
-        symlink("../sysctl.conf", dir.path().join("etc/sysctl.d/99-sysctl.conf")).unwrap();
+        symlink(
+            "../sysctl.conf",
+            dir.path().join("etc/sysctl.d/99-sysctl.conf"),
+        )
+        .unwrap();
         std::fs::create_dir_all(dir.path().join("etc/modprobe.d")).unwrap();
         symlink("gone.conf", dir.path().join("etc/modprobe.d/bonding.conf")).unwrap();
         let host = load(&Target::Root(Root::new(dir.path())));

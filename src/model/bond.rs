@@ -205,6 +205,14 @@ pub enum Event {
     ArpWithoutTargets { at: Location },
     /// A `bond-*` option that ifenslave never writes: it has no effect.
     NotApplied { key: &'static str, at: Location },
+    /// `bond-arp-ip-target a,b`: ifenslave writes each space-separated word as one target, and
+    /// the kernel keeps the first address of a comma-joined word (observed in the VM): the
+    /// targets after the comma are never probed.
+    TargetsDropped {
+        at: Location,
+        kept: String,
+        dropped: String,
+    },
     /// A module parameter the driver ignores at load in the module's `mode`.
     ModuleParamIgnored {
         key: &'static str,
@@ -250,6 +258,7 @@ impl Outcome {
             | Event::ModuleParamIgnored { key: k, .. } => *k == key,
             Event::MiimonForced { .. } => key == "miimon",
             Event::ArpWithoutTargets { .. } => key == "arp_interval",
+            Event::TargetsDropped { .. } => key == "arp_ip_target",
         })
     }
 }

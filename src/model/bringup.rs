@@ -361,7 +361,17 @@ fn write(
     let number = value.parse::<u64>().ok();
     match key {
         "arp_ip_target" => {
-            for target in value.split(|c: char| c == ',' || c.is_whitespace()) {
+            // ifenslave writes `+WORD` for each space-separated word; of `a,b` the kernel
+            // keeps `a`.
+            for word in value.split_whitespace() {
+                let (target, rest) = word.split_once(',').unwrap_or((word, ""));
+                if !rest.is_empty() {
+                    events.push(Event::TargetsDropped {
+                        at,
+                        kept: target.to_string(),
+                        dropped: rest.replace(',', " "),
+                    });
+                }
                 if !target.is_empty() && !p.arp_targets.iter().any(|t| t == target) {
                     p.arp_targets.push(target.to_string());
                 }

@@ -269,7 +269,10 @@ mod tests {
         };
         let mut lines = Vec::new();
         let outcome = run(&plan, &mut kernel, None, &mut |_, l| lines.push(l));
-        assert!(matches!(&outcome, Outcome::Done { made } if made.len() == 2), "{outcome:?}");
+        assert!(
+            matches!(&outcome, Outcome::Done { made } if made.len() == 2),
+            "{outcome:?}"
+        );
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(
             kernel

@@ -35,6 +35,7 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
             never_created(iface, out);
             without_slaves(ctx, iface, bond, &enslaving, out);
             link_monitoring(iface, bond, out);
+            dropped_targets(iface, bond, out);
             delays(iface, bond, out);
             lacp(iface, bond, mode, out);
             min_links(iface, bond, out);
@@ -464,7 +465,7 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
                 Some(opt.origin),
                 iface,
             )
-            .help("add `bond-arp-ip-target ADDRESS` with an always-reachable IPv4 address (the gateway), or use `bond-miimon 100` instead")
+            .help("add `bond-arp-ip-target ADDRESS` with an always-reachable IPv4 address (the gateway; several separated by spaces), or use `bond-miimon 100` instead")
             .note(note),
         );
     }
@@ -648,6 +649,35 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
             ))
             .note(format!("{by}: kernel behaviour, not configuration")),
         ),
+    }
+}
+
+/// NV004 for `bond-arp-ip-target a,b`: ifenslave writes the comma-joined word as one target
+/// and the kernel keeps its first address, so the others are never probed (observed in the VM).
+fn dropped_targets(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
+    for event in bond.kernel.events_for("arp_ip_target") {
+        let Event::TargetsDropped { at, kept, dropped } = event else {
+            continue;
+        };
+        let written = out.sources().get(at.file).slice(at.span);
+        out.push(
+            Diagnostic::new(
+                rule::NV004,
+                format!(
+                    "{} probes only {kept} of `bond-arp-ip-target {written}`: {dropped} never",
+                    iface.name
+                ),
+            )
+            .at(*at)
+            .iface(&iface.name)
+            .help("separate the targets with spaces: ifenslave writes each space-separated word as one target")
+            .note("the kernel takes the first address of a comma-joined value and ignores the rest; commas separate targets only in the module parameter (`options bonding arp_ip_target=a,b`)")
+            .fix_opt(fix(
+                format!("separate the targets with spaces, so that {} probes all of them", iface.name),
+                Applicability::Unsafe,
+                Some(Edit::replace(*at, written.replace(',', " "))),
+            )),
+        );
     }
 }
 

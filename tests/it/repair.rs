@@ -48,7 +48,9 @@ fn plans_for_every_live_fixture() {
         let code = out.status.code().unwrap();
         assert!(code == 0 || code == 1, "{relative}: {out:?}");
         let text = format!("exit {code}\n{}", String::from_utf8_lossy(&out.stdout));
-        let name = relative.trim_start_matches("fixtures/rules/").replace('/', "__");
+        let name = relative
+            .trim_start_matches("fixtures/rules/")
+            .replace('/', "__");
         insta::assert_snapshot!(format!("repair__{name}"), text);
         // A healthy case plans nothing and says so.
         if relative.contains("/ok-") {
@@ -121,5 +123,8 @@ fn link_down_steps_wait_and_name_the_management_path() {
     assert!(allowed.waiting.is_empty());
     assert_eq!(allowed.actions.len(), 3);
     // Each step carries what undoes it.
-    assert_eq!(allowed.actions[1].undo.to_string(), "set bond0 lacp_rate slow");
+    assert_eq!(
+        allowed.actions[1].undo.to_string(),
+        "set bond0 lacp_rate slow"
+    );
 }

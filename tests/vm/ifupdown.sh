@@ -14,4 +14,4 @@ install -m 755 "$netvet" "$rootfs/usr/local/bin/netvet"
 install -m 644 "$here/ifupdown/interfaces" "$rootfs/etc/network/interfaces"
 rm -rf "$rootfs/out" "$rootfs/etc/network/interfaces.d"/* "$rootfs/run/network"
 "$here/run-in-vm.sh" --timeout 180 --share "$rootfs" "$here/ifupdown/in-vm.sh" >/dev/null
-python3 "$here/ifupdown/check.py" "$rootfs/out"
+python3 "$here/ifupdown/check.py" "$rootfs/out" "$netvet"

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Assertions on what netvet said in the VM (ifupdown/in-vm.sh): no drift after `ifup -a`, and
 exactly the expected live findings after the state was broken. Prints TAP-like lines and a
-closing `N passed, N failed`; exits non-zero on failure. Usage: check.py OUT_DIR"""
+closing `N passed, N failed`; exits non-zero on failure. The snapshots taken in the VM, checked
+offline here, must give the findings the live check gave there.
+Usage: check.py OUT_DIR NETVET_BINARY"""
 import json
+import subprocess
 import sys
 
 out = sys.argv[1]
+netvet = sys.argv[2]
 results = []
 
 
@@ -37,6 +41,21 @@ check("after ifup -a with an LACP partner netvet reports nothing live (NV501-NV5
 offline = [f for f in healthy if not f["code"].startswith("NV5") and f["severity"] != "info"]
 check("the configuration itself is clean (no offline warning or error)", not offline,
       json.dumps(offline, indent=1)[:2000])
+
+def same(f):
+    """A finding as both checks must state it (the target names differ: / and the archive)."""
+    return (f["code"], f["interface"], f["severity"], f["message"], f["file"], f["line"])
+
+
+for state in ["healthy", "broken"]:
+    offline = subprocess.run([netvet, "check", "--snapshot", f"{out}/{state}.snap.tar", "--format",
+                              "json", "--fail-on", "never"], capture_output=True, text=True)
+    there = sorted(map(same, findings(state)))
+    here = sorted(map(same, json.loads(offline.stdout)["findings"])) if offline.returncode == 0 else None
+    check(f"the snapshot taken in the VM ({state}) gives offline the findings of the live check there",
+          here == there and (state == "healthy" or len(there) > 0),
+          f"{offline.stderr[-500:]} only live: {sorted(set(there) - set(here or []))}; "
+          f"only offline: {sorted(set(here or []) - set(there))}")
 
 broken = live(findings("broken"))
 # The kernel closes a slave it releases, so eno2 is also an `auto` interface that is down.

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs inside the VM. /mnt/share is a Debian 12 root (debootstrap minbase with ifupdown and
 # ifenslave) holding netvet and the interfaces file. The real ifup brings the configuration up;
-# netvet checks it against the live kernel (output in /mnt/share/out/*.json); then the live state
-# is broken in six ways and netvet checks again.
+# netvet checks it against the live kernel (output in /mnt/share/out/*.json) and takes a snapshot
+# (*.snap.tar); then the live state is broken in six ways and netvet checks again.
 R=/mnt/share
 IP=/sbin/ip
 for d in proc sys dev run; do mount --bind /$d $R/$d; done
@@ -24,6 +24,7 @@ sleep 4   # LACP converges within a few fast LACPDUs
 chroot $R /bin/ip -details -json link show > $R/out/ip-healthy.json
 cat /proc/net/bonding/bond0 > $R/out/bonding-healthy.txt
 chroot $R /usr/local/bin/netvet check --format json --fail-on never > $R/out/healthy.json
+chroot $R /usr/local/bin/netvet snapshot -o /out/healthy.snap.tar 2> $R/out/snapshot-healthy.err
 # Break it: a slave released, an MTU changed by hand, link monitoring switched off, a slave
 # taken down, a VLAN recreated with another id, the switch's LACP stopped on the last port.
 $IP -n sw link set sw3 nomaster
@@ -38,6 +39,7 @@ sleep 5   # three missed fast LACPDUs expire the partner
 echo 0 > /sys/class/net/bond0/bonding/miimon
 cat /proc/net/bonding/bond0 > $R/out/bonding-broken.txt
 chroot $R /usr/local/bin/netvet check --format json --fail-on never > $R/out/broken.json
+chroot $R /usr/local/bin/netvet snapshot -o /out/broken.snap.tar 2> $R/out/snapshot-broken.err
 chroot $R /sbin/ifdown -a > $R/out/ifdown.log 2>&1
 for d in run dev sys proc; do umount $R/$d; done
 sync
