@@ -7,7 +7,9 @@ use crate::diagnostic::registry as rule;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::load::Dialect;
 use crate::model::bringup::{Event, Refusal, SetBy};
-use crate::model::{Bond, BondMode, Interface, Kind, MembershipVia, Origin, up_hook_actions};
+use crate::model::{
+    Bond, BondMode, Interface, Kind, Membership, MembershipVia, Origin, up_hook_actions,
+};
 use crate::source::Location;
 use crate::syntax::hooks::{self, EnslaveCommand, HookAction};
 
@@ -437,14 +439,18 @@ fn configured_number(bond: &Bond, key: &str) -> Option<u64> {
 }
 
 /// NV101, NV102, NV103, NV105: link monitoring, judged by what the kernel runs with once
-/// ifenslave has applied the options (`model::bringup`), not by the options alone.
+/// ifenslave has applied the options (`model::bringup`), not by the options alone; one
+/// function per rule.
 fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
-    let k = &bond.kernel;
-    let mode = k.mode();
-    let miimon_cfg = configured_number(bond, "miimon");
-    let arp_cfg = configured_number(bond, "arp_interval");
+    arp_without_target(iface, bond, out);
+    arp_unsupported(iface, bond, out);
+    both_monitors(iface, bond, out);
+    no_link_monitoring(iface, bond, out);
+}
 
-    // NV102: ARP monitoring asked for with nothing to probe.
+/// NV102: ARP monitoring asked for with nothing to probe.
+fn arp_without_target(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
+    let k = &bond.kernel;
     let arp_on = bond.number("arp_interval").filter(|(v, _)| *v > 0);
     if let Some((value, opt)) = arp_on.filter(|_| bond.arp_targets().is_empty()) {
         let module_reset = k
@@ -469,8 +475,13 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
             .note(note),
         );
     }
+}
 
-    // NV105: ARP monitoring in a mode that cannot use it.
+/// NV105: ARP monitoring in a mode that cannot use it.
+fn arp_unsupported(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
+    let k = &bond.kernel;
+    let mode = k.mode();
+    let arp_cfg = configured_number(bond, "arp_interval");
     if arp_cfg.is_some_and(|v| v > 0) && !mode.uses_arp() {
         let refused = k
             .events_for("arp_interval")
@@ -506,8 +517,14 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
             )),
         );
     }
+}
 
-    // NV103: both monitors asked for; one of them is silently turned off.
+/// NV103: both monitors asked for; one of them is silently turned off.
+fn both_monitors(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
+    let k = &bond.kernel;
+    let mode = k.mode();
+    let miimon_cfg = configured_number(bond, "miimon");
+    let arp_cfg = configured_number(bond, "arp_interval");
     if let (Some(mv), Some(av)) = (miimon_cfg.filter(|v| *v > 0), arp_cfg.filter(|v| *v > 0)) {
         if mode.uses_arp() {
             let arp_runs = k.number("arp_interval") > 0;
@@ -549,8 +566,15 @@ fn link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
             );
         }
     }
+}
 
-    // NV101: what runs.
+/// NV101: the bond runs without link monitoring, or runs with the miimon 100 the driver forces
+/// while the configuration says otherwise or nothing.
+fn no_link_monitoring(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
+    let k = &bond.kernel;
+    let mode = k.mode();
+    let miimon_cfg = configured_number(bond, "miimon");
+    let arp_cfg = configured_number(bond, "arp_interval");
     if k.number("miimon") == 0 && k.number("arp_interval") == 0 {
         let why = match bond.get("miimon") {
             Some(opt) => format!(
@@ -1219,65 +1243,97 @@ fn module_without_options(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     );
 }
 
-/// NV120-NV123: slaves.
+/// NV120-NV124: what the configuration says about an interface that some bond claims as a
+/// slave, one function per rule.
 fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>) {
     if iface.memberships.is_empty() {
         return;
     }
-    let bonds: Vec<&str> = {
-        let mut b: Vec<&str> = iface.memberships.iter().map(|m| m.bond.as_str()).collect();
-        b.dedup();
-        b
-    };
-    if bonds.len() > 1 {
-        let m = &iface.memberships;
-        let winner = ctx.model.links.enslaved.get(iface.name.as_str());
-        let outcome = match winner {
-            Some(bond) => format!(
-                "booting this configuration, {bond} enslaves it first; the other bond's attempt fails (\"Device is in use and cannot be enslaved\") and ifup still exits 0"
+    in_two_bonds(ctx, iface, out);
+    master_mismatch(ctx, iface, out);
+    never_enslaved(ctx, iface, out);
+    slave_addresses(iface, out);
+    not_physical(iface, out);
+}
+
+/// The bonds that claim `iface`, each once, in claiming order.
+fn claiming_bonds<'i>(iface: &'i Interface<'_>) -> Vec<&'i str> {
+    let mut b: Vec<&str> = iface.memberships.iter().map(|m| m.bond.as_str()).collect();
+    b.dedup();
+    b
+}
+
+/// What booting does with a slave two bonds claim.
+fn contested_outcome(ctx: &Context<'_, '_>, iface: &Interface<'_>) -> String {
+    match ctx.model.links.enslaved.get(iface.name.as_str()) {
+        Some(bond) => format!(
+            "booting this configuration, {bond} enslaves it first; the other bond's attempt fails (\"Device is in use and cannot be enslaved\") and ifup still exits 0"
+        ),
+        None => "whichever bond comes up second fails to enslave it (\"Device is in use and cannot be enslaved\")".to_string(),
+    }
+}
+
+/// The bond listing a slave in `bond-slaves` and the one its own `bond-master` names, when
+/// exactly those two bonds claim it (NV123 says that case, not NV120).
+fn list_and_own<'i>(iface: &'i Interface<'_>) -> Option<(&'i Membership, &'i Membership)> {
+    let list = iface
+        .memberships
+        .iter()
+        .find(|x| x.via == MembershipVia::BondSlaves)?;
+    let own = iface
+        .memberships
+        .iter()
+        .find(|x| x.via == MembershipVia::BondMaster)?;
+    (claiming_bonds(iface).len() == 2).then_some((list, own))
+}
+
+/// NV120: an interface claimed by two bonds (other than a bond list against the slave's own
+/// `bond-master`, which is NV123).
+fn in_two_bonds(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>) {
+    if claiming_bonds(iface).len() < 2 || list_and_own(iface).is_some() {
+        return;
+    }
+    let m = &iface.memberships;
+    out.push(
+        Diagnostic::new(
+            rule::NV120,
+            format!(
+                "{} is enslaved to both {} and {}",
+                iface.name, m[0].bond, m[1].bond
             ),
-            None => "whichever bond comes up second fails to enslave it (\"Device is in use and cannot be enslaved\")".to_string(),
-        };
-        let list = m.iter().find(|x| x.via == MembershipVia::BondSlaves);
-        let own = m.iter().find(|x| x.via == MembershipVia::BondMaster);
-        match (list, own) {
-            // One bond lists it and its own stanza names another: say exactly that (NV123),
-            // not the more general NV120.
-            (Some(list), Some(own)) if bonds.len() == 2 => out.push(
-                Diagnostic::new(
-                    rule::NV123,
-                    format!(
-                        "{} says `bond-master {}` but {} lists it in bond-slaves",
-                        iface.name, own.bond, list.bond
-                    ),
-                )
-                .at(own.location)
-                .iface(&iface.name)
-                .label(Some(list.location), format!("listed by {} here", list.bond))
-                .help(format!(
-                    "make `bond-master` name {} or remove the interface from {}'s list",
-                    list.bond, list.bond
-                ))
-                .note(outcome),
-            ),
-            _ => out.push(
-                Diagnostic::new(
-                    rule::NV120,
-                    format!(
-                        "{} is enslaved to both {} and {}",
-                        iface.name, m[0].bond, m[1].bond
-                    ),
-                )
-                .at(m[1].location)
-                .iface(&iface.name)
-                .label(
-                    Some(m[0].location),
-                    format!("enslaved to {} here", m[0].bond),
-                )
-                .help("an interface can belong to one bond only: remove it from one of them")
-                .note(outcome),
-            ),
-        }
+        )
+        .at(m[1].location)
+        .iface(&iface.name)
+        .label(
+            Some(m[0].location),
+            format!("enslaved to {} here", m[0].bond),
+        )
+        .help("an interface can belong to one bond only: remove it from one of them")
+        .note(contested_outcome(ctx, iface)),
+    );
+}
+
+/// NV123: a slave's `bond-master` that disagrees with the bond listing it, or names a bond
+/// with no stanza.
+fn master_mismatch(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>) {
+    if let Some((list, own)) = list_and_own(iface) {
+        out.push(
+            Diagnostic::new(
+                rule::NV123,
+                format!(
+                    "{} says `bond-master {}` but {} lists it in bond-slaves",
+                    iface.name, own.bond, list.bond
+                ),
+            )
+            .at(own.location)
+            .iface(&iface.name)
+            .label(Some(list.location), format!("listed by {} here", list.bond))
+            .help(format!(
+                "make `bond-master` name {} or remove the interface from {}'s list",
+                list.bond, list.bond
+            ))
+            .note(contested_outcome(ctx, iface)),
+        );
     }
     for m in &iface.memberships {
         let bond = ctx.model.get(&m.bond);
@@ -1299,9 +1355,11 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings
             );
         }
     }
+}
 
+/// NV124: a slave only its own stanza enslaves, and nothing brings that stanza up.
+fn never_enslaved(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>) {
     let master = &iface.memberships[0];
-    // NV124: a slave only its own stanza enslaves, and nothing brings that stanza up.
     let own_only = iface
         .memberships
         .iter()
@@ -1324,7 +1382,11 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings
             .note(format!("ifenslave enslaves an interface with `bond-master` when that interface's own stanza comes up; `ifup -a` brings up only `auto` interfaces, so {} comes up without it", master.bond)),
         );
     }
-    // NV121: addresses on a slave.
+}
+
+/// NV121: a slave with addresses of its own.
+fn slave_addresses(iface: &Interface<'_>, out: &mut Findings<'_>) {
+    let master = &iface.memberships[0];
     for s in &iface.stanzas {
         let method = s.stanza.method_str().unwrap_or("");
         let has_address = s.stanza.options.iter().any(|o| o.name.text == "address");
@@ -1355,7 +1417,11 @@ fn slave_checks(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings
             );
         }
     }
-    // NV122: virtual slaves.
+}
+
+/// NV122: a slave that is a virtual interface or belongs elsewhere.
+fn not_physical(iface: &Interface<'_>, out: &mut Findings<'_>) {
+    let master = &iface.memberships[0];
     let other_role = match iface.kind {
         Kind::Bond => Some("a bond".to_string()),
         Kind::Vlan => Some("a VLAN".to_string()),
