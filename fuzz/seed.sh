@@ -137,6 +137,9 @@ for tree in "$repo"/fixtures/rules/*/*/ "$repo"/fixtures/healthy/*/ "$repo"/fixt
     cp "$tmp" "$out/check/$(sha1sum <"$tmp" | cut -c1-40)"
 done
 rm -f "$tmp"
+# fix plans on the same trees: its first five parts are check's.
+mkdir -p "$out/fix"
+cp "$out"/check/* "$out/fix/"
 
 for d in "$out"/*/; do
     printf '%-12s %5d seeds\n' "$(basename "$d")" "$(find "$d" -type f | wc -l)"

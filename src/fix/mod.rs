@@ -84,6 +84,15 @@ fn key(d: &Diagnostic) -> Key {
 
 /// Work out the fixes for the tree at `root`, verified, without writing.
 pub fn plan(root: &Root, options: &Options) -> Plan {
+    plan_tree(&(Arc::new(root.clone()) as Tree), options)
+}
+
+/// A host tree fixes are planned for: a directory, or any other [`HostFs`] (a bundle in
+/// memory, as the fuzzer plans them).
+pub type Tree = Arc<dyn HostFs + Send + Sync>;
+
+/// [`plan`] for any tree.
+pub fn plan_tree(root: &Tree, options: &Options) -> Plan {
     let mut texts: HashMap<PathBuf, String> = HashMap::new();
     // Each changed file's text before the first fix touched it (`None`: a file a fix adds).
     let mut originals: BTreeMap<PathBuf, (String, Option<String>)> = BTreeMap::new();
@@ -207,9 +216,9 @@ fn fix_title(d: &Diagnostic) -> String {
 }
 
 /// Check the tree with the files in `texts` replaced.
-fn check(root: &Root, texts: &HashMap<PathBuf, String>, options: &Options) -> CheckRun {
+fn check(root: &Tree, texts: &HashMap<PathBuf, String>, options: &Options) -> CheckRun {
     let target = if texts.is_empty() {
-        Target::Root(root.clone())
+        Target::Tree(root.clone())
     } else {
         Target::Tree(Arc::new(Overlay {
             base: root.clone(),
@@ -221,7 +230,7 @@ fn check(root: &Root, texts: &HashMap<PathBuf, String>, options: &Options) -> Ch
 
 /// Why the fix cannot be made exactly, if it cannot.
 fn editable(
-    root: &Root,
+    root: &Tree,
     texts: &HashMap<PathBuf, String>,
     run: &CheckRun,
     fix: &crate::diagnostic::Fix,
@@ -438,7 +447,7 @@ type Attempt = Result<(HashMap<PathBuf, String>, CheckRun), String>;
 
 /// Apply `groups` to the texts of `run` and check the result; `Err` says why it is refused.
 fn attempt(
-    root: &Root,
+    root: &Tree,
     texts: &HashMap<PathBuf, String>,
     run: &CheckRun,
     groups: &[&Group<'_>],
@@ -567,7 +576,7 @@ fn list(names: &[String]) -> String {
 /// Record each file's text as it was before the first fix that touched it: as `run` read it,
 /// which for a file no fix touched yet is the file on disk.
 fn remember_originals(
-    root: &Root,
+    root: &Tree,
     run: &CheckRun,
     next: &HashMap<PathBuf, String>,
     originals: &mut BTreeMap<PathBuf, (String, Option<String>)>,

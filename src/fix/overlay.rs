@@ -5,14 +5,13 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::load::Root;
 use crate::load::fs::{Entry, HostFs, Kind, Refusal};
 
 /// `base` with the files in `files` (keyed by their host path, links resolved) holding new text;
 /// a path `base` does not have is a file the fixes add, listed in its directory.
 #[derive(Debug)]
 pub struct Overlay {
-    pub base: Root,
+    pub base: super::Tree,
     pub files: HashMap<PathBuf, String>,
 }
 
