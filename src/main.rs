@@ -89,15 +89,7 @@ fn print(text: &str) -> Result<(), String> {
 }
 
 fn check(args: &CheckArgs) -> Result<u8, String> {
-    let selection = Selection {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-    };
-    if let Some(unknown) = selection.unknown_patterns().first() {
-        return Err(format!(
-            "`{unknown}` matches no rule code or name; `netvet rules` lists them"
-        ));
-    }
+    let selection = selection(&args.select, &args.ignore)?;
     let mut from_snapshot = None;
     let targets = if let Some(path) = &args.snapshot {
         let snap = read_snapshot(path)?;
@@ -192,15 +184,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
 }
 
 fn fix(args: &FixArgs) -> Result<u8, String> {
-    let selection = Selection {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-    };
-    if let Some(unknown) = selection.unknown_patterns().first() {
-        return Err(format!(
-            "`{unknown}` matches no rule code or name; `netvet rules` lists them"
-        ));
-    }
+    let selection = selection(&args.select, &args.ignore)?;
     let roots: Vec<load::Root> = match (&args.root, args.paths.as_slice()) {
         (Some(dir), _) => vec![load::Root::new(dir)],
         (None, []) => vec![load::Root::system()],
@@ -303,6 +287,20 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
         return Err(write_errors.join("\nnetvet: error: "));
     }
     Ok(u8::from(failed || pending))
+}
+
+/// `--select` and `--ignore`, every pattern naming some rule.
+fn selection(select: &[String], ignore: &[String]) -> Result<Selection, String> {
+    let selection = Selection {
+        select: select.to_vec(),
+        ignore: ignore.to_vec(),
+    };
+    if let Some(unknown) = selection.unknown_patterns().first() {
+        return Err(format!(
+            "`{unknown}` matches no rule code or name; `netvet rules` lists them"
+        ));
+    }
+    Ok(selection)
 }
 
 /// Where a `netvet repair --confirm` waiting for confirmation says so (its process id), and

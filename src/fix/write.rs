@@ -162,25 +162,10 @@ pub fn timestamp() -> String {
     )
 }
 
-/// Seconds since the epoch as `20261205T003000Z`.
+/// Seconds since the epoch as `20261205T003000Z`: RFC 3339 without the separators a file
+/// name is better without.
 fn stamp_of(secs: u64) -> String {
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's days-to-civil, for the proleptic Gregorian calendar.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
+    crate::snapshot::rfc3339(secs).replace(['-', ':'], "")
 }
 
 /// Copy the old text to `backup`, or to `backup.1`, `backup.2` ... when runs in the same second

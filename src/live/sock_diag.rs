@@ -16,13 +16,19 @@ use netlink_sys::{Socket, SocketAddr};
 
 use super::{Listener, LiveError};
 
-/// Every listening TCP socket of the current network namespace.
-pub fn read_listeners() -> Result<Vec<Listener>, LiveError> {
+/// A sock_diag netlink socket, bound and connected to the kernel.
+fn connect() -> Result<Socket, LiveError> {
     let mut socket = Socket::new(NETLINK_SOCK_DIAG).map_err(LiveError::Socket)?;
     socket.bind_auto().map_err(LiveError::Socket)?;
     socket
         .connect(&SocketAddr::new(0, 0))
         .map_err(LiveError::Socket)?;
+    Ok(socket)
+}
+
+/// Every listening TCP socket of the current network namespace.
+pub fn read_listeners() -> Result<Vec<Listener>, LiveError> {
+    let mut socket = connect()?;
     let mut out = Vec::new();
     for family in [AF_INET, AF_INET6] {
         out.extend(dump(&mut socket, family, StateFlags::LISTEN)?);
@@ -38,11 +44,7 @@ pub fn read_listeners() -> Result<Vec<Listener>, LiveError> {
 /// The local addresses of every established TCP connection of the current network namespace
 /// (an SSH session among them): what `netvet repair` must not cut.
 pub fn established_local_addresses() -> Result<Vec<std::net::IpAddr>, LiveError> {
-    let mut socket = Socket::new(NETLINK_SOCK_DIAG).map_err(LiveError::Socket)?;
-    socket.bind_auto().map_err(LiveError::Socket)?;
-    socket
-        .connect(&SocketAddr::new(0, 0))
-        .map_err(LiveError::Socket)?;
+    let mut socket = connect()?;
     let mut out = Vec::new();
     for family in [AF_INET, AF_INET6] {
         for connection in dump(&mut socket, family, StateFlags::ESTABLISHED)? {
