@@ -401,10 +401,11 @@ pub fn addresses() -> Result<Vec<(String, std::net::IpAddr)>, LiveError> {
 /// `ip link set` sends).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LinkChange<'a> {
-    /// A bonding option, as sysfs names and shows it (`miimon` `100`, `lacp_rate` `fast`).
+    /// A bonding option by its sysfs name, its value a number (a named value by its index:
+    /// `lacp_rate` `1` is fast), a slave's name for `primary`, addresses for `arp_ip_target`.
     BondOption {
         key: &'a str,
-        value: &'a str,
+        value: String,
     },
     Mtu(u32),
     /// Enslave to this bond, or release (`None`).
@@ -465,8 +466,8 @@ async fn change_with(
         .map_err(|e| LiveError::Netlink(format!("{link}: {e}")))
 }
 
-/// The IFLA_BOND_* attribute for a bonding option given as sysfs takes it: a number, a name of
-/// the option's (or its index), a slave's name for `primary`, addresses for `arp_ip_target`.
+/// The IFLA_BOND_* attribute for a bonding option: a number (named values by their index), a
+/// slave's name for `primary`, addresses for `arp_ip_target`.
 async fn bond_attribute(
     handle: &rtnetlink::Handle,
     key: &str,
@@ -478,21 +479,7 @@ async fn bond_attribute(
     };
     let bad = || LiveError::Netlink(format!("{key}: `{value}` is not a value netvet can send"));
     let number = || value.trim().parse::<u32>().map_err(|_| bad());
-    let named = || -> Result<u8, LiveError> {
-        let option = crate::bonding::option(key).ok_or_else(bad)?;
-        let word = value.split_whitespace().next().unwrap_or_default();
-        if let Ok(n) = word.parse::<u8>() {
-            return Ok(n);
-        }
-        match option.values {
-            crate::bonding::Values::Names(names) => names
-                .iter()
-                .position(|n| *n == word)
-                .and_then(|i| u8::try_from(i).ok())
-                .ok_or_else(bad),
-            _ => Err(bad()),
-        }
-    };
+    let named = || value.trim().parse::<u8>().map_err(|_| bad());
     let flag = || match value.trim() {
         "1" | "on" => Ok(true),
         "0" | "off" => Ok(false),

@@ -51,7 +51,10 @@ impl Change {
     /// The netlink request that makes it.
     pub fn request(&self) -> LinkChange<'_> {
         match self {
-            Change::BondOption { key, value, .. } => LinkChange::BondOption { key, value },
+            Change::BondOption { key, value, .. } => LinkChange::BondOption {
+                key,
+                value: netlink_value(key, value),
+            },
             Change::Mtu { mtu, .. } => LinkChange::Mtu(*mtu),
             Change::Master { master, .. } => LinkChange::Master(master.as_deref()),
             Change::Admin { up, .. } => LinkChange::Admin(*up),
@@ -75,6 +78,19 @@ impl Change {
             Change::Master { master, .. } => link.master == *master,
             Change::Admin { up, .. } => link.admin_up == *up,
         }
+    }
+}
+
+/// A bonding option's value as netlink carries it: a named value (`fast`, `802.3ad`) by its
+/// index in the option's table, which is the kernel's number for it.
+fn netlink_value(key: &str, value: &str) -> String {
+    let word = value.split_whitespace().next().unwrap_or_default();
+    match crate::bonding::option(key).map(|o| &o.values) {
+        Some(crate::bonding::Values::Names(names)) => names
+            .iter()
+            .position(|n| *n == word)
+            .map_or_else(|| value.to_string(), |i| i.to_string()),
+        _ => value.to_string(),
     }
 }
 
