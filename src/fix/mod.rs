@@ -10,7 +10,7 @@
 mod overlay;
 pub mod write;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ use crate::limits::MAX_FIX_ROUNDS;
 use crate::live::LiveState;
 use crate::load::{HostFs, Root, Target};
 use crate::rules::Selection;
-use crate::source::FileId;
+use crate::source::{FileId, Location, Span};
 
 pub use overlay::Overlay;
 
@@ -127,8 +127,9 @@ pub fn plan_tree(root: &Tree, options: &Options) -> Plan {
             candidates.push(d);
         }
         let mut groups = Vec::new();
+        let templates = Templates::new(&run);
         for group in group_by_edits(&candidates) {
-            match shared_enough(&run, &group) {
+            match templates.shared_enough(&group) {
                 Ok(()) => groups.push(group),
                 Err(reason) => {
                     for d in &group.members {
@@ -309,73 +310,90 @@ fn group_by_edits<'d>(candidates: &[&'d Diagnostic]) -> Vec<Group<'d>> {
     groups
 }
 
-/// An edit inside a template (a stanza others name in `inherits`) changes every stanza that
-/// inherits it: it is made only when each of them asks for it, else the stanzas differ and the
-/// change is the operator's.
-fn shared_enough(run: &CheckRun, group: &Group<'_>) -> Result<(), String> {
-    use crate::syntax::interfaces::Item;
-    let stanzas: Vec<(FileId, &crate::syntax::interfaces::Stanza)> = run
-        .host
-        .interfaces
-        .iter()
-        .flat_map(|(id, file)| {
-            file.items.iter().filter_map(move |item| match item {
-                Item::Iface(s) => Some((*id, &**s)),
-                _ => None,
-            })
-        })
-        .collect();
-    for edit in group.edits {
-        let at = edit.location;
-        let Some((_, template)) = stanzas.iter().find(|(id, s)| {
-            // An edit's span may take the stanza's last line break, or insert right after it.
-            *id == at.file && s.span.start <= at.span.start && at.span.start <= s.span.end + 1
-        }) else {
-            continue;
-        };
-        // Every stanza whose `inherits` chain reaches the template.
-        let mut reached: HashSet<&str> = HashSet::from([template.name.text.as_str()]);
-        let mut readers: HashSet<&str> = HashSet::new();
-        loop {
-            let before = readers.len();
-            for (_, s) in &stanzas {
-                if s.inherits
-                    .as_ref()
-                    .is_some_and(|p| reached.contains(p.text.as_str()))
-                {
-                    readers.insert(s.name.text.as_str());
-                    reached.insert(s.name.text.as_str());
+/// The interfaces files' stanzas and who inherits from whom, built once per round, so that
+/// judging each change's edits is a lookup rather than a walk over every stanza.
+struct Templates<'r> {
+    /// Each stanza's file, span and name, sorted by file and start.
+    stanzas: Vec<(FileId, Span, &'r str)>,
+    /// Each stanza name to the names of the stanzas that name it in `inherits`.
+    heirs: HashMap<&'r str, Vec<&'r str>>,
+}
+
+impl<'r> Templates<'r> {
+    fn new(run: &'r CheckRun) -> Self {
+        use crate::syntax::interfaces::Item;
+        let mut stanzas = Vec::new();
+        let mut heirs: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (id, file) in &run.host.interfaces {
+            for item in &file.items {
+                let Item::Iface(s) = item else { continue };
+                stanzas.push((*id, s.span, s.name.text.as_str()));
+                if let Some(parent) = &s.inherits {
+                    heirs
+                        .entry(parent.text.as_str())
+                        .or_default()
+                        .push(s.name.text.as_str());
                 }
             }
-            if readers.len() == before {
-                break;
+        }
+        stanzas.sort_by_key(|(id, span, _)| (*id, span.start));
+        Templates { stanzas, heirs }
+    }
+
+    /// The stanza an edit at `at` falls in: its span may take the stanza's last line break, or
+    /// insert right after it (the earlier stanza wins where both could hold it).
+    fn enclosing(&self, at: Location) -> Option<&'r str> {
+        let after = self
+            .stanzas
+            .partition_point(|(id, span, _)| (*id, span.start) <= (at.file, at.span.start));
+        self.stanzas[after.saturating_sub(2)..after]
+            .iter()
+            .find(|(id, span, _)| *id == at.file && at.span.start <= span.end + 1)
+            .map(|(_, _, name)| *name)
+    }
+
+    /// Every stanza whose `inherits` chain reaches `template`.
+    fn readers(&self, template: &'r str) -> BTreeSet<&'r str> {
+        let mut readers = BTreeSet::new();
+        let mut pending = vec![template];
+        while let Some(name) = pending.pop() {
+            for heir in self.heirs.get(name).into_iter().flatten() {
+                if readers.insert(*heir) {
+                    pending.push(heir);
+                }
             }
         }
-        if readers.is_empty() {
-            continue;
-        }
-        let asking: HashSet<&str> = group
-            .members
-            .iter()
-            .filter_map(|d| d.interface.as_deref())
-            .collect();
-        let left: Vec<&str> = readers
-            .iter()
-            .copied()
-            .filter(|r| !asking.contains(r))
-            .collect();
-        if !left.is_empty() {
-            let mut left = left;
-            left.sort_unstable();
-            return Err(format!(
-                "the value is in {}, which {} inherit too and which do not need this change: \
-                 change it by hand",
-                template.name.text,
-                left.join(", ")
-            ));
-        }
+        readers
     }
-    Ok(())
+
+    /// An edit inside a template (a stanza others name in `inherits`) changes every stanza that
+    /// inherits it: it is made only when each of them asks for it, else the stanzas differ and
+    /// the change is the operator's.
+    fn shared_enough(&self, group: &Group<'_>) -> Result<(), String> {
+        for edit in group.edits {
+            let Some(template) = self.enclosing(edit.location) else {
+                continue;
+            };
+            let asking: HashSet<&str> = group
+                .members
+                .iter()
+                .filter_map(|d| d.interface.as_deref())
+                .collect();
+            let left: Vec<&str> = self
+                .readers(template)
+                .into_iter()
+                .filter(|r| !asking.contains(r))
+                .collect();
+            if !left.is_empty() {
+                return Err(format!(
+                    "the value is in {template}, which {} inherit too and which do not need \
+                     this change: change it by hand",
+                    left.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn give_up(
