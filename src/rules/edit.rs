@@ -6,18 +6,51 @@ use crate::diagnostic::Edit;
 use crate::model::{Interface, StanzaRef};
 use crate::source::{Location, SourceMap, Span};
 
+/// Where the line holding byte `offset` starts.
+fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1)
+}
+
+/// The spaces and tabs a line starts with.
+fn indentation(text: &str, line_start: usize) -> &str {
+    let rest = &text[line_start..];
+    &rest[..rest.len() - rest.trim_start_matches([' ', '\t']).len()]
+}
+
+/// A new line `indent` + `line` after the line holding byte `offset` (at the end of a file
+/// without a final line break, a line break first).
+fn new_line_after(
+    file: crate::source::FileId,
+    text: &str,
+    offset: usize,
+    indent: &str,
+    line: &str,
+) -> Edit {
+    let offset = offset.min(text.len());
+    let (at, new) = match text[offset..].find('\n') {
+        Some(i) => (offset + i + 1, format!("{indent}{line}\n")),
+        None => (text.len(), format!("\n{indent}{line}")),
+    };
+    Edit::replace(
+        Location {
+            file,
+            span: Span::new(at, at),
+        },
+        new,
+    )
+}
+
 /// Remove the whole line that holds `at`, its indentation and line break included. A value
 /// continued over several lines (`\` at the end of a line) is taken whole, and `netvet fix`
 /// then refuses the edit: it never rewrites a continued line.
 pub(crate) fn remove_line(sources: &SourceMap, at: Location) -> Edit {
     let text = &sources.get(at.file).text;
-    let start = at.span.start as usize;
     // The logical line starts after the last line break that no `\` continues.
-    let mut line_start = text[..start.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    while line_start > 0 && text[..line_start - 1].ends_with('\\') {
-        line_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+    let mut first = line_start(text, at.span.start as usize);
+    while first > 0 && text[..first - 1].ends_with('\\') {
+        first = line_start(text, first - 1);
     }
     let mut end = at.span.end as usize;
     loop {
@@ -38,7 +71,7 @@ pub(crate) fn remove_line(sources: &SourceMap, at: Location) -> Edit {
     Edit::replace(
         Location {
             file: at.file,
-            span: Span::new(line_start, end),
+            span: Span::new(first, end),
         },
         "",
     )
@@ -64,27 +97,18 @@ pub(crate) fn add_option(
         name.to_string()
     };
     let (anchor, indent) = match options.iter().max_by_key(|o| o.span.end) {
-        Some(last) => {
-            let start = last.span.start as usize;
-            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-            let indent: String = text[line_start..start]
-                .chars()
-                .take_while(|c| *c == ' ' || *c == '\t')
-                .collect();
-            (last.span.end as usize, indent)
-        }
-        None => (stanza.stanza.header.end as usize, "    ".to_string()),
+        Some(last) => (
+            last.span.end as usize,
+            indentation(text, line_start(text, last.span.start as usize)),
+        ),
+        None => (stanza.stanza.header.end as usize, "    "),
     };
-    let (at, line) = match text[anchor.min(text.len())..].find('\n') {
-        Some(i) => (anchor + i + 1, format!("{indent}{name} {value}\n")),
-        None => (text.len(), format!("\n{indent}{name} {value}")),
-    };
-    Edit::replace(
-        Location {
-            file: stanza.file,
-            span: Span::new(at, at),
-        },
-        line,
+    new_line_after(
+        stanza.file,
+        text,
+        anchor,
+        indent,
+        &format!("{name} {value}"),
     )
 }
 
@@ -148,26 +172,17 @@ pub(crate) fn fix(
 /// A new line beside the line holding `at` (before or after it), with that line's indentation.
 pub(crate) fn insert_line(sources: &SourceMap, at: Location, before: bool, line: &str) -> Edit {
     let text = &sources.get(at.file).text;
-    let start = (at.span.start as usize).min(text.len());
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let indent: String = text[line_start..]
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
-    let (offset, new) = if before {
-        (line_start, format!("{indent}{line}\n"))
-    } else {
-        match text[start..].find('\n') {
-            Some(i) => (start + i + 1, format!("{indent}{line}\n")),
-            None => (text.len(), format!("\n{indent}{line}")),
-        }
-    };
+    let first = line_start(text, at.span.start as usize);
+    let indent = indentation(text, first);
+    if !before {
+        return new_line_after(at.file, text, at.span.start as usize, indent, line);
+    }
     Edit::replace(
         Location {
             file: at.file,
-            span: Span::new(offset, offset),
+            span: Span::new(first, first),
         },
-        new,
+        format!("{indent}{line}\n"),
     )
 }
 
@@ -175,10 +190,7 @@ pub(crate) fn insert_line(sources: &SourceMap, at: Location, before: bool, line:
 pub(crate) fn replace_line(sources: &SourceMap, at: Location, line: &str) -> Edit {
     let removed = remove_line(sources, at);
     let text = &sources.get(at.file).text;
-    let indent: String = text[removed.location.span.range()]
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
+    let indent = indentation(text, removed.location.span.start as usize);
     let ends_line = text[removed.location.span.range()].ends_with('\n');
     Edit::replace(
         removed.location,
