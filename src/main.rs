@@ -111,11 +111,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         // The kernel's state as it was when the snapshot was taken, as `--live` read it then.
         if args.no_live { None } else { manifest.live }
     } else if let Some(path) = &args.live_snapshot {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Some(
-            netvet::live::LiveState::from_json(&text)
-                .map_err(|e| format!("{}: {e}", path.display()))?,
-        )
+        Some(read_live_snapshot(path)?)
     } else if args.live {
         Some(netvet::live::read().map_err(|e| format!("reading the live state: {e}"))?)
     } else if system && !args.no_live {
@@ -200,11 +196,7 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
         }
     }
     let live = if let Some(path) = &args.live_snapshot {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Some(
-            netvet::live::LiveState::from_json(&text)
-                .map_err(|e| format!("{}: {e}", path.display()))?,
-        )
+        Some(read_live_snapshot(path)?)
     } else if args.live {
         Some(netvet::live::read().map_err(|e| format!("reading the live state: {e}"))?)
     } else {
@@ -287,6 +279,12 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
         return Err(write_errors.join("\nnetvet: error: "));
     }
     Ok(u8::from(failed || pending))
+}
+
+/// A live state saved by `netvet live --format json` (`--live-snapshot FILE`).
+fn read_live_snapshot(path: &Path) -> Result<netvet::live::LiveState, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    netvet::live::LiveState::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// `--select` and `--ignore`, every pattern naming some rule.
@@ -375,13 +373,7 @@ fn repair(args: &RepairArgs) -> Result<u8, String> {
     }
     let model = netvet::model::Model::build(&host);
     let (live, management) = match &args.live_snapshot {
-        Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let live = netvet::live::LiveState::from_json(&text)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            (live, Vec::new())
-        }
+        Some(path) => (read_live_snapshot(path)?, Vec::new()),
         None => (
             netvet::live::read().map_err(|e| format!("reading the live state: {e}"))?,
             netvet::live::management_links()
