@@ -10,24 +10,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use netvet::load::{self, Bundle, Target};
-use netvet_fuzz::{assert_findings_inside, render};
-
-const PATHS: &[&str] = &[
-    "etc/network/interfaces",
-    "etc/network/interfaces.d/a",
-    "etc/modprobe.d/bonding.conf",
-    "etc/sysctl.d/99-net.conf",
-    "etc/nginx/nginx.conf",
-    "etc/ssh/sshd_config",
-    "etc/modules",
-];
+use netvet::load::{self, Target};
+use netvet_fuzz::{assert_findings_inside, host_tree, render};
 
 fuzz_target!(|data: &[u8]| {
-    let mut bundle = Bundle::new("fuzz.tar");
-    for (path, part) in PATHS.iter().zip(data.split(|b| *b == 0)) {
-        bundle.add_file(path, part.to_vec()).expect("a fixed path");
-    }
+    let parts: Vec<&[u8]> = data.split(|b| *b == 0).collect();
+    let mut bundle = host_tree(&parts);
     if data.len() % 2 == 1 {
         bundle.add_dir("usr/lib/ifupdown").expect("a fixed path");
     }

@@ -12,22 +12,7 @@ use libfuzzer_sys::fuzz_target;
 use netvet::diagnostic::Severity;
 use netvet::fix::{Options, plan_tree};
 use netvet::load::{Bundle, Target, load};
-
-const PATHS: &[&str] = &[
-    "etc/network/interfaces",
-    "etc/network/interfaces.d/a",
-    "etc/modprobe.d/bonding.conf",
-    "etc/sysctl.d/99-net.conf",
-    "etc/nginx/nginx.conf",
-];
-
-fn tree(parts: &[Vec<u8>]) -> Bundle {
-    let mut bundle = Bundle::new("fuzz.tar");
-    for (path, part) in PATHS.iter().zip(parts) {
-        bundle.add_file(path, part.clone()).expect("a fixed path");
-    }
-    bundle
-}
+use netvet_fuzz::host_tree;
 
 /// Warnings and errors by rule and interface.
 fn serious(bundle: Bundle) -> HashMap<(&'static str, Option<String>), usize> {
@@ -42,8 +27,10 @@ fn serious(bundle: Bundle) -> HashMap<(&'static str, Option<String>), usize> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let parts: Vec<Vec<u8>> = data.split(|b| *b == 0).map(<[u8]>::to_vec).collect();
-    let root: netvet::fix::Tree = Arc::new(tree(&parts));
+    // The first five of the host's files: interfaces (and one sourced file), modprobe.d,
+    // sysctl.d and nginx, where the fixes are.
+    let parts: Vec<&[u8]> = data.split(|b| *b == 0).take(5).collect();
+    let root: netvet::fix::Tree = Arc::new(host_tree(&parts));
     let options = Options {
         unsafe_fixes: true,
         ..Options::default()
@@ -52,16 +39,19 @@ fuzz_target!(|data: &[u8]| {
     if planned.changes.is_empty() {
         return;
     }
-    let mut fixed = tree(&parts);
+    let mut fixed = host_tree(&parts);
     for change in &planned.changes {
-        assert!(change.created || change.after != change.before, "{change:?}");
+        assert!(
+            change.created || change.after != change.before,
+            "{change:?}"
+        );
         let path = change.host_path.strip_prefix("/").expect("a host path");
         fixed.remove(path);
         fixed
             .add_file(path, change.after.clone().into_bytes())
             .expect("a host path");
     }
-    let before = serious(tree(&parts));
+    let before = serious(host_tree(&parts));
     let after = serious(fixed);
     for (key, n) in &after {
         assert!(

@@ -10,6 +10,27 @@ use netvet::diagnostic::{Diagnostic, RunView, render_human, render_json};
 use netvet::source::{FileId, Location, SourceFile, SourceMap, Span};
 use netvet::syntax::SyntaxError;
 
+/// A host's files, in the order the targets that take a whole tree (`check`, `fix`) split
+/// their input at NUL bytes.
+pub const HOST_FILES: &[&str] = &[
+    "etc/network/interfaces",
+    "etc/network/interfaces.d/a",
+    "etc/modprobe.d/bonding.conf",
+    "etc/sysctl.d/99-net.conf",
+    "etc/nginx/nginx.conf",
+    "etc/ssh/sshd_config",
+    "etc/modules",
+];
+
+/// A host tree in memory: each part at its path in [`HOST_FILES`].
+pub fn host_tree(parts: &[&[u8]]) -> netvet::load::Bundle {
+    let mut bundle = netvet::load::Bundle::new("fuzz.tar");
+    for (path, part) in HOST_FILES.iter().zip(parts) {
+        bundle.add_file(path, part.to_vec()).expect("a fixed path");
+    }
+    bundle
+}
+
 /// The fuzzer's bytes as the loader would hold them: lossy UTF-8, kept whole.
 pub fn source(data: &[u8], display: &str) -> SourceFile {
     SourceFile::new(
