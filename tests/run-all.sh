@@ -47,6 +47,15 @@ echo "2d99159ae54a3eea97f81781cff48780548657c35949f4b7f25e99a2ba4de4f8  $NETVET_
     sha256sum --check --quiet
 export NETVET_SARIF_SCHEMA="$(cd "$(dirname "$NETVET_SARIF_SCHEMA")" && pwd)/$(basename "$NETVET_SARIF_SCHEMA")"
 
+# ansible-core from PyPI, pinned, in a venv: the reference for the inventory parser
+# (ansible-inventory), the fleet benchmark's baseline and contrib/ansible's test.
+ansible_venv="${CARGO_TARGET_DIR:-target}/ansible-venv"
+if [ ! -x "$ansible_venv/bin/ansible-inventory" ]; then
+    python3 -m venv "$ansible_venv"
+    "$ansible_venv/bin/pip" install --quiet --disable-pip-version-check 'ansible-core==2.18.19'
+fi
+export NETVET_ANSIBLE_BIN="$(cd "$ansible_venv/bin" && pwd)"
+
 # Snapshots are reviewed, never accepted silently by a test run.
 export INSTA_UPDATE=no
 
