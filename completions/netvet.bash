@@ -16,6 +16,9 @@ _netvet() {
             ",$1")
                 cmd="netvet"
                 ;;
+            netvet,audit)
+                cmd="netvet__subcmd__audit"
+                ;;
             netvet,check)
                 cmd="netvet__subcmd__check"
                 ;;
@@ -47,12 +50,78 @@ _netvet() {
 
     case "${cmd}" in
         netvet)
-            opts="-h -V --color --help --version check fix repair live listeners snapshot rules explain"
+            opts="-h -V --color --help --version check fix repair audit live listeners snapshot rules explain"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        netvet__subcmd__audit)
+            opts="-F -j -h --jobs --connect-timeout --timeout --format --save-snapshots --remote-netvet --ssh-command --no-live --fail-on --select --ignore --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -F)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json json-lines" -- "${cur}"))
+                    return 0
+                    ;;
+                --save-snapshots)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remote-netvet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "error warning info never" -- "${cur}"))
+                    return 0
+                    ;;
+                --select)
+                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508" -- "${cur}"))
+                    return 0
+                    ;;
+                --ignore)
+                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508" -- "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0

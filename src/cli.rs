@@ -153,6 +153,21 @@ pub enum Command {
     /// --apply` after networking.service and before network-online.target; a repair that
     /// cannot complete is logged and never fails the boot (`journalctl -u netvet-repair`).
     Repair(RepairArgs),
+    /// Check many hosts over SSH, agentless: each host's files and live state, one report.
+    ///
+    /// Each host gets one SSH connection (the system's OpenSSH client, with the user's
+    /// configuration: ~/.ssh/config or -F, the agent, known_hosts) running one constant,
+    /// read-only command: a POSIX shell script that prints the live state (`ip -details -json
+    /// link show`, `ss`, the IPv6 sysctls) and a tar archive of the configuration directories
+    /// netvet reads; or, with --remote-netvet PATH, `PATH snapshot` with the netvet installed
+    /// there. The answer is checked on this machine exactly as `netvet check --snapshot`
+    /// checks a snapshot. Host keys are always checked (StrictHostKeyChecking=yes, whatever
+    /// the configuration says) and nothing waits on a password (BatchMode=yes). Each host ends
+    /// with a status: ok, unreachable, timeout, auth-failed, host-key-mismatch, bad-response
+    /// or too-large; none of them stops the run. Exit status: 0 every host audited and clean,
+    /// 1 findings at or above --fail-on, 3 at least one host could not be audited, 2 usage
+    /// error.
+    Audit(AuditArgs),
     /// Show the running kernel's network state as netvet sees it (links, bonds, slaves,
     /// VLANs, bridges, the IPv6 sysctls), read through netlink in the current network namespace.
     Live {
@@ -325,6 +340,78 @@ pub struct FixArgs {
     pub select: Vec<String>,
 
     /// Leave these rules' findings alone: codes, code prefixes or names.
+    #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
+    pub ignore: Vec<String>,
+}
+
+/// `netvet audit --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// Each host's status, the rules that fired and on how many hosts, then each host's
+    /// findings as `check` prints them.
+    Human,
+    /// One JSON document: `hosts` (host, address, status, reason, findings in `check`'s JSON
+    /// schema) and `summary`.
+    Json,
+    /// One JSON object per host per line, written as each host finishes.
+    JsonLines,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Hosts to audit, as OpenSSH names them (a `Host` of the configuration, a name, an
+    /// address).
+    #[arg(value_name = "HOST")]
+    pub hosts: Vec<String>,
+
+    /// Read OpenSSH's configuration from FILE instead of ~/.ssh/config and
+    /// /etc/ssh/ssh_config.
+    #[arg(short = 'F', value_name = "SSH_CONFIG")]
+    pub ssh_config: Option<PathBuf>,
+
+    /// Audit N hosts at once.
+    #[arg(short, long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: u16,
+
+    /// Seconds for the TCP connection, the SSH banner and the key exchange. Default: the
+    /// host's ConnectTimeout in the SSH configuration, else 10.
+    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub connect_timeout: Option<u64>,
+
+    /// Seconds for one host in all, connection included.
+    #[arg(long, value_name = "S", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub timeout: u64,
+
+    #[arg(long, value_enum, default_value_t = AuditFormat::Human)]
+    pub format: AuditFormat,
+
+    /// Also write each audited host's snapshot to DIR/HOST.snap.tar, for `netvet check
+    /// --snapshot`.
+    #[arg(long, value_name = "DIR")]
+    pub save_snapshots: Option<PathBuf>,
+
+    /// Run `PATH snapshot` with the netvet installed on the hosts instead of the agentless
+    /// script (the live state then comes from netlink, as `netvet check --live` reads it).
+    #[arg(long, value_name = "PATH")]
+    pub remote_netvet: Option<String>,
+
+    /// The OpenSSH client to run.
+    #[arg(long, value_name = "PROGRAM", default_value = "ssh")]
+    pub ssh_command: PathBuf,
+
+    /// Check the hosts' files only, not their live state.
+    #[arg(long)]
+    pub no_live: bool,
+
+    /// Exit with status 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Report only these rules: codes, code prefixes (NV1) or names.
+    #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
+    pub select: Vec<String>,
+
+    /// Do not report these rules: codes, code prefixes or names.
     #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
     pub ignore: Vec<String>,
 }

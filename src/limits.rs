@@ -73,6 +73,11 @@ pub const MAX_ARCHIVE_BYTES: u64 = 1 << 30;
 /// [`MAX_FINDINGS_PER_FILE`] findings takes one round per thousand. What is left is reported.
 pub const MAX_FIX_ROUNDS: usize = 10;
 
+/// The most one host may send `netvet audit` (its configuration archive and live state, a few
+/// hundred kilobytes on a real host); a host that sends more is cut off as `too-large`, so a
+/// hostile or broken host costs the controller at most this much memory.
+pub const MAX_AUDIT_HOST_BYTES: u64 = 32 << 20;
+
 /// One bound as the README lists it.
 #[derive(Debug)]
 pub struct Limit {
@@ -132,6 +137,10 @@ pub const LIMITS: &[Limit] = &[
         name: "MAX_ARCHIVE_BYTES",
         readme: "1 GiB of archive",
     },
+    Limit {
+        name: "MAX_AUDIT_HOST_BYTES",
+        readme: "32 MiB from each host `netvet audit` reaches",
+    },
 ];
 
 /// A number as the README and messages write it: `4,096`.
@@ -179,6 +188,7 @@ pub fn values() -> Vec<(&'static str, String)> {
         ("MAX_BUNDLE_ENTRIES", thousands(MAX_BUNDLE_ENTRIES as u64)),
         ("MAX_BUNDLE_BYTES", size(MAX_BUNDLE_BYTES)),
         ("MAX_ARCHIVE_BYTES", size(MAX_ARCHIVE_BYTES)),
+        ("MAX_AUDIT_HOST_BYTES", size(MAX_AUDIT_HOST_BYTES)),
     ]
 }
 

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use netvet::cli::{
-    CheckArgs, Cli, ColorChoice, Command, FixArgs, Format, ListenersFormat, LiveFormat, RepairArgs,
-    RulesFormat,
+    AuditArgs, AuditFormat, CheckArgs, Cli, ColorChoice, Command, FixArgs, Format, ListenersFormat,
+    LiveFormat, RepairArgs, RulesFormat,
 };
 use netvet::diagnostic::Severity;
 use netvet::rules::{Selection, registry};
@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Fix(args) => fix(&args),
         Command::Repair(args) => repair(&args),
+        Command::Audit(args) => audit(&args),
         Command::Live {
             format,
             save_netlink,
@@ -299,6 +300,123 @@ fn selection(select: &[String], ignore: &[String]) -> Result<Selection, String> 
         ));
     }
     Ok(selection)
+}
+
+/// `netvet audit`: every host, `-j` at once, one report.
+fn audit(args: &AuditArgs) -> Result<u8, String> {
+    use netvet::audit::{self, Endpoint, Remote, Status};
+    let selection = selection(&args.select, &args.ignore)?;
+    let endpoints: Vec<Endpoint> = args
+        .hosts
+        .iter()
+        .map(|name| Endpoint {
+            name: name.clone(),
+            address: None,
+            port: None,
+            user: None,
+        })
+        .collect();
+    if endpoints.is_empty() {
+        return Err("no hosts to audit: name them (netvet audit web1 web2)".to_string());
+    }
+    if let Some(file) = &args.ssh_config
+        && !file.is_file()
+    {
+        return Err(format!("-F {}: no such file", file.display()));
+    }
+    if let Some(dir) = &args.save_snapshots
+        && !dir.is_dir()
+    {
+        return Err(format!(
+            "--save-snapshots {}: not a directory",
+            dir.display()
+        ));
+    }
+    // The generated OpenSSH configuration: the user's, then the default connect timeout.
+    let config = tempfile_in_tmp("netvet-audit-ssh-config")?;
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let text = audit::ssh::config_text(
+        args.ssh_config.as_deref(),
+        home.as_deref(),
+        std::time::Duration::from_secs(10),
+    );
+    std::fs::write(&config.0, text).map_err(|e| format!("writing {}: {e}", config.0.display()))?;
+    let options = audit::Options {
+        ssh: audit::ssh::OpenSsh {
+            program: args.ssh_command.clone(),
+            config: config.0.clone(),
+            connect_timeout: args.connect_timeout.map(std::time::Duration::from_secs),
+            timeout: std::time::Duration::from_secs(args.timeout),
+            max_bytes: netvet::limits::MAX_AUDIT_HOST_BYTES,
+        },
+        remote: match &args.remote_netvet {
+            Some(path) => Remote::Netvet(path.clone()),
+            None => Remote::Agentless,
+        },
+        jobs: usize::from(args.jobs),
+        selection,
+        no_live: args.no_live,
+        save_snapshots: args.save_snapshots.clone(),
+    };
+    let mut stdout = anstream::stdout();
+    let mut closed = false;
+    let mut progress = audit::progress::Progress::new(endpoints.len());
+    let results = audit::run(&endpoints, &options, |result| {
+        progress.done(result);
+        if args.format == AuditFormat::JsonLines && !closed {
+            let line = audit::report::json_line(result);
+            closed = stdout
+                .write_all(line.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err();
+        }
+    });
+    progress.finish();
+    match args.format {
+        AuditFormat::Human => print(&audit::report::human(&results, true))?,
+        AuditFormat::Json => print(&audit::report::json(&results))?,
+        AuditFormat::JsonLines => {}
+    }
+    if results.iter().any(|r| r.status != Status::Ok) {
+        return Ok(3);
+    }
+    let failed = args.fail_on.threshold().is_some_and(|threshold| {
+        results
+            .iter()
+            .any(|r| audit::report::worst(r).is_some_and(|w| w >= threshold))
+    });
+    Ok(u8::from(failed))
+}
+
+/// A file of our own in the temporary directory, removed when the guard goes.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn tempfile_in_tmp(stem: &str) -> Result<TempFile, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = std::env::temp_dir();
+    for attempt in 0..100u32 {
+        let path = dir.join(format!("{stem}.{}.{attempt}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(_) => return Ok(TempFile(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("creating a file in {}: {e}", dir.display())),
+        }
+    }
+    Err(format!(
+        "creating a file in {}: too many left over",
+        dir.display()
+    ))
 }
 
 /// Where a `netvet repair --confirm` waiting for confirmation says so (its process id), and

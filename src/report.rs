@@ -23,6 +23,11 @@ pub fn json(runs: &[CheckRun]) -> String {
     render_json(&views)
 }
 
+/// One run's findings as JSON values, each the object `json`'s `findings` array holds.
+pub fn finding_values(run: &CheckRun) -> Vec<serde_json::Value> {
+    crate::diagnostic::finding_values(&view(run))
+}
+
 /// SARIF 2.1.0 for code scanning.
 pub fn sarif(runs: &[CheckRun]) -> String {
     let views: Vec<RunView<'_>> = runs.iter().map(view).collect();

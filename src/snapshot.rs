@@ -268,7 +268,7 @@ fn short(text: &str) -> String {
 }
 
 /// Now, UTC, as RFC 3339 to the second.
-fn rfc3339_now() -> String {
+pub(crate) fn rfc3339_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

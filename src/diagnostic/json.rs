@@ -247,6 +247,16 @@ pub fn render_json(runs: &[RunView<'_>]) -> String {
     crate::diagnostic::to_json(&report)
 }
 
+/// One run's findings (not the suppressed ones) as the JSON report's `findings` array holds
+/// them, for documents that embed `check`'s findings (`netvet audit`).
+pub fn finding_values(run: &RunView<'_>) -> Vec<serde_json::Value> {
+    run.diagnostics
+        .iter()
+        .filter(|d| d.suppressed.is_none())
+        .map(|d| serde_json::to_value(finding(run.target, run.sources, d)).expect("plain data"))
+        .collect()
+}
+
 /// JSON Lines: one finding a line, each the object the JSON report's `findings` array holds
 /// (suppressed findings are not findings), and nothing else.
 pub fn render_json_lines(runs: &[RunView<'_>]) -> String {

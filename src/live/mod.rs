@@ -8,7 +8,9 @@
 //! types here. Reading is synchronous for callers (one current-thread tokio runtime inside).
 
 mod netlink;
+mod scratch_iproute;
 mod sock_diag;
+pub use scratch_iproute::*;
 
 use std::collections::BTreeMap;
 use std::path::Path;

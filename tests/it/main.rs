@@ -1,5 +1,6 @@
 //! The one integration test binary (matklad: one binary links once and runs in parallel).
 
+mod audit;
 mod bind_conflicts;
 mod bundle_equivalence;
 mod catalog;

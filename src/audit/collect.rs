@@ -1,0 +1,308 @@
+//! The agentless side of an audit: one constant POSIX shell script, run on a stock Debian host,
+//! that prints what netvet checks; and the reader that turns its answer into a [`Snapshot`].
+//!
+//! The script runs only read-only commands every Debian 11 and 12 host has (`cat`, `grep`,
+//! `ip`, `ss` from iproute2, GNU `tar`), builds no command from what it reads, and writes
+//! nothing on the host. Its answer is one stream:
+//!
+//! ```text
+//! netvet-collect 1
+//! hostname 3         <- a section: its name, its length in bytes, the bytes, a newline
+//! db1
+//! ip-link 1234
+//! [{"ifindex":1, ...}]
+//! ...
+//! tar                <- the rest is a tar archive of the configuration roots
+//! ```
+//!
+//! The archive holds whole directories from a fixed list ([`ROOTS`]): the places the loaders
+//! look, and the ones Debian's packages include from (nginx's `modules-available`). A file a
+//! host includes from elsewhere is not collected and reads as absent; `--remote-netvet`, which
+//! records exactly what a check reads, has no such gap.
+//!
+//! The answer is hostile input: every length is checked against what is left, the archive goes
+//! through [`Bundle::from_tar`]'s bounds, and the live state through the iproute2 readers'.
+
+use crate::live::{self, LIVE_SCHEMA_VERSION, LiveState};
+use crate::load::{Bundle, HostFs};
+use crate::snapshot::{FORMAT, Manifest, Snapshot, VERSION};
+
+/// The first line of every answer: the format and its version.
+const MAGIC: &str = "netvet-collect 1";
+
+/// The configuration roots the archive holds, when they exist. `/etc/ssh` is not one: only
+/// sshd's configuration is read, never its private keys.
+pub const ROOTS: &[&str] = &[
+    "/etc/network",
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/local/lib/modprobe.d",
+    "/usr/lib/modprobe.d",
+    "/lib/modprobe.d",
+    "/etc/modules",
+    "/etc/modules-load.d",
+    "/run/modules-load.d",
+    "/usr/local/lib/modules-load.d",
+    "/usr/lib/modules-load.d",
+    "/lib/modules-load.d",
+    "/etc/initramfs-tools/modules",
+    "/etc/sysctl.conf",
+    "/etc/sysctl.d",
+    "/run/sysctl.d",
+    "/usr/local/lib/sysctl.d",
+    "/usr/lib/sysctl.d",
+    "/lib/sysctl.d",
+    "/usr/lib/ifupdown",
+    "/lib/ifupdown",
+    "/usr/share/ifupdown2",
+    "/var/lib/ifupdown2/policy.d",
+    "/etc/nginx",
+    "/usr/share/nginx/modules-available",
+    "/etc/apache2",
+    "/etc/ssh/sshd_config",
+    "/etc/ssh/sshd_config.d",
+    "/etc/systemd/system",
+    "/run/systemd/system",
+    "/usr/lib/systemd/system/*.socket",
+    "/lib/systemd/system/*.socket",
+];
+
+/// The sysctls the live state holds, as `live::read` reads them from `/proc/sys`.
+const SYSCTLS: &[&str] = &[
+    "/proc/sys/net/ipv6/bindv6only",
+    "/proc/sys/net/ipv4/ip_forward",
+    "/proc/sys/net/ipv6/conf/*/disable_ipv6",
+    "/proc/sys/net/ipv6/conf/*/accept_ra",
+    "/proc/sys/net/ipv6/conf/*/autoconf",
+    "/proc/sys/net/ipv6/conf/*/forwarding",
+];
+
+/// The script. It holds no `'` and no `\`, so it travels as one single-quoted word through any
+/// login shell (POSIX shells, and fish, whose single quotes only treat `\'` and `\\`).
+pub fn script() -> String {
+    let roots = ROOTS.join(" ");
+    let sysctls = SYSCTLS.join(" ");
+    format!(
+        r#"LC_ALL=C
+export LC_ALL
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+s() {{
+  n=$1
+  shift
+  o=$("$@" 2>/dev/null)
+  printf "%s %s
+%s
+" "$n" "${{#o}}" "$o"
+}}
+echo "{MAGIC}"
+s hostname cat /proc/sys/kernel/hostname
+s ip-link ip -details -json link show
+s ss ss -H -l -t -n -e -p
+s sysctl grep -H . {sysctls}
+s sysfs grep -H . /sys/class/net/*/speed /sys/class/net/*/duplex
+set --
+if [ -L /lib ]; then set -- /lib; fi
+for p in {roots}; do
+  case $p in /lib/*) if [ -L /lib ]; then continue; fi;; esac
+  if [ -e "$p" ] || [ -L "$p" ]; then set -- "$@" "$p"; fi
+done
+echo tar
+exec tar -c -f - --numeric-owner -T /dev/null "$@" 2>/dev/null
+"#
+    )
+}
+
+/// The command the SSH server hands to the login shell.
+pub fn command() -> String {
+    let script = script();
+    debug_assert!(!script.contains('\'') && !script.contains('\\'));
+    format!("exec /bin/sh -c '{script}'")
+}
+
+/// The sections, in the order the script prints them.
+const SECTIONS: &[&str] = &["hostname", "ip-link", "ss", "sysctl", "sysfs"];
+
+/// Read an answer: the sections, then the archive. `given` names the host in the files'
+/// paths (`web1:` gives `web1:/etc/network/interfaces`).
+pub fn read(answer: &[u8], given: &str) -> Result<Snapshot, String> {
+    let mut rest = answer;
+    let magic = take_line(&mut rest).ok_or("an empty answer")?;
+    if magic != MAGIC.as_bytes() {
+        return Err(format!(
+            "it begins `{}`, not `{MAGIC}`",
+            crate::diagnostic::escape(&String::from_utf8_lossy(&magic[..magic.len().min(80)]))
+        ));
+    }
+    let mut sections: Vec<&[u8]> = Vec::with_capacity(SECTIONS.len());
+    for name in SECTIONS {
+        let header = take_line(&mut rest).ok_or_else(|| format!("it ends before `{name}`"))?;
+        let header = std::str::from_utf8(header).map_err(|_| format!("a bad `{name}` header"))?;
+        let len = header
+            .strip_prefix(name)
+            .and_then(|l| l.strip_prefix(' '))
+            .and_then(|l| l.parse::<usize>().ok())
+            .ok_or_else(|| {
+                format!(
+                    "`{}` where the `{name}` section was expected",
+                    crate::diagnostic::escape(&header[..header.len().min(80)])
+                )
+            })?;
+        if len >= rest.len() || rest[len] != b'\n' {
+            return Err(format!("the `{name}` section is cut short"));
+        }
+        sections.push(&rest[..len]);
+        rest = &rest[len + 1..];
+    }
+    if take_line(&mut rest) != Some(b"tar") {
+        return Err("no archive after the sections".to_string());
+    }
+    let mut tree = Bundle::from_tar(rest, given).map_err(|e| format!("the archive: {e}"))?;
+    // A masked sysctl.d file is a link to /dev/null, which the archive does not hold: the
+    // host has one, as every host does.
+    if !tree.exists(std::path::Path::new("/dev/null")) {
+        tree.add_special("/dev/null")
+            .map_err(|e| format!("the archive: {e}"))?;
+    }
+    let text = |i: usize| String::from_utf8_lossy(sections[i]);
+    let hostname = Some(text(0).trim().to_string()).filter(|h| !h.is_empty());
+    let mut unavailable = Vec::new();
+    let mut links = if sections[1].is_empty() {
+        unavailable.push("links: `ip -details -json link show` printed nothing".to_string());
+        Vec::new()
+    } else {
+        live::links_from_ip_json(sections[1])
+            .map_err(|e| format!("`ip -details -json link show`: {e}"))?
+    };
+    live::fill_speed_duplex(&mut links, &text(4));
+    let listeners = if sections[2].is_empty() {
+        unavailable.push("listening sockets: `ss` printed nothing".to_string());
+        Vec::new()
+    } else {
+        live::listeners_from_ss(&text(2)).map_err(|e| format!("`ss`: {e}"))?
+    };
+    let state = LiveState {
+        version: LIVE_SCHEMA_VERSION,
+        links,
+        sysctls: live::sysctls_from_grep(&text(3)),
+        listeners,
+        unavailable,
+    };
+    let manifest = Manifest {
+        format: FORMAT.to_string(),
+        version: VERSION,
+        netvet: env!("CARGO_PKG_VERSION").to_string(),
+        hostname,
+        taken_at: Some(crate::snapshot::rfc3339_now()),
+        root: "/".to_string(),
+        live: Some(state),
+        not_held: Vec::new(),
+    };
+    Ok(Snapshot { tree, manifest })
+}
+
+/// The next line, without its newline; `None` at the end of the input.
+fn take_line<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+    if rest.is_empty() {
+        return None;
+    }
+    let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    let line = &rest[..end];
+    *rest = &rest[(end + 1).min(rest.len())..];
+    Some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An answer as the script prints it, around `tar`.
+    fn answer(sections: &[(&str, &str)], tar: &[u8]) -> Vec<u8> {
+        let mut out = format!("{MAGIC}\n").into_bytes();
+        for (name, body) in sections {
+            out.extend_from_slice(format!("{name} {}\n{body}\n", body.len()).as_bytes());
+        }
+        out.extend_from_slice(b"tar\n");
+        out.extend_from_slice(tar);
+        out
+    }
+
+    fn empty_tar() -> Vec<u8> {
+        tar::Builder::new(Vec::new()).into_inner().unwrap()
+    }
+
+    #[test]
+    fn the_script_is_one_single_quoted_word_for_any_login_shell() {
+        let script = script();
+        assert!(!script.contains('\'') && !script.contains('\\'), "{script}");
+        assert!(command().starts_with("exec /bin/sh -c '") && command().ends_with('\''));
+        for root in ROOTS {
+            assert!(script.contains(root), "{root}");
+        }
+    }
+
+    #[test]
+    fn an_answer_reads_into_a_snapshot() {
+        let sections = [
+            ("hostname", "web1"),
+            ("ip-link", "[]"),
+            ("ss", ""),
+            ("sysctl", "/proc/sys/net/ipv6/bindv6only:1"),
+            ("sysfs", ""),
+        ];
+        let snap = read(&answer(&sections, &empty_tar()), "web1:").unwrap();
+        assert_eq!(snap.manifest.hostname.as_deref(), Some("web1"));
+        let live = snap.manifest.live.unwrap();
+        assert!(
+            live.unavailable.iter().any(|u| u.contains("ss")),
+            "{:?}",
+            live.unavailable
+        );
+        assert!(snap.tree.exists(std::path::Path::new("/dev/null")));
+    }
+
+    #[test]
+    fn a_broken_answer_is_an_error_that_says_where() {
+        let good = [
+            ("hostname", "web1"),
+            ("ip-link", "[]"),
+            ("ss", ""),
+            ("sysctl", ""),
+            ("sysfs", ""),
+        ];
+        let full = answer(&good, &empty_tar());
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (Vec::new(), "empty"),
+            (b"garbage\n".to_vec(), "begins `garbage`"),
+            (
+                b"netvet-collect 1\nhostname 99999\nweb1\n".to_vec(),
+                "`hostname` section is cut short",
+            ),
+            (
+                b"netvet-collect 1\nhostname -1\n".to_vec(),
+                "where the `hostname` section",
+            ),
+            (
+                b"netvet-collect 1\nip-link 2\n[]\n".to_vec(),
+                "where the `hostname` section",
+            ),
+            (
+                full[..full.len() - empty_tar().len() - 4].to_vec(),
+                "no archive",
+            ),
+            (
+                answer(
+                    &good,
+                    b"not a tar archive at all, but long enough to be read as one",
+                ),
+                "the archive",
+            ),
+        ];
+        for (bytes, want) in cases {
+            let err = read(&bytes, "h:")
+                .err()
+                .unwrap_or_else(|| panic!("{want}: accepted"));
+            assert!(err.contains(want), "{want}: {err}");
+        }
+    }
+}
