@@ -73,6 +73,12 @@ pub const MAX_ARCHIVE_BYTES: u64 = 1 << 30;
 /// [`MAX_FINDINGS_PER_FILE`] findings takes one round per thousand. What is left is reported.
 pub const MAX_FIX_ROUNDS: usize = 10;
 
+/// The most netvet reads of a settings file (`netvet.toml`). A site's settings are a few
+/// hundred bytes, and a policy naming every link of a large host a few kilobytes; a larger
+/// file is refused (an error, exit status 2) rather than parsed, since the TOML parser holds
+/// the whole document in memory.
+pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
+
 /// One bound as the README lists it.
 #[derive(Debug)]
 pub struct Limit {
@@ -132,6 +138,10 @@ pub const LIMITS: &[Limit] = &[
         name: "MAX_ARCHIVE_BYTES",
         readme: "1 GiB of archive",
     },
+    Limit {
+        name: "MAX_SETTINGS_BYTES",
+        readme: "1 MiB per settings file",
+    },
 ];
 
 /// A number as the README and messages write it: `4,096`.
@@ -179,6 +189,7 @@ pub fn values() -> Vec<(&'static str, String)> {
         ("MAX_BUNDLE_ENTRIES", thousands(MAX_BUNDLE_ENTRIES as u64)),
         ("MAX_BUNDLE_BYTES", size(MAX_BUNDLE_BYTES)),
         ("MAX_ARCHIVE_BYTES", size(MAX_ARCHIVE_BYTES)),
+        ("MAX_SETTINGS_BYTES", size(MAX_SETTINGS_BYTES)),
     ]
 }
 

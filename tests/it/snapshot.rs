@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use netvet::CheckRun;
 use netvet::load::{Root, Target};
-use netvet::rules::Selection;
+use netvet::rules::Config;
 use netvet::snapshot::Snapshot;
 
 use crate::bundle_equivalence::{fixture_trees, write_tree_of_links};
@@ -125,7 +125,7 @@ fn fixtures_with_a_live_state_check_the_same_from_their_snapshot() {
         let back = Snapshot::read(bytes.as_slice(), "snap.tar").unwrap();
         assert_eq!(back.manifest, snap.manifest);
         let report = |target: &Target, live: Option<&netvet::live::LiveState>| {
-            netvet::report::json(&[CheckRun::new(target, live, &Selection::default())])
+            netvet::report::json(&[CheckRun::new(target, live, &Config::default())])
         };
         let on_tree = report(&Target::Root(Root::new(&tree)), Some(&live));
         let offline = report(&Target::bundle(back.tree), back.manifest.live.as_ref());
