@@ -347,6 +347,9 @@ impl Settings {
             out.push_str("]\n");
         }
         out.push_str("\n[severity]\n");
+        if self.config.severity.is_empty() {
+            out.push_str("# none: every rule at its own severity\n");
+        }
         for (code, severity) in &self.config.severity {
             let _ = writeln!(
                 out,
@@ -356,6 +359,9 @@ impl Settings {
             );
         }
         out.push_str("\n[per-path-ignores]\n");
+        if self.config.path_ignores.is_empty() {
+            out.push_str("# none\n");
+        }
         for ignore in &self.config.path_ignores {
             let _ = writeln!(
                 out,
@@ -385,7 +391,14 @@ impl Settings {
             .map(|m| m.name().to_string())
             .collect();
         let lines = [
-            (format!("mtu = {{ {mtu} }}"), !policy.mtu.is_empty()),
+            (
+                if mtu.is_empty() {
+                    "mtu = {}".to_string()
+                } else {
+                    format!("mtu = {{ {mtu} }}")
+                },
+                !policy.mtu.is_empty(),
+            ),
             (
                 format!("bond-modes = [{}]", quoted(&modes)),
                 !modes.is_empty(),
@@ -514,8 +527,12 @@ fn read(path: &Path) -> Result<String, Error> {
 fn parse(shown: &str, text: &str) -> Result<File, Error> {
     toml::from_str(text).map_err(|e| {
         let span = e.span().map(|r| Span::new(r.start, r.end));
-        let message = e.message().trim_end().to_string();
-        let help = message.starts_with("unknown field").then(|| {
+        // serde says "field"; a TOML file has keys.
+        let message = e
+            .message()
+            .trim_end()
+            .replacen("unknown field", "unknown key", 1);
+        let help = message.starts_with("unknown key").then(|| {
             format!("the keys a {FILE_NAME} takes are in the README's \"Settings\" section")
         });
         match span {
