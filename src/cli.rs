@@ -116,6 +116,9 @@ pub enum Command {
     /// file (with what it sources); a file ending in `.tar` is read as a host tree, from
     /// memory (`tar -C / -cf host.tar etc` on the host; links inside it are resolved inside
     /// the archive). A snapshot written by `netvet snapshot` is checked with --snapshot FILE.
+    /// Settings (rules, severities, per-path ignores, fail-on, the site policy) come from the
+    /// nearest netvet.toml upward from what is checked, one file per run; --show-settings
+    /// prints them.
     Check(CheckArgs),
     /// Rewrite configuration files so that findings go away: the smallest edit, verified
     /// before it is written, written atomically.

@@ -348,4 +348,32 @@ mod tests {
         assert!(!out.contains(":::"), "{out}");
         assert!(out.len() < 2_000, "{out}");
     }
+
+    /// A settings file's error on a long line shows a bounded cut with the real column, and
+    /// the file's control characters never reach the terminal.
+    #[test]
+    fn a_settings_error_on_a_long_line_is_cut_and_escaped() {
+        let text = format!("x = \"{}\"\nselct = \"\u{1b}[2J\"\n", "a".repeat(100_000));
+        let at = text.len() - 8;
+        let long = format!("{}bad = 1\n", " ".repeat(50_000));
+        let out = render_error(
+            "netvet.toml",
+            ErrorPlace::Span(&long, Span::new(50_000, 50_003)),
+            "unknown key `bad`",
+            Some("remove it"),
+            false,
+        );
+        assert!(out.contains("--> netvet.toml:1:50001"), "{out}");
+        assert!(out.len() < 2_000, "{} bytes", out.len());
+        assert!(!out.lines().any(|l| l.trim() == ":::"), "{out}");
+        let out = render_error(
+            "netvet.toml",
+            ErrorPlace::Span(&text, Span::new(at, at + 5)),
+            "unknown key",
+            None,
+            false,
+        );
+        assert!(out.contains("--> netvet.toml:2:"), "{out}");
+        assert!(!out.chars().any(super::super::is_unsafe), "{out:?}");
+    }
 }

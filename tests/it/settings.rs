@@ -458,3 +458,36 @@ fn fix_applies_the_settings() {
     );
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// The README's complete example is a valid settings file, and means what it says.
+#[test]
+fn the_readme_example_is_valid() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = &readme[readme.find("\n## Settings\n").expect("a Settings section")..];
+    let start = section.find("```toml\n").expect("a toml example") + "```toml\n".len();
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let dir = tree(&[
+        ("netvet.toml", example.as_bytes()),
+        ("host/etc/network/interfaces", BOND.as_bytes()),
+    ]);
+    let o = run_in(dir.path(), &["check", "--show-settings", "host"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let shown = stdout(&o);
+    for line in [
+        "NV110 = \"warning\"",
+        "NV601 = \"warning\"",
+        "lacp-rate = \"fast\"",
+        "\"bond0.*\" = 9000",
+    ] {
+        assert!(shown.contains(line), "`{line}` not in\n{shown}");
+    }
+    let o = run_in(dir.path(), &["check", "host"]);
+    // bond0 runs 802.3ad (allowed) at slow LACP and MTU 1500, and so does its VLAN's MTU.
+    assert_eq!(
+        codes(&o),
+        ["NV110", "NV601", "NV603", "NV601"],
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
