@@ -299,8 +299,7 @@ impl Settings {
         let from = |f: Origin| match (f, file) {
             (Origin::Default, _) => "default".to_string(),
             (Origin::CommandLine, _) => "command line".to_string(),
-            (Origin::File, Some(file)) => file.to_string(),
-            (Origin::File, None) => unreachable!("a setting from a file that was not read"),
+            (Origin::File, file) => file.unwrap_or("the settings file").to_string(),
         };
         let quoted = |items: &[String]| {
             items
@@ -414,7 +413,8 @@ impl Settings {
         for (line, set) in lines {
             let _ = writeln!(out, "{line:<40} # {}", policy_from(set));
         }
-        out
+        // Paths come from the command line and the file system: escaped like all output.
+        crate::diagnostic::escape(&out).into_owned()
     }
 }
 

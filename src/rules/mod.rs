@@ -231,9 +231,13 @@ impl<'s> Findings<'s> {
         if !self.config.selection.enabled(d.code) {
             return;
         }
-        // Marked before a per-path ignore drops it, so that a comment silencing the same
-        // finding is not reported as silencing nothing (NV008).
+        // Marked before a per-path ignore drops it (in `keep`), so that a comment silencing
+        // the same finding is not reported as silencing nothing (NV008).
         self.suppressions.mark(&mut d);
+        self.keep(d);
+    }
+
+    fn keep(&mut self, mut d: Diagnostic) {
         let file = d.location.map(|l| l.file).or(d.file);
         if let Some(file) = file
             && !self.config.path_ignores.is_empty()
@@ -243,14 +247,10 @@ impl<'s> Findings<'s> {
         {
             return;
         }
-        self.keep(d);
-    }
-
-    fn keep(&mut self, mut d: Diagnostic) {
         if let Some(severity) = self.config.severity_of(d.code) {
             d.severity = severity;
         }
-        let Some(file) = d.location.map(|l| l.file).or(d.file) else {
+        let Some(file) = file else {
             self.kept.push(d);
             return;
         };
