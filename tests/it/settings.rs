@@ -80,6 +80,17 @@ fn the_nearest_file_upward_applies_and_isolated_ignores_it() {
     // From inside the tree, with no PATH given there is no tree, so --root names it.
     let o = run_in(&dir.path().join("site/hosts"), &["check", "--root", "web1"]);
     assert!(codes(&o).contains(&"NV603".to_string()), "{}", stdout(&o));
+    // Standard input is searched from the current directory.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netvet"))
+        .args(["check", "-"])
+        .current_dir(dir.path().join("site"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), BOND.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(codes(&o).contains(&"NV603".to_string()), "{}", stdout(&o));
     for flag in ["--isolated", "--no-config"] {
         let o = run_in(dir.path(), &["check", flag, WEB1]);
         assert_eq!(o.status.code(), Some(0), "{flag}: {}", stdout(&o));
