@@ -68,7 +68,7 @@ _netvet() {
             return 0
             ;;
         netvet__subcmd__audit)
-            opts="-F -j -h --jobs --connect-timeout --timeout --format --save-snapshots --remote-netvet --ssh-command --no-live --fail-on --select --ignore --color --help"
+            opts="-F -j -h --jobs --connect-timeout --timeout --format --save-snapshots --remote-netvet --ssh-command --no-live --fail-on --select --ignore --config --no-config --isolated --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,11 +115,15 @@ _netvet() {
                     return 0
                     ;;
                 --select)
-                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508 NV601 NV602 NV603" -- "${cur}"))
                     return 0
                     ;;
                 --ignore)
-                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508 NV601 NV602 NV603" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -134,7 +138,7 @@ _netvet() {
             return 0
             ;;
         netvet__subcmd__check)
-            opts="-q -v -h --quiet --verbose --root --format --live --no-live --live-snapshot --snapshot --fail-on --select --ignore --color --help"
+            opts="-q -v -h --quiet --verbose --root --format --live --no-live --live-snapshot --snapshot --fail-on --select --ignore --config --no-config --isolated --show-settings --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,11 +165,15 @@ _netvet() {
                     return 0
                     ;;
                 --select)
-                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508 NV601 NV602 NV603" -- "${cur}"))
                     return 0
                     ;;
                 --ignore)
-                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508 NV601 NV602 NV603" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -180,7 +188,7 @@ _netvet() {
             return 0
             ;;
         netvet__subcmd__explain)
-            opts="-h --color --help NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508"
+            opts="-h --color --help NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508 NV601 NV602 NV603"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,7 +206,7 @@ _netvet() {
             return 0
             ;;
         netvet__subcmd__fix)
-            opts="-q -h --root --unsafe --diff --live --live-snapshot --backup-dir --quiet --fail-on --select --ignore --color --help"
+            opts="-q -h --root --unsafe --diff --live --live-snapshot --backup-dir --quiet --fail-on --select --ignore --config --no-config --isolated --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,11 +229,15 @@ _netvet() {
                     return 0
                     ;;
                 --select)
-                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508 NV601 NV602 NV603" -- "${cur}"))
                     return 0
                     ;;
                 --ignore)
-                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "NV001 NV002 NV003 NV004 NV005 NV006 NV007 NV008 NV009 NV101 NV102 NV103 NV104 NV105 NV110 NV111 NV112 NV113 NV114 NV115 NV116 NV117 NV120 NV121 NV122 NV123 NV124 NV130 NV131 NV132 NV201 NV202 NV203 NV204 NV205 NV206 NV301 NV302 NV303 NV304 NV305 NV401 NV402 NV403 NV404 NV405 NV406 NV501 NV502 NV503 NV504 NV505 NV506 NV507 NV508 NV601 NV602 NV603" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -47,11 +47,11 @@ github\t'GitHub Actions workflow commands: an annotation per finding'
 junit\t'JUnit XML: a testsuite per target, a testcase per rule and file, failing at --fail-on'"
 complete -c netvet -n "__fish_netvet_using_subcommand check" -l live-snapshot -d 'Compare with a live state saved earlier by `netvet live --format json` (on this host or another) instead of the running kernel' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand check" -l snapshot -d 'Check a snapshot taken by `netvet snapshot` (here or on another host), offline: its files as the tree, its recorded kernel state as the live state (unless --no-live). Findings name files under FILE' -r -F
-complete -c netvet -n "__fish_netvet_using_subcommand check" -l fail-on -d 'Exit with status 1 when a finding is at least this severe' -r -f -a "error\t''
+complete -c netvet -n "__fish_netvet_using_subcommand check" -l fail-on -d 'Exit with status 1 when a finding is at least this severe [default: the settings file\'s fail-on, or error]' -r -f -a "error\t''
 warning\t''
 info\t''
 never\t'Always exit 0 unless netvet itself failed'"
-complete -c netvet -n "__fish_netvet_using_subcommand check" -l select -d 'Run only these rules: codes, code prefixes (NV1) or names; comma-separated or repeated' -r -f -a "NV001\t'Syntax error or unreadable file'
+complete -c netvet -n "__fish_netvet_using_subcommand check" -l select -d 'Run only these rules: codes, code prefixes (NV1) or names; comma-separated or repeated. Replaces the settings file\'s `select`' -r -f -a "NV001\t'Syntax error or unreadable file'
 NV002\t'`source`/`source-directory` target missing, or an include cycle'
 NV003\t'The same interface and address family is defined twice'
 NV004\t'An option has a value the kernel or ifupdown will reject'
@@ -105,8 +105,11 @@ NV504\t'A live MTU differs from the configured MTU'
 NV505\t'802.3ad: split aggregators, no LACP partner, or fewer ports than min_links'
 NV506\t'802.3ad slaves differ in speed or duplex, or a slave\'s link is down'
 NV507\t'An `auto` interface does not exist or is administratively down'
-NV508\t'A live VLAN\'s id or parent differs from the configuration'"
-complete -c netvet -n "__fish_netvet_using_subcommand check" -l ignore -d 'Skip these rules: codes, code prefixes or names; comma-separated or repeated' -r -f -a "NV001\t'Syntax error or unreadable file'
+NV508\t'A live VLAN\'s id or parent differs from the configuration'
+NV601\t'A link\'s MTU after `ifup -a` is not the one the site policy requires'
+NV602\t'A bond runs in a mode the site policy does not allow'
+NV603\t'An 802.3ad bond runs with another `lacp_rate` than the site policy requires'"
+complete -c netvet -n "__fish_netvet_using_subcommand check" -l ignore -d 'Skip these rules: codes, code prefixes or names; comma-separated or repeated. Added to the settings file\'s `ignore`' -r -f -a "NV001\t'Syntax error or unreadable file'
 NV002\t'`source`/`source-directory` target missing, or an include cycle'
 NV003\t'The same interface and address family is defined twice'
 NV004\t'An option has a value the kernel or ifupdown will reject'
@@ -160,7 +163,11 @@ NV504\t'A live MTU differs from the configured MTU'
 NV505\t'802.3ad: split aggregators, no LACP partner, or fewer ports than min_links'
 NV506\t'802.3ad slaves differ in speed or duplex, or a slave\'s link is down'
 NV507\t'An `auto` interface does not exist or is administratively down'
-NV508\t'A live VLAN\'s id or parent differs from the configuration'"
+NV508\t'A live VLAN\'s id or parent differs from the configuration'
+NV601\t'A link\'s MTU after `ifup -a` is not the one the site policy requires'
+NV602\t'A bond runs in a mode the site policy does not allow'
+NV603\t'An 802.3ad bond runs with another `lacp_rate` than the site policy requires'"
+complete -c netvet -n "__fish_netvet_using_subcommand check" -l config -d 'Read the settings from FILE instead of the nearest netvet.toml upward from the checked path (or from the current directory for the running system and standard input)' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand check" -l color -d 'When to use colours: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -168,15 +175,17 @@ complete -c netvet -n "__fish_netvet_using_subcommand check" -s q -l quiet -d 'P
 complete -c netvet -n "__fish_netvet_using_subcommand check" -s v -l verbose -d 'Also list the files read and the paths looked for and not found'
 complete -c netvet -n "__fish_netvet_using_subcommand check" -l live -d 'Also compare the configuration with the running kernel (netlink, current network namespace). On by default when checking the running system\'s own /etc'
 complete -c netvet -n "__fish_netvet_using_subcommand check" -l no-live -d 'Do not read the running kernel'
+complete -c netvet -n "__fish_netvet_using_subcommand check" -l isolated -l no-config -d 'Read no settings file: only the command line and the defaults'
+complete -c netvet -n "__fish_netvet_using_subcommand check" -l show-settings -d 'Print the settings the check would use, each with where it came from (the settings file, the command line or the default), and exit'
 complete -c netvet -n "__fish_netvet_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l root -d 'Fix a mounted image or a checkout as if it were `/`' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l live-snapshot -d 'Compare with a live state saved by `netvet live --format json` instead of the kernel' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l backup-dir -d 'Keep the old files here (a directory on this machine) instead of ROOT/var/backups/netvet' -r -F
-complete -c netvet -n "__fish_netvet_using_subcommand fix" -l fail-on -d 'Exit with status 1 when a remaining finding is at least this severe' -r -f -a "error\t''
+complete -c netvet -n "__fish_netvet_using_subcommand fix" -l fail-on -d 'Exit with status 1 when a remaining finding is at least this severe [default: the settings file\'s fail-on, or error]' -r -f -a "error\t''
 warning\t''
 info\t''
 never\t'Always exit 0 unless netvet itself failed'"
-complete -c netvet -n "__fish_netvet_using_subcommand fix" -l select -d 'Fix only these rules\' findings: codes, code prefixes (NV1) or names' -r -f -a "NV001\t'Syntax error or unreadable file'
+complete -c netvet -n "__fish_netvet_using_subcommand fix" -l select -d 'Fix only these rules\' findings: codes, code prefixes (NV1) or names. Replaces the settings file\'s `select`' -r -f -a "NV001\t'Syntax error or unreadable file'
 NV002\t'`source`/`source-directory` target missing, or an include cycle'
 NV003\t'The same interface and address family is defined twice'
 NV004\t'An option has a value the kernel or ifupdown will reject'
@@ -230,8 +239,11 @@ NV504\t'A live MTU differs from the configured MTU'
 NV505\t'802.3ad: split aggregators, no LACP partner, or fewer ports than min_links'
 NV506\t'802.3ad slaves differ in speed or duplex, or a slave\'s link is down'
 NV507\t'An `auto` interface does not exist or is administratively down'
-NV508\t'A live VLAN\'s id or parent differs from the configuration'"
-complete -c netvet -n "__fish_netvet_using_subcommand fix" -l ignore -d 'Leave these rules\' findings alone: codes, code prefixes or names' -r -f -a "NV001\t'Syntax error or unreadable file'
+NV508\t'A live VLAN\'s id or parent differs from the configuration'
+NV601\t'A link\'s MTU after `ifup -a` is not the one the site policy requires'
+NV602\t'A bond runs in a mode the site policy does not allow'
+NV603\t'An 802.3ad bond runs with another `lacp_rate` than the site policy requires'"
+complete -c netvet -n "__fish_netvet_using_subcommand fix" -l ignore -d 'Leave these rules\' findings alone: codes, code prefixes or names. Added to the settings file\'s `ignore`' -r -f -a "NV001\t'Syntax error or unreadable file'
 NV002\t'`source`/`source-directory` target missing, or an include cycle'
 NV003\t'The same interface and address family is defined twice'
 NV004\t'An option has a value the kernel or ifupdown will reject'
@@ -285,7 +297,11 @@ NV504\t'A live MTU differs from the configured MTU'
 NV505\t'802.3ad: split aggregators, no LACP partner, or fewer ports than min_links'
 NV506\t'802.3ad slaves differ in speed or duplex, or a slave\'s link is down'
 NV507\t'An `auto` interface does not exist or is administratively down'
-NV508\t'A live VLAN\'s id or parent differs from the configuration'"
+NV508\t'A live VLAN\'s id or parent differs from the configuration'
+NV601\t'A link\'s MTU after `ifup -a` is not the one the site policy requires'
+NV602\t'A bond runs in a mode the site policy does not allow'
+NV603\t'An 802.3ad bond runs with another `lacp_rate` than the site policy requires'"
+complete -c netvet -n "__fish_netvet_using_subcommand fix" -l config -d 'Read the settings from FILE instead of the nearest netvet.toml upward from the checked path (or from the current directory for the running system and standard input)' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l color -d 'When to use colours: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -293,6 +309,7 @@ complete -c netvet -n "__fish_netvet_using_subcommand fix" -l unsafe -d 'Also ap
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l diff -d 'Print a unified diff of what would be written, and write nothing. Exit status 1 when there is something to fix'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -l live -d 'Also compare with the running kernel (netlink, current network namespace), so that the fixes of findings about it are offered (NV403: the sysctl file set to the value the kernel runs with, unsafe)'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -s q -l quiet -d 'Print what was fixed and the summary only, not the findings that remain'
+complete -c netvet -n "__fish_netvet_using_subcommand fix" -l isolated -l no-config -d 'Read no settings file: only the command line and the defaults'
 complete -c netvet -n "__fish_netvet_using_subcommand fix" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -l root -d 'Read the configuration from a mounted image or a checkout instead of /' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -l confirm -d 'After applying, keep the changes only when confirmed within SECONDS: Enter on a terminal, or `netvet repair --confirm-now` from another shell (over SSH, a second session). Otherwise every change is rolled back (exit 3), as with `netplan try`' -r
@@ -314,7 +331,7 @@ json-lines\t'One JSON object per host per line, written as each host finishes'"
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -l save-snapshots -d 'Also write each audited host\'s snapshot to DIR/HOST.snap.tar, for `netvet check --snapshot`' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -l remote-netvet -d 'Run `PATH snapshot` with the netvet installed on the hosts instead of the agentless script (the live state then comes from netlink, as `netvet check --live` reads it)' -r
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -l ssh-command -d 'The OpenSSH client to run' -r -F
-complete -c netvet -n "__fish_netvet_using_subcommand audit" -l fail-on -d 'Exit with status 1 when a finding is at least this severe' -r -f -a "error\t''
+complete -c netvet -n "__fish_netvet_using_subcommand audit" -l fail-on -d 'Exit with status 1 when a finding is at least this severe [default: the settings file\'s fail-on, or error]' -r -f -a "error\t''
 warning\t''
 info\t''
 never\t'Always exit 0 unless netvet itself failed'"
@@ -372,7 +389,10 @@ NV504\t'A live MTU differs from the configured MTU'
 NV505\t'802.3ad: split aggregators, no LACP partner, or fewer ports than min_links'
 NV506\t'802.3ad slaves differ in speed or duplex, or a slave\'s link is down'
 NV507\t'An `auto` interface does not exist or is administratively down'
-NV508\t'A live VLAN\'s id or parent differs from the configuration'"
+NV508\t'A live VLAN\'s id or parent differs from the configuration'
+NV601\t'A link\'s MTU after `ifup -a` is not the one the site policy requires'
+NV602\t'A bond runs in a mode the site policy does not allow'
+NV603\t'An 802.3ad bond runs with another `lacp_rate` than the site policy requires'"
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -l ignore -d 'Do not report these rules: codes, code prefixes or names' -r -f -a "NV001\t'Syntax error or unreadable file'
 NV002\t'`source`/`source-directory` target missing, or an include cycle'
 NV003\t'The same interface and address family is defined twice'
@@ -427,11 +447,16 @@ NV504\t'A live MTU differs from the configured MTU'
 NV505\t'802.3ad: split aggregators, no LACP partner, or fewer ports than min_links'
 NV506\t'802.3ad slaves differ in speed or duplex, or a slave\'s link is down'
 NV507\t'An `auto` interface does not exist or is administratively down'
-NV508\t'A live VLAN\'s id or parent differs from the configuration'"
+NV508\t'A live VLAN\'s id or parent differs from the configuration'
+NV601\t'A link\'s MTU after `ifup -a` is not the one the site policy requires'
+NV602\t'A bond runs in a mode the site policy does not allow'
+NV603\t'An 802.3ad bond runs with another `lacp_rate` than the site policy requires'"
+complete -c netvet -n "__fish_netvet_using_subcommand audit" -l config -d 'Read the settings from FILE instead of the nearest netvet.toml upward from the checked path (or from the current directory for the running system and standard input)' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -l color -d 'When to use colours: auto (on a terminal, unless NO_COLOR is set), always or never' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -l no-live -d 'Check the hosts\' files only, not their live state'
+complete -c netvet -n "__fish_netvet_using_subcommand audit" -l isolated -l no-config -d 'Read no settings file: only the command line and the defaults'
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netvet -n "__fish_netvet_using_subcommand live" -l format -r -f -a "human\t'Tables: one line per link (kind, state, MTU, master, speed), the listening sockets, then each bond\'s settings and slaves'
 json\t'One JSON document (schema: docs/live-schema.md), the snapshot `check --live-snapshot` reads'"

@@ -116,6 +116,9 @@ pub enum Command {
     /// file (with what it sources); a file ending in `.tar` is read as a host tree, from
     /// memory (`tar -C / -cf host.tar etc` on the host; links inside it are resolved inside
     /// the archive). A snapshot written by `netvet snapshot` is checked with --snapshot FILE.
+    /// Settings (rules, severities, per-path ignores, fail-on, the site policy) come from the
+    /// nearest netvet.toml upward from what is checked, one file per run; --show-settings
+    /// prints them.
     Check(CheckArgs),
     /// Rewrite configuration files so that findings go away: the smallest edit, verified
     /// before it is written, written atomically.
@@ -279,17 +282,41 @@ pub struct CheckArgs {
     )]
     pub snapshot: Option<PathBuf>,
 
-    /// Exit with status 1 when a finding is at least this severe.
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    /// Exit with status 1 when a finding is at least this severe [default: the settings
+    /// file's fail-on, or error].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
 
     /// Run only these rules: codes, code prefixes (NV1) or names; comma-separated or repeated.
+    /// Replaces the settings file's `select`.
     #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
     pub select: Vec<String>,
 
-    /// Skip these rules: codes, code prefixes or names; comma-separated or repeated.
+    /// Skip these rules: codes, code prefixes or names; comma-separated or repeated. Added to
+    /// the settings file's `ignore`.
     #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
     pub ignore: Vec<String>,
+
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+
+    /// Print the settings the check would use, each with where it came from (the settings
+    /// file, the command line or the default), and exit.
+    #[arg(long)]
+    pub show_settings: bool,
+}
+
+/// Where the settings come from, for the commands that run the rules.
+#[derive(Debug, clap::Args)]
+pub struct SettingsArgs {
+    /// Read the settings from FILE instead of the nearest netvet.toml upward from the checked
+    /// path (or from the current directory for the running system and standard input).
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+
+    /// Read no settings file: only the command line and the defaults.
+    #[arg(long, visible_alias = "no-config")]
+    pub isolated: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -331,17 +358,23 @@ pub struct FixArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Exit with status 1 when a remaining finding is at least this severe.
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    /// Exit with status 1 when a remaining finding is at least this severe [default: the
+    /// settings file's fail-on, or error].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
 
-    /// Fix only these rules' findings: codes, code prefixes (NV1) or names.
+    /// Fix only these rules' findings: codes, code prefixes (NV1) or names. Replaces the
+    /// settings file's `select`.
     #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
     pub select: Vec<String>,
 
-    /// Leave these rules' findings alone: codes, code prefixes or names.
+    /// Leave these rules' findings alone: codes, code prefixes or names. Added to the settings
+    /// file's `ignore`.
     #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
     pub ignore: Vec<String>,
+
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 /// `netvet audit --format`.
@@ -403,9 +436,10 @@ pub struct AuditArgs {
     #[arg(long)]
     pub no_live: bool,
 
-    /// Exit with status 1 when a finding is at least this severe.
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    /// Exit with status 1 when a finding is at least this severe [default: the settings
+    /// file's fail-on, or error].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
 
     /// Report only these rules: codes, code prefixes (NV1) or names.
     #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
@@ -414,6 +448,12 @@ pub struct AuditArgs {
     /// Do not report these rules: codes, code prefixes or names.
     #[arg(long, value_delimiter = ',', value_name = "CODES", value_parser = RuleName, hide_possible_values = true)]
     pub ignore: Vec<String>,
+
+    /// The settings (netvet.toml: rules, severities, per-path ignores, site policy) apply to
+    /// every host; without --config, the nearest netvet.toml upward from the current
+    /// directory.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -14,6 +14,7 @@ pub mod model;
 pub mod repair;
 pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod snapshot;
 pub mod source;
 pub mod syntax;
@@ -33,10 +34,10 @@ impl CheckRun {
     pub fn new(
         target: &load::Target,
         live: Option<&live::LiveState>,
-        selection: &rules::Selection,
+        config: &rules::Config,
     ) -> Self {
         let host = load::load(target);
-        let diagnostics = rules::check(&host, live, selection);
+        let diagnostics = rules::check(&host, live, config);
         CheckRun {
             target: target.label(),
             host,

@@ -77,6 +77,11 @@ pub const MAX_FIX_ROUNDS: usize = 10;
 /// hundred kilobytes on a real host); a host that sends more is cut off as `too-large`, so a
 /// hostile or broken host costs the controller at most this much memory.
 pub const MAX_AUDIT_HOST_BYTES: u64 = 32 << 20;
+/// The most netvet reads of a settings file (`netvet.toml`). A site's settings are a few
+/// hundred bytes, and a policy naming every link of a large host a few kilobytes; a larger
+/// file is refused (an error, exit status 2) rather than parsed, since the TOML parser holds
+/// the whole document in memory.
+pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
 
 /// One bound as the README lists it.
 #[derive(Debug)]
@@ -141,6 +146,10 @@ pub const LIMITS: &[Limit] = &[
         name: "MAX_AUDIT_HOST_BYTES",
         readme: "32 MiB from each host `netvet audit` reaches",
     },
+    Limit {
+        name: "MAX_SETTINGS_BYTES",
+        readme: "1 MiB per settings file",
+    },
 ];
 
 /// A number as the README and messages write it: `4,096`.
@@ -189,6 +198,7 @@ pub fn values() -> Vec<(&'static str, String)> {
         ("MAX_BUNDLE_BYTES", size(MAX_BUNDLE_BYTES)),
         ("MAX_ARCHIVE_BYTES", size(MAX_ARCHIVE_BYTES)),
         ("MAX_AUDIT_HOST_BYTES", size(MAX_AUDIT_HOST_BYTES)),
+        ("MAX_SETTINGS_BYTES", size(MAX_SETTINGS_BYTES)),
     ]
 }
 

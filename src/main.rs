@@ -10,7 +10,8 @@ use netvet::cli::{
     LiveFormat, RepairArgs, RulesFormat,
 };
 use netvet::diagnostic::Severity;
-use netvet::rules::{Selection, registry};
+use netvet::rules::registry;
+use netvet::settings::Settings;
 use netvet::{CheckRun, load, report};
 
 /// What `--version` prints: the crate version and the commit built from (build.rs). Only the
@@ -90,7 +91,13 @@ fn print(text: &str) -> Result<(), String> {
 }
 
 fn check(args: &CheckArgs) -> Result<u8, String> {
-    let selection = selection(&args.select, &args.ignore)?;
+    let settings = match Settings::for_check(args) {
+        Ok(settings) => settings,
+        Err(e) => return settings_error(&e),
+    };
+    if args.show_settings {
+        return print(&settings.show()).map(|()| 0);
+    }
     let mut from_snapshot = None;
     let targets = if let Some(path) = &args.snapshot {
         let snap = read_snapshot(path)?;
@@ -132,7 +139,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     };
     let runs: Vec<CheckRun> = targets
         .iter()
-        .map(|t| CheckRun::new(t, live.as_ref(), &selection))
+        .map(|t| CheckRun::new(t, live.as_ref(), &settings.config))
         .collect();
     for (target, run) in targets.iter().zip(&runs) {
         if matches!(target, load::Target::Root(_) | load::Target::Tree(_))
@@ -159,7 +166,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         Format::Json => report::json(&runs),
         Format::Sarif => report::sarif(&runs),
         Format::Github => report::github(&runs),
-        Format::Junit => report::junit(&runs, args.fail_on.threshold()),
+        Format::Junit => report::junit(&runs, settings.fail_on.threshold()),
         Format::JsonLines => report::json_lines(&runs),
     };
     // Those formats' standard output is for a machine: what else there is to say goes to
@@ -172,16 +179,22 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         let _ = write!(anstream::stderr(), "{}", report::stderr_notes(&runs));
     }
     print(&text)?;
-    let failed = args.fail_on.threshold().is_some_and(|threshold: Severity| {
-        runs.iter()
-            .flat_map(|r| &r.diagnostics)
-            .any(|d| d.suppressed.is_none() && d.severity >= threshold)
-    });
+    let failed = settings
+        .fail_on
+        .threshold()
+        .is_some_and(|threshold: Severity| {
+            runs.iter()
+                .flat_map(|r| &r.diagnostics)
+                .any(|d| d.suppressed.is_none() && d.severity >= threshold)
+        });
     Ok(u8::from(failed))
 }
 
 fn fix(args: &FixArgs) -> Result<u8, String> {
-    let selection = selection(&args.select, &args.ignore)?;
+    let settings = match Settings::for_fix(args) {
+        Ok(settings) => settings,
+        Err(e) => return settings_error(&e),
+    };
     let roots: Vec<load::Root> = match (&args.root, args.paths.as_slice()) {
         (Some(dir), _) => vec![load::Root::new(dir)],
         (None, []) => vec![load::Root::system()],
@@ -203,8 +216,9 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
     } else {
         None
     };
+    let fail_on = settings.fail_on;
     let options = netvet::fix::Options {
-        selection,
+        config: settings.config,
         unsafe_fixes: args.unsafe_fixes,
         live,
     };
@@ -269,7 +283,7 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
             args.diff,
             !args.quiet,
         ))?;
-        failed |= args.fail_on.threshold().is_some_and(|threshold: Severity| {
+        failed |= fail_on.threshold().is_some_and(|threshold: Severity| {
             plan.after
                 .diagnostics
                 .iter()
@@ -288,24 +302,20 @@ fn read_live_snapshot(path: &Path) -> Result<netvet::live::LiveState, String> {
     netvet::live::LiveState::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// `--select` and `--ignore`, every pattern naming some rule.
-fn selection(select: &[String], ignore: &[String]) -> Result<Selection, String> {
-    let selection = Selection {
-        select: select.to_vec(),
-        ignore: ignore.to_vec(),
-    };
-    if let Some(unknown) = selection.unknown_patterns().first() {
-        return Err(format!(
-            "`{unknown}` matches no rule code or name; `netvet rules` lists them"
-        ));
-    }
-    Ok(selection)
+/// A settings error (a bad `netvet.toml`, a `--select` naming no rule), rendered as findings
+/// are, with its file, line and column: exit status 2.
+fn settings_error(e: &netvet::settings::Error) -> Result<u8, String> {
+    let _ = write!(anstream::stderr(), "{}", e.render(true));
+    Ok(2)
 }
 
 /// `netvet audit`: every host, `-j` at once, one report.
 fn audit(args: &AuditArgs) -> Result<u8, String> {
     use netvet::audit::{self, Endpoint, Remote, Status};
-    let selection = selection(&args.select, &args.ignore)?;
+    let settings = match Settings::for_audit(args) {
+        Ok(settings) => settings,
+        Err(e) => return settings_error(&e),
+    };
     let endpoints: Vec<Endpoint> = args
         .hosts
         .iter()
@@ -354,7 +364,7 @@ fn audit(args: &AuditArgs) -> Result<u8, String> {
             None => Remote::Agentless,
         },
         jobs: usize::from(args.jobs),
-        selection,
+        config: settings.config,
         no_live: args.no_live,
         save_snapshots: args.save_snapshots.clone(),
     };
@@ -380,7 +390,7 @@ fn audit(args: &AuditArgs) -> Result<u8, String> {
     if results.iter().any(|r| r.status != Status::Ok) {
         return Ok(3);
     }
-    let failed = args.fail_on.threshold().is_some_and(|threshold| {
+    let failed = settings.fail_on.threshold().is_some_and(|threshold| {
         results
             .iter()
             .any(|r| audit::report::worst(r).is_some_and(|w| w >= threshold))

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::CheckRun;
 use crate::load::Target;
-use crate::rules::Selection;
+use crate::rules::Config;
 use crate::snapshot::Snapshot;
 
 /// Where and how to reach one host: the inventory's name and the connection variables it sets
@@ -119,7 +119,8 @@ pub struct Options {
     pub remote: Remote,
     /// `-j`: hosts at once.
     pub jobs: usize,
-    pub selection: Selection,
+    /// Rules, severities, per-path ignores and policy (netvet.toml and the command line).
+    pub config: Config,
     /// `--no-live`: check the files only.
     pub no_live: bool,
     /// `--save-snapshots DIR`: each audited host's snapshot, as `DIR/NAME.snap.tar`.
@@ -220,7 +221,7 @@ async fn audit_one(
         snapshot.manifest.live
     };
     let target = Target::bundle(snapshot.tree);
-    let run = CheckRun::new(&target, live.as_ref(), &options.selection);
+    let run = CheckRun::new(&target, live.as_ref(), &options.config);
     HostResult {
         index,
         endpoint: endpoint.clone(),

@@ -191,6 +191,88 @@ pub fn render_human(sources: &SourceMap, diagnostics: &[Diagnostic], styled: boo
     out
 }
 
+/// Where in a file an error that is not a finding points (a `netvet.toml` the run reads).
+#[derive(Clone, Copy, Debug)]
+pub enum ErrorPlace<'a> {
+    /// The file as a whole.
+    File,
+    /// A byte range of the file's text.
+    Span(&'a str, Span),
+    /// A line and character column, for a file whose text cannot be shown (not UTF-8).
+    LineColumn(usize, usize),
+}
+
+/// An error about a file that is not one of the host's (the settings file): rendered as a
+/// finding is, `error: message`, `--> file:line:col`, the line with a caret and `= help:`,
+/// without a rule code. Only the lines of the span are handed to the renderer, cut like a
+/// finding's when one line is long.
+pub fn render_error(
+    path: &str,
+    place: ErrorPlace<'_>,
+    message: &str,
+    help: Option<&str>,
+    styled: bool,
+) -> String {
+    let renderer = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let path = printable(path).into_owned();
+    let mut group = Group::with_title(Level::ERROR.primary_title(printable(message).into_owned()));
+    let mut unnamed_snippet = false;
+    match place {
+        ErrorPlace::File => group = group.element(Origin::path(path)),
+        ErrorPlace::LineColumn(line, column) => {
+            group = group.element(Origin::path(path).line(line).char_column(column));
+        }
+        ErrorPlace::Span(text, span) => {
+            let start = (span.start as usize).min(text.len());
+            let end = (span.end as usize).clamp(start, text.len());
+            let first = text[..start].matches('\n').count() + 1;
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+            let mut window = Span::new(line_start, line_end);
+            let (mut before, mut after) = ("", "");
+            if !text[start..end].contains('\n') && window.range().len() > LONG_LINE {
+                let cut = long_line_cut(text, window, Span::new(start, end));
+                before = if cut.start > window.start { "..." } else { "" };
+                after = if cut.end < window.end { "..." } else { "" };
+                window = cut;
+            }
+            let base = window.start as usize;
+            let local =
+                start - base + before.len()..end.min(window.end as usize) - base + before.len();
+            let shown = format!(
+                "{before}{}{after}",
+                same_length_printable(&text[window.range()])
+            );
+            let mut snippet = Snippet::source(shown).line_start(first).fold(true);
+            if before.is_empty() {
+                snippet = snippet.path(path);
+            } else {
+                unnamed_snippet = true;
+                let column = text[line_start..start].chars().count() + 1;
+                group = group.element(Origin::path(path).line(first).char_column(column));
+            }
+            group = group.element(snippet.annotation(AnnotationKind::Primary.span(local)));
+        }
+    }
+    if let Some(help) = help {
+        group = group.element(Level::HELP.message(printable(help).into_owned()));
+    }
+    let rendered = renderer.render(&[group]);
+    let mut out = String::new();
+    for line in rendered.lines() {
+        // As for a finding: a snippet after its origin would be marked as another file's.
+        if !(unnamed_snippet && anstream::adapter::strip_str(line).to_string().trim() == ":::") {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,5 +347,33 @@ mod tests {
         assert!(out.contains("...") && out.contains("é77777"), "{out}");
         assert!(!out.contains(":::"), "{out}");
         assert!(out.len() < 2_000, "{out}");
+    }
+
+    /// A settings file's error on a long line shows a bounded cut with the real column, and
+    /// the file's control characters never reach the terminal.
+    #[test]
+    fn a_settings_error_on_a_long_line_is_cut_and_escaped() {
+        let text = format!("x = \"{}\"\nselct = \"\u{1b}[2J\"\n", "a".repeat(100_000));
+        let at = text.len() - 8;
+        let long = format!("{}bad = 1\n", " ".repeat(50_000));
+        let out = render_error(
+            "netvet.toml",
+            ErrorPlace::Span(&long, Span::new(50_000, 50_003)),
+            "unknown key `bad`",
+            Some("remove it"),
+            false,
+        );
+        assert!(out.contains("--> netvet.toml:1:50001"), "{out}");
+        assert!(out.len() < 2_000, "{} bytes", out.len());
+        assert!(!out.lines().any(|l| l.trim() == ":::"), "{out}");
+        let out = render_error(
+            "netvet.toml",
+            ErrorPlace::Span(&text, Span::new(at, at + 5)),
+            "unknown key",
+            None,
+            false,
+        );
+        assert!(out.contains("--> netvet.toml:2:"), "{out}");
+        assert!(!out.chars().any(super::super::is_unsafe), "{out:?}");
     }
 }

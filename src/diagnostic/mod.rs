@@ -8,7 +8,7 @@ pub mod registry;
 mod sarif;
 
 pub use github::render_github;
-pub use human::render_human;
+pub use human::{ErrorPlace, render_error, render_human};
 pub use json::{JSON_SCHEMA_VERSION, RunView, finding_values, render_json, render_json_lines};
 pub use junit::render_junit;
 pub use sarif::render_sarif;

@@ -79,7 +79,8 @@ pub struct RuleMeta {
     pub name: &'static str,
     pub severity: Severity,
     /// The severities its findings take besides the default, where the case decides (NV101's
-    /// miimon the kernel forces is a warning; a module parameter's NV110 too).
+    /// miimon the kernel forces is a warning; a module parameter's NV110 too), and the only
+    /// ones `netvet.toml`'s `[severity]` may set it to.
     pub other_severities: &'static [Severity],
     pub fix: FixKind,
     pub summary: &'static str,
@@ -170,6 +171,9 @@ rules! {
     NV506, "live-lacp-slave-mismatch", Warning, [], None, "802.3ad slaves differ in speed or duplex, or a slave's link is down";
     NV507, "live-auto-link-missing", Error, [], None, "An `auto` interface does not exist or is administratively down";
     NV508, "live-vlan-drift", Error, [], None, "A live VLAN's id or parent differs from the configuration";
+    NV601, "policy-mtu", Error, [Warning, Info], None, "A link's MTU after `ifup -a` is not the one the site policy requires";
+    NV602, "policy-bond-mode", Error, [Warning, Info], None, "A bond runs in a mode the site policy does not allow";
+    NV603, "policy-lacp-rate", Error, [Warning, Info], None, "An 802.3ad bond runs with another `lacp_rate` than the site policy requires";
 }
 
 /// The rule with this code, or with this name.

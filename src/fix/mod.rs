@@ -19,7 +19,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, NewFile, Severity};
 use crate::limits::MAX_FIX_ROUNDS;
 use crate::live::LiveState;
 use crate::load::{HostFs, Root, Target};
-use crate::rules::Selection;
+use crate::rules::Config;
 use crate::source::{FileId, Location, Span};
 
 pub use overlay::Overlay;
@@ -27,7 +27,9 @@ pub use overlay::Overlay;
 /// What to fix.
 #[derive(Debug, Default)]
 pub struct Options {
-    pub selection: Selection,
+    /// The rules, severities and policy the checks run with (`netvet.toml` and the command
+    /// line).
+    pub config: Config,
     /// Also apply fixes that change what the host does at its next boot.
     pub unsafe_fixes: bool,
     /// The running kernel, for the rules that compare with it.
@@ -226,7 +228,7 @@ fn check(root: &Tree, texts: &HashMap<PathBuf, String>, options: &Options) -> Ch
             files: texts.clone(),
         }))
     };
-    CheckRun::new(&target, options.live.as_ref(), &options.selection)
+    CheckRun::new(&target, options.live.as_ref(), &options.config)
 }
 
 /// Why the fix cannot be made exactly, if it cannot.

@@ -11,6 +11,7 @@ mod live;
 mod methods;
 mod modprobe;
 mod mtu;
+pub mod policy;
 pub use crate::diagnostic::registry;
 mod syntax;
 mod vlan;
@@ -54,14 +55,64 @@ impl Selection {
         self.select
             .iter()
             .chain(&self.ignore)
-            .filter(|p| {
-                let upper = p.to_ascii_uppercase();
-                !registry::RULES
-                    .iter()
-                    .any(|r| r.code.starts_with(&upper) || r.name.eq_ignore_ascii_case(p))
-            })
+            .filter(|p| !names_a_rule(p))
             .map(String::as_str)
             .collect()
+    }
+}
+
+/// Whether a pattern (a code, a code prefix or a name, in any case) names at least one rule.
+pub fn names_a_rule(pattern: &str) -> bool {
+    let upper = pattern.to_ascii_uppercase();
+    registry::RULES
+        .iter()
+        .any(|r| r.code.starts_with(&upper) || r.name.eq_ignore_ascii_case(pattern))
+}
+
+/// Rules to leave out for the files whose host path matches a glob (`netvet.toml`'s
+/// `per-path-ignores`).
+#[derive(Clone, Debug)]
+pub struct PathIgnore {
+    /// Matched against the host path without its leading `/` (`etc/network/interfaces.d/x`).
+    pub glob: glob::Pattern,
+    /// Codes, code prefixes or names, as `--ignore` takes them.
+    pub rules: Vec<String>,
+}
+
+/// The options `*` and `?` match with in a per-path glob: never across a `/`, so that
+/// `etc/network/*` means the files of that directory, as a shell would.
+const PATH_MATCH: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
+
+/// Everything a check runs with besides the host: which rules, at which severity, and the
+/// site's policy. Built by `settings` from `netvet.toml` and the command line; the default is
+/// every rule at its own severity and no policy.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub selection: Selection,
+    /// Severities set per rule, by code; each is one its rule lists in the registry.
+    pub severity: Vec<(&'static str, Severity)>,
+    pub path_ignores: Vec<PathIgnore>,
+    pub policy: policy::Policy,
+}
+
+impl Config {
+    /// Whether a per-path ignore leaves `code` out in the file at `host_path`.
+    fn ignored_at(&self, host_path: &str, code: &str) -> bool {
+        let path = host_path.trim_start_matches('/');
+        self.path_ignores
+            .iter()
+            .any(|i| Selection::matches(&i.rules, code) && i.glob.matches_with(path, PATH_MATCH))
+    }
+
+    fn severity_of(&self, code: &str) -> Option<Severity> {
+        self.severity
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, s)| *s)
     }
 }
 
@@ -69,19 +120,21 @@ impl Selection {
 pub struct Context<'a, 'h> {
     pub host: &'h Host,
     pub model: &'a Model<'h>,
+    pub policy: &'a policy::Policy,
 }
 
 /// Run every enabled rule over a loaded host, and the live rules when the running state is
 /// given. Findings come back sorted by file and position, suppressed ones marked, at most
 /// [`MAX_FINDINGS_PER_FILE`] for one file (and as many suppressed ones) with one NV009 for
 /// the rest.
-pub fn check(host: &Host, live: Option<&LiveState>, selection: &Selection) -> Vec<Diagnostic> {
+pub fn check(host: &Host, live: Option<&LiveState>, config: &Config) -> Vec<Diagnostic> {
     let model = Model::build(host);
     let ctx = Context {
         host,
         model: &model,
+        policy: &config.policy,
     };
-    let mut out = Findings::new(host, selection);
+    let mut out = Findings::new(host, config);
     syntax::check(&ctx, &mut out);
     methods::check(&ctx, &mut out);
     bond::check(&ctx, &mut out);
@@ -90,13 +143,14 @@ pub fn check(host: &Host, live: Option<&LiveState>, selection: &Selection) -> Ve
     vlan::check(&ctx, &mut out);
     ipv6::check(&ctx, &mut out);
     ipv6::check_listeners(&ctx, live, &mut out);
+    policy::check(&ctx, &mut out);
     if let Some(live) = live {
         live::check(&ctx, live, &mut out);
         ipv6::check_live(&ctx, live, &mut out);
     }
 
     let mut out =
-        out.finish(|code| selection.enabled(code) && (live.is_some() || !needs_live(code)));
+        out.finish(|code| config.selection.enabled(code) && (live.is_some() || !needs_live(code)));
     // Syntax errors first: what a file fails to say explains the findings that follow from it.
     out.sort_by(|a, b| {
         (a.code != "NV001", a.location, a.code, &a.message).cmp(&(
@@ -125,12 +179,13 @@ struct Dropped {
     suppressed: usize,
 }
 
-/// Where the rules put their findings. It keeps the findings of enabled rules, marks those a
-/// `netvet: ignore` comment silences, and keeps at most [`MAX_FINDINGS_PER_FILE`] of one file
+/// Where the rules put their findings. It keeps the findings of enabled rules (less those a
+/// per-path ignore leaves out), gives them the severity the settings set for their rule, marks
+/// those a `netvet: ignore` comment silences, and keeps at most [`MAX_FINDINGS_PER_FILE`] of one file
 /// (and as many suppressed ones), counting the rest, so that a hostile file of millions of
 /// findings takes neither the memory nor the time to hold and sort them all.
 pub(crate) struct Findings<'s> {
-    selection: &'s Selection,
+    config: &'s Config,
     /// The files the findings point into, for rules that build a fix's edits.
     sources: &'s crate::source::SourceMap,
     suppressions: Suppressions,
@@ -143,9 +198,9 @@ pub(crate) struct Findings<'s> {
 }
 
 impl<'s> Findings<'s> {
-    fn new(host: &'s Host, selection: &'s Selection) -> Self {
+    fn new(host: &'s Host, config: &'s Config) -> Self {
         Findings {
-            selection,
+            config,
             sources: &host.sources,
             suppressions: Suppressions::new(host),
             kept: Vec::new(),
@@ -173,15 +228,29 @@ impl<'s> Findings<'s> {
         {
             self.fired.insert((d.code, interface.clone()));
         }
-        if !self.selection.enabled(d.code) {
+        if !self.config.selection.enabled(d.code) {
             return;
         }
+        // Marked before a per-path ignore drops it (in `keep`), so that a comment silencing
+        // the same finding is not reported as silencing nothing (NV008).
         self.suppressions.mark(&mut d);
         self.keep(d);
     }
 
-    fn keep(&mut self, d: Diagnostic) {
-        let Some(file) = d.location.map(|l| l.file).or(d.file) else {
+    fn keep(&mut self, mut d: Diagnostic) {
+        let file = d.location.map(|l| l.file).or(d.file);
+        if let Some(file) = file
+            && !self.config.path_ignores.is_empty()
+            && self
+                .config
+                .ignored_at(&self.sources.get(file).display, d.code)
+        {
+            return;
+        }
+        if let Some(severity) = self.config.severity_of(d.code) {
+            d.severity = severity;
+        }
+        let Some(file) = file else {
             self.kept.push(d);
             return;
         };
@@ -207,7 +276,7 @@ impl<'s> Findings<'s> {
     /// each file whose findings were cut. `judged` tells whether a rule ran.
     fn finish(mut self, judged: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
         for problem in self.suppressions.problems(judged) {
-            if self.selection.enabled(problem.code) {
+            if self.config.selection.enabled(problem.code) {
                 self.keep(problem);
             }
         }
@@ -545,11 +614,14 @@ mod tests {
         let n = MAX_FINDINGS_PER_FILE + 500;
         let dir = test_tree(&[("etc/network/interfaces", &auto_lines(n))]);
         let host = load(&Target::Root(Root::new(dir.path())));
-        let selection = Selection {
-            select: vec!["NV005".into()],
-            ignore: Vec::new(),
+        let config = Config {
+            selection: Selection {
+                select: vec!["NV005".into()],
+                ignore: Vec::new(),
+            },
+            ..Config::default()
         };
-        let found = check(&host, None, &selection);
+        let found = check(&host, None, &config);
         let nv005 = found.iter().filter(|d| d.code == "NV005").count();
         assert_eq!(nv005, MAX_FINDINGS_PER_FILE);
         let cut: Vec<_> = found.iter().filter(|d| d.code == "NV009").collect();
@@ -575,7 +647,7 @@ mod tests {
         );
         let dir = test_tree(&[("etc/network/interfaces", &text)]);
         let host = load(&Target::Root(Root::new(dir.path())));
-        let found = check(&host, None, &Selection::default());
+        let found = check(&host, None, &Config::default());
         let suppressed = found.iter().filter(|d| d.suppressed.is_some()).count();
         assert_eq!(suppressed, MAX_FINDINGS_PER_FILE);
         assert!(!found.iter().any(|d| d.code == "NV008"), "{found:?}");

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use netvet::CheckRun;
 use netvet::load::{Bundle, Root, Target};
-use netvet::rules::Selection;
+use netvet::rules::Config;
 
 use crate::support::repo;
 
@@ -82,7 +82,7 @@ fn json(target: &Target, case: &Path) -> String {
     let runs = [CheckRun::new(
         target,
         live_snapshot(case).as_ref(),
-        &Selection::default(),
+        &Config::default(),
     )];
     let human = netvet::report::human(&runs, false, netvet::report::Verbosity::Verbose);
     format!("{}\n{human}", netvet::report::json(&runs))

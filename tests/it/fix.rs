@@ -8,7 +8,7 @@ use std::process::Command;
 use netvet::diagnostic::registry::{FixKind, RULES};
 use netvet::fix::{Options, plan};
 use netvet::load::Root;
-use netvet::rules::Selection;
+use netvet::rules::{Config, Selection};
 
 use crate::support::{netvet, repo};
 
@@ -118,9 +118,12 @@ fn every_fixable_rule_fixes_its_fixtures() {
             let live_args: Vec<&str> = live_args.iter().map(String::as_str).collect();
             let before = count_with(dir.path(), rule.code, &live_args);
             let options = Options {
-                selection: Selection {
-                    select: vec![rule.code.to_string()],
-                    ignore: Vec::new(),
+                config: Config {
+                    selection: Selection {
+                        select: vec![rule.code.to_string()],
+                        ignore: Vec::new(),
+                    },
+                    ..Config::default()
                 },
                 unsafe_fixes: true,
                 live: live_json.exists().then(|| {

@@ -18,6 +18,7 @@ mod precommit;
 mod repair;
 mod robustness;
 mod rule_fixtures;
+mod settings;
 mod snapshot;
 mod support;
 mod sysctl_corpus;

@@ -340,7 +340,7 @@ fn misread_lines_and_skipped_files_as_kmod_reads_them() {
     let run = netvet::CheckRun::new(
         &netvet::load::Target::Root(Root::new(root.path())),
         None,
-        &netvet::rules::Selection::default(),
+        &netvet::rules::Config::default(),
     );
     let found: BTreeSet<(String, usize)> = run
         .diagnostics

@@ -7,7 +7,7 @@ use std::path::Path;
 use netvet::CheckRun;
 use netvet::diagnostic::render_human;
 use netvet::load::{Root, Target};
-use netvet::rules::Selection;
+use netvet::rules::Config;
 use netvet::rules::registry::RULES;
 
 use crate::support::repo;
@@ -19,6 +19,18 @@ fn live_snapshot(case: &Path) -> Option<netvet::live::LiveState> {
     Some(netvet::live::LiveState::from_json(&text).expect("fixture live.json is a valid snapshot"))
 }
 
+/// A case may hold `netvet.toml`, the settings it is checked with (the NV6xx rules judge its
+/// `[policy]`), as `netvet check` finds it in the case's directory.
+fn settings(case: &Path) -> Config {
+    let file = case.join(netvet::settings::FILE_NAME);
+    if !file.exists() {
+        return Config::default();
+    }
+    netvet::settings::Settings::from_file(&file)
+        .unwrap_or_else(|e| panic!("{}", e.render(false)))
+        .config
+}
+
 /// Checked as a user in the repository would (`netvet check fixtures/rules/...`), so that
 /// the snapshots show the paths a user opens.
 fn run(case: &Path) -> CheckRun {
@@ -26,7 +38,7 @@ fn run(case: &Path) -> CheckRun {
     CheckRun::new(
         &Target::Root(Root::new(relative)),
         live_snapshot(case).as_ref(),
-        &Selection::default(),
+        &settings(case),
     )
 }
 

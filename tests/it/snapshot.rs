@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use netvet::CheckRun;
 use netvet::load::{Root, Target};
-use netvet::rules::Selection;
+use netvet::rules::Config;
 use netvet::snapshot::Snapshot;
 
 use crate::bundle_equivalence::{fixture_trees, write_tree_of_links};
@@ -61,7 +61,15 @@ fn every_fixture_checks_the_same_from_its_snapshot() {
             "-o",
             snap,
         ]));
-        let json = ["--format", "json", "--fail-on", "never"];
+        // A snapshot records the host, not the settings it is checked with: a case's
+        // netvet.toml (the NV6xx policies) is named for both checks, and no other is read.
+        let settings = format!("{tree}/{}", netvet::settings::FILE_NAME);
+        let settings = if repo().join(&settings).is_file() {
+            vec!["--config", settings.as_str()]
+        } else {
+            vec!["--isolated"]
+        };
+        let json = [&["--format", "json", "--fail-on", "never"][..], &settings].concat();
         let on_tree = ok(&netvet(
             &[&["check", tree, "--no-live"][..], &json].concat(),
         ));
@@ -125,7 +133,7 @@ fn fixtures_with_a_live_state_check_the_same_from_their_snapshot() {
         let back = Snapshot::read(bytes.as_slice(), "snap.tar").unwrap();
         assert_eq!(back.manifest, snap.manifest);
         let report = |target: &Target, live: Option<&netvet::live::LiveState>| {
-            netvet::report::json(&[CheckRun::new(target, live, &Selection::default())])
+            netvet::report::json(&[CheckRun::new(target, live, &Config::default())])
         };
         let on_tree = report(&Target::Root(Root::new(&tree)), Some(&live));
         let offline = report(&Target::bundle(back.tree), back.manifest.live.as_ref());
