@@ -55,7 +55,7 @@ if [ -z "${NETVET_ANSIBLE_BIN:-}" ]; then
     exit 0
 fi
 playbook_bin=$NETVET_ANSIBLE_BIN/ansible-playbook
-for program in "$playbook_bin" /usr/sbin/sshd ssh ssh-keygen ip python3 dpkg-deb; do
+for program in "$playbook_bin" /usr/sbin/sshd ssh ssh-keygen ip python3 dpkg-deb strip; do
     command -v "$program" >/dev/null || fail "$program is missing"
 done
 
@@ -82,6 +82,11 @@ if [ ! -d /run/sshd ]; then
     mkdir -m 0755 /run/sshd
     made_run_sshd=1
 fi
+
+# What the hosts get: the binary stripped, as dist/ ships it (a release build's line tables make
+# it five times larger), so that copying it to each host costs little. The controller checks with
+# the binary as given.
+strip -o "$work/netvet" "$netvet"
 
 # --- keys, known_hosts, the hosts ---
 mkdir -p "$work/ssh"
@@ -205,7 +210,7 @@ done
 
 # netvet's .deb for web3: the given binary wrapped by dpkg-deb, the layout cargo-deb gives it.
 mkdir -p "$work/deb/DEBIAN" "$work/deb/usr/bin"
-install -m 0755 "$netvet" "$work/deb/usr/bin/netvet"
+install -m 0755 "$work/netvet" "$work/deb/usr/bin/netvet"
 cat >"$work/deb/DEBIAN/control" <<EOF
 Package: netvet
 Version: 0.0.0-test
@@ -220,7 +225,7 @@ cat >"$work/inventory.ini" <<EOF
 [web]
 web1 ansible_host=${addr[web1]} netvet_root=$work/hosts/web1/tree netvet_tmp_parent=$work/hosts/web1/tmp
 web2 ansible_host=${addr[web2]} netvet_root=$work/hosts/web2/tree netvet_tmp_parent=$work/hosts/web2/tmp netvet_keep=true netvet_install_path=$work/hosts/web2/bin/netvet
-web3 ansible_host=${addr[web3]} netvet_root=$work/hosts/web3/tree netvet_tmp_parent=$work/hosts/web3/tmp netvet_src=$work/netvet.deb
+web3 ansible_host=${addr[web3]} netvet_root=$work/hosts/web3/tree netvet_tmp_parent=$work/hosts/web3/tmp netvet_src=$work/netvet.deb netvet_check_bin=$netvet
 web4 ansible_host=${addr[web4]} netvet_root=$work/hosts/web4/tree netvet_tmp_parent=$work/hosts/web4/tmp
 web5 ansible_host=${addr[web5]} netvet_root=$work/hosts/web5/tree netvet_tmp_parent=$work/hosts/web5/tmp
 
@@ -230,8 +235,7 @@ ansible_user=root
 ansible_python_interpreter=/usr/bin/python3
 
 [all:vars]
-netvet_src=$netvet
-netvet_check_bin=$netvet
+netvet_src=$work/netvet
 netvet_snapshot_dir=$work/snapshots
 EOF
 mkdir -p "$work/ansible"
@@ -350,7 +354,7 @@ for host in hosts:
     left = os.listdir(f"{work}/hosts/{host}/tmp")
     check(left == [], f"{host}: left in its temporary directory: {left}")
 kept = f"{work}/hosts/web2/bin/netvet"
-check(os.access(kept, os.X_OK) and open(kept, "rb").read() == open(netvet, "rb").read(),
+check(os.access(kept, os.X_OK) and open(kept, "rb").read() == open(f"{work}/netvet", "rb").read(),
       "web2: netvet not kept at netvet_install_path")
 for host in ["web4", "web5"]:
     check(not os.path.exists(f"{work}/snapshots/{host}.tar"), f"{host} has a snapshot")
