@@ -66,8 +66,8 @@ cleanup() {
     local ns pids
     for ns in "${namespaces[@]}"; do
         # Everything in the namespace was started by this test: the sshd and its sessions.
-        pids=$(ip netns pids "$ns" 2>/dev/null || true)
-        [ -z "$pids" ] || kill $pids 2>/dev/null || true
+        mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+        [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
         ip netns del "$ns" 2>/dev/null || true
     done
     [ -z "$made_run_sshd" ] || rmdir /run/sshd 2>/dev/null || true
@@ -95,8 +95,15 @@ ssh-keygen -q -t ed25519 -N '' -C netvet-test-client -f "$work/ssh/client"
 cp "$work/ssh/client.pub" "$work/ssh/authorized_keys"
 : >"$work/ssh/known_hosts"
 
-# One /30 per host in 198.19.N.0/24, N from this process's id, so that two runs do not collide.
-net=198.19.$(($$ % 200 + 20))
+# One /30 per host in 198.19.N.0/24: the first N from this process's id that no address of the
+# root namespace is in, so that two runs do not collide.
+n=$(($$ % 200 + 20))
+for _ in $(seq 200); do
+    [ -n "$(ip -4 -o addr show to "198.19.$n.0/24")" ] || break
+    n=$(((n - 19) % 200 + 20))
+done
+[ -z "$(ip -4 -o addr show to "198.19.$n.0/24")" ] || fail "every 198.19.N.0/24 (N 20 to 219) is in use"
+net=198.19.$n
 hosts=(web1 web2 web3 web4 web5)
 declare -A addr
 i=0
