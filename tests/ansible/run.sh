@@ -11,8 +11,8 @@
 #         bridge down
 #   web3  netvet's .deb unpacked in the temporary directory, nothing installed; a warning only
 #   web4  down: no sshd answers; it fails alone and the report says why
-#   web5  up, but its tree holds nothing netvet reads: netvet snapshot fails there, alone, and
-#         the report holds netvet's reason
+#   web5  the netvet "installed" on it (nothing copied); up, but its tree holds nothing netvet
+#         reads: netvet snapshot fails there, alone, and the report holds netvet's reason
 #
 # Then it checks the combined report (each host's finding codes, which hosts reached the
 # threshold, why web4 and web5 were not audited), that each fetched snapshot checks the same as
@@ -215,7 +215,7 @@ for host in web1 web2 web3 web5; do
     fail "sshd of $host does not answer on ${addr[$host]}:22 (its log is above)"
 done
 
-# netvet's .deb for web3: the given binary wrapped by dpkg-deb, the layout cargo-deb gives it.
+# netvet's .deb for web3: the hosts' binary wrapped by dpkg-deb, in the layout cargo-deb gives it.
 mkdir -p "$work/deb/DEBIAN" "$work/deb/usr/bin"
 install -m 0755 "$work/netvet" "$work/deb/usr/bin/netvet"
 cat >"$work/deb/DEBIAN/control" <<EOF
@@ -234,7 +234,7 @@ web1 ansible_host=${addr[web1]} netvet_root=$work/hosts/web1/tree netvet_tmp_par
 web2 ansible_host=${addr[web2]} netvet_root=$work/hosts/web2/tree netvet_tmp_parent=$work/hosts/web2/tmp netvet_keep=true netvet_install_path=$work/hosts/web2/bin/netvet
 web3 ansible_host=${addr[web3]} netvet_root=$work/hosts/web3/tree netvet_tmp_parent=$work/hosts/web3/tmp netvet_src=$work/netvet.deb netvet_check_bin=$netvet
 web4 ansible_host=${addr[web4]} netvet_root=$work/hosts/web4/tree netvet_tmp_parent=$work/hosts/web4/tmp
-web5 ansible_host=${addr[web5]} netvet_root=$work/hosts/web5/tree netvet_tmp_parent=$work/hosts/web5/tmp
+web5 ansible_host=${addr[web5]} netvet_root=$work/hosts/web5/tree netvet_tmp_parent=$work/hosts/web5/tmp netvet_install=installed netvet_path=$work/netvet
 
 [web:vars]
 ansible_user=root
