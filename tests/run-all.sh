@@ -81,6 +81,12 @@ fuzz/run.sh short
 echo "== Debian package (build, lintian, install and remove in a clean Debian 12 root)"
 tests/pkg/run.sh
 
+# contrib/ansible's playbook with the real ansible-core (NETVET_ANSIBLE_BIN, above) against sshd
+# hosts in network namespaces; it takes a release binary and builds nothing itself.
+echo "== contrib/ansible"
+cargo build --release --locked --quiet
+tests/ansible/run.sh "${CARGO_TARGET_DIR:-target}/release/netvet"
+
 # --- VM tier: kernel behaviour behind the rules, checked in a VM (see tests/vm/README.md) ---
 echo "== VM tier (Debian kernel under qemu)"
 tests/vm/run.sh
