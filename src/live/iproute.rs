@@ -36,7 +36,7 @@ pub const SS_LISTENERS_COMMAND: &str = "ss -H -l -t -n -e -p";
 
 /// The files whose `grep -H '' FILE...` output [`sysctls_from_grep`] reads, `*` being one path
 /// component (the shell's glob on the host). Exactly the sysctls [`super::read`] reports:
-/// [`super::GLOBAL_SYSCTLS`], and [`super::IPV6_CONF_KEYS`] for `all`, `default` and each
+/// `GLOBAL_SYSCTLS`, and `IPV6_CONF_KEYS` for `all`, `default` and each
 /// interface (a test checks that the three agree).
 pub const SYSCTL_PATHS: &[&str] = &[
     "/proc/sys/net/ipv6/bindv6only",
@@ -636,7 +636,7 @@ fn ss_line(line: &str) -> Result<Listener, String> {
     // `v6only:` follows `cgroup:PATH`, whose path may hold spaces and any word: the last one
     // is ss's own.
     let v6only = if family == "ipv6" {
-        match details.filter(|t| t.starts_with("v6only:")).last() {
+        match details.rfind(|t| t.starts_with("v6only:")) {
             Some(t) => Some(number::<u8>(t, "v6only:")? != 0),
             None => None,
         }
