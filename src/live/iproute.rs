@@ -119,7 +119,7 @@ pub fn links_from_ip_json(json: &[u8]) -> Result<Vec<Link>, IpJsonError> {
     let text = String::from_utf8_lossy(json);
     let text = repair_json(&text);
     let error = |message: String| IpJsonError {
-        message: quote_message(&message),
+        message: clean(&message, 300),
     };
     let IpLinks(raw) = serde_json::from_str(&text).map_err(|e| error(e.to_string()))?;
     let names: HashSet<&str> = raw.iter().map(|l| l.ifname.as_str()).collect();
@@ -211,23 +211,22 @@ pub fn links_from_ip_json(json: &[u8]) -> Result<Vec<Link>, IpJsonError> {
     Ok(links)
 }
 
-/// An error message that may quote the host's text (serde_json quotes the value it did not
-/// expect): control characters escaped, cut short.
-fn quote_message(message: &str) -> String {
-    const MAX_CHARS: usize = 300;
-    let mut out: String = message.chars().take(MAX_CHARS).collect::<String>();
-    if message.chars().nth(MAX_CHARS).is_some() {
+/// Text from the host for an error message, at most `max` characters, control characters
+/// escaped: a hostile line can be long and hold terminal escapes (serde_json's messages quote
+/// the value they did not expect, too).
+fn clean(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars().take(max) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    if text.chars().nth(max).is_some() {
         out.push_str("...");
     }
-    out.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_debug().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    out
 }
 
 /// Make iproute2's JSON valid JSON. Its writer (`lib/json_writer.c`, jsonw_puts) escapes only
@@ -663,15 +662,9 @@ fn word<'a>(rest: &mut &'a str) -> &'a str {
     &text[..end]
 }
 
-/// A piece of the host's text for an error message: quoted, control characters escaped, and
-/// cut short, since a hostile line can be long and hold terminal escapes.
+/// A word of the host's text, quoted, for an error message.
 fn quote(text: &str) -> String {
-    const MAX_CHARS: usize = 80;
-    let mut out: String = text.chars().take(MAX_CHARS).collect();
-    if text.chars().nth(MAX_CHARS).is_some() {
-        out.push_str("...");
-    }
-    format!("\"{}\"", out.escape_debug())
+    format!("\"{}\"", clean(text, 80))
 }
 
 fn number<T: std::str::FromStr>(token: &str, prefix: &str) -> Result<T, String> {
