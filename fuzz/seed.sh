@@ -76,6 +76,8 @@ seed_from() {
     put systemd "${files[@]}"
     mapfile -d '' files < <(find0 "$dir" -name 'live.json')
     put live "${files[@]}"
+    mapfile -d '' files < <(find0 "$dir" -name '*.ip.json')
+    put ip_json "${files[@]}"
     # Every fixture that has a netvet comment, whatever its dialect.
     mapfile -t files < <([ -d "$dir" ] && grep -rl 'netvet:' "$dir" 2>/dev/null || true)
     put suppression "${files[@]}"

@@ -82,6 +82,16 @@ pub const MAX_AUDIT_HOST_BYTES: u64 = 32 << 20;
 /// file is refused (an error, exit status 2) rather than parsed, since the TOML parser holds
 /// the whole document in memory.
 pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
+/// The most links read from one host's `ip -details -json link show` (the fleet audit's view of
+/// a host without netvet). A large hypervisor has a few thousand (taps, VLANs on two trunks);
+/// the namespace benchmark has 400. A longer list is refused whole (an error that says so),
+/// not read into memory.
+pub const MAX_LIVE_LINKS: usize = 16_384;
+
+/// The most listening TCP sockets read from one host's `ss` listing. A busy host has dozens;
+/// a prefork server sharing one socket among its workers is still one line. A longer listing
+/// is refused whole (an error that says so).
+pub const MAX_LIVE_LISTENERS: usize = 16_384;
 
 /// One bound as the README lists it.
 #[derive(Debug)]
@@ -150,6 +160,14 @@ pub const LIMITS: &[Limit] = &[
         name: "MAX_SETTINGS_BYTES",
         readme: "1 MiB per settings file",
     },
+    Limit {
+        name: "MAX_LIVE_LINKS",
+        readme: "16,384 links in one host's `ip` listing",
+    },
+    Limit {
+        name: "MAX_LIVE_LISTENERS",
+        readme: "16,384 listening sockets in one host's `ss` listing",
+    },
 ];
 
 /// A number as the README and messages write it: `4,096`.
@@ -199,6 +217,8 @@ pub fn values() -> Vec<(&'static str, String)> {
         ("MAX_ARCHIVE_BYTES", size(MAX_ARCHIVE_BYTES)),
         ("MAX_AUDIT_HOST_BYTES", size(MAX_AUDIT_HOST_BYTES)),
         ("MAX_SETTINGS_BYTES", size(MAX_SETTINGS_BYTES)),
+        ("MAX_LIVE_LINKS", thousands(MAX_LIVE_LINKS as u64)),
+        ("MAX_LIVE_LISTENERS", thousands(MAX_LIVE_LISTENERS as u64)),
     ]
 }
 

@@ -67,21 +67,14 @@ pub const ROOTS: &[&str] = &[
     "/lib/systemd/system/*.socket",
 ];
 
-/// The sysctls the live state holds, as `live::read` reads them from `/proc/sys`.
-const SYSCTLS: &[&str] = &[
-    "/proc/sys/net/ipv6/bindv6only",
-    "/proc/sys/net/ipv4/ip_forward",
-    "/proc/sys/net/ipv6/conf/*/disable_ipv6",
-    "/proc/sys/net/ipv6/conf/*/accept_ra",
-    "/proc/sys/net/ipv6/conf/*/autoconf",
-    "/proc/sys/net/ipv6/conf/*/forwarding",
-];
-
 /// The script. It holds no `'` and no `\`, so it travels as one single-quoted word through any
 /// login shell (POSIX shells, and fish, whose single quotes only treat `\'` and `\\`).
 pub fn script() -> String {
     let roots = ROOTS.join(" ");
-    let sysctls = SYSCTLS.join(" ");
+    let sysctls = live::SYSCTL_PATHS.join(" ");
+    let speeds = live::SPEED_DUPLEX_PATHS.join(" ");
+    let ip = live::IP_LINK_COMMAND;
+    let ss = live::SS_LISTENERS_COMMAND;
     format!(
         r#"LC_ALL=C
 export LC_ALL
@@ -97,10 +90,10 @@ s() {{
 }}
 echo "{MAGIC}"
 s hostname cat /proc/sys/kernel/hostname
-s ip-link ip -details -json link show
-s ss ss -H -l -t -n -e -p
+s ip-link {ip}
+s ss {ss}
 s sysctl grep -H . {sysctls}
-s sysfs grep -H . /sys/class/net/*/speed /sys/class/net/*/duplex
+s sysfs grep -H . {speeds}
 set --
 if [ -L /lib ]; then set -- /lib; fi
 for p in {roots}; do
@@ -174,7 +167,7 @@ pub fn read(answer: &[u8], given: &str) -> Result<Snapshot, String> {
         live::links_from_ip_json(sections[1])
             .map_err(|e| format!("`ip -details -json link show`: {e}"))?
     };
-    live::fill_speed_duplex(&mut links, &text(4));
+    live::speed_duplex_from_grep(&mut links, &text(4));
     let listeners = if sections[2].is_empty() {
         unavailable.push("listening sockets: `ss` printed nothing".to_string());
         Vec::new()

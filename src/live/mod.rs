@@ -7,16 +7,19 @@
 //! Architecture invariant: netlink types never leave [`netlink`]; everything else sees only the
 //! types here. Reading is synchronous for callers (one current-thread tokio runtime inside).
 
+mod iproute;
 mod netlink;
-mod scratch_iproute;
 mod sock_diag;
-pub use scratch_iproute::*;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use iproute::{
+    IP_LINK_COMMAND, IpJsonError, SPEED_DUPLEX_PATHS, SS_LISTENERS_COMMAND, SYSCTL_PATHS, SsError,
+    links_from_ip_json, listeners_from_ss, speed_duplex_from_grep, sysctls_from_grep,
+};
 pub use netlink::{
     LinkChange, LiveError, addresses, change_link, decode_dump, read_links, read_links_raw,
 };
@@ -240,19 +243,9 @@ pub fn management_links() -> Result<Vec<(String, String)>, LiveError> {
 /// sysctls from /proc/sys; all in the current network namespace.
 pub fn read() -> Result<LiveState, LiveError> {
     let (mut links, ipv6) = read_links()?;
-    let bonds: Vec<String> = links
-        .iter()
-        .filter(|l| l.bond.is_some())
-        .map(|l| l.name.clone())
-        .collect();
-    for link in &mut links {
-        let slave = link.master.as_ref().is_some_and(|m| bonds.contains(m));
-        if link.kind == "device" || slave {
-            let (speed, duplex) = speed_duplex(Path::new("/sys/class/net"), &link.name);
-            link.speed_mbps = speed;
-            link.duplex = duplex;
-        }
-    }
+    fill_speed_duplex(&mut links, |name, file| {
+        std::fs::read_to_string(Path::new("/sys/class/net").join(name).join(file)).ok()
+    });
     let mut sysctls = read_sysctls(Path::new("/proc/sys"));
     sysctls.extend(ipv6);
     let mut unavailable = Vec::new();
@@ -269,20 +262,41 @@ pub fn read() -> Result<LiveState, LiveError> {
     })
 }
 
-/// Speed and duplex from sysfs. Virtual devices and links that are down report errors or
-/// `-1`/`unknown` there: those become `None`.
-fn speed_duplex(sys_class_net: &Path, name: &str) -> (Option<u32>, Option<String>) {
-    let dir = sys_class_net.join(name);
-    let speed = std::fs::read_to_string(dir.join("speed"))
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .filter(|s| *s > 0)
-        .and_then(|s| u32::try_from(s).ok());
-    let duplex = std::fs::read_to_string(dir.join("duplex"))
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|d| d == "full" || d == "half");
-    (speed, duplex)
+/// Speed and duplex for the links whose driver reports them: NICs (`device`) and bond slaves;
+/// virtual devices report none that means anything. `read(link, file)` is the text of
+/// `/sys/class/net/LINK/FILE` (`speed`, `duplex`), `None` where it could not be read. Links that
+/// are down report errors or `-1`/`unknown` there: those become `None`. One function for the
+/// local reader and for the text an audit collects, so both decide alike.
+pub(crate) fn fill_speed_duplex(
+    links: &mut [Link],
+    mut read: impl FnMut(&str, &str) -> Option<String>,
+) {
+    let bonds: Vec<String> = links
+        .iter()
+        .filter(|l| l.bond.is_some())
+        .map(|l| l.name.clone())
+        .collect();
+    for link in links.iter_mut() {
+        let slave = link.master.as_ref().is_some_and(|m| bonds.contains(m));
+        if link.kind == "device" || slave {
+            link.speed_mbps = read(&link.name, "speed")
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .filter(|s| *s > 0)
+                .and_then(|s| u32::try_from(s).ok());
+            link.duplex = read(&link.name, "duplex")
+                .map(|s| s.trim().to_string())
+                .filter(|d| d == "full" || d == "half");
+        }
+    }
+}
+
+/// Listeners in the order `netvet live` prints them: by port, family, address, and inode where
+/// those are equal (sockets sharing a port through SO_REUSEPORT), so that two readers of the
+/// same sockets give the same list whatever order the kernel dumped them in.
+pub(crate) fn sort_listeners(listeners: &mut [Listener]) {
+    listeners.sort_by(|a, b| {
+        (a.port, &a.family, &a.address, a.inode).cmp(&(b.port, &b.family, &b.address, b.inode))
+    });
 }
 
 /// One sysctl of the running kernel (current network namespace), as `/proc/sys` shows it.
@@ -293,14 +307,19 @@ pub fn read_sysctl(name: &str) -> Option<String> {
         .map(|v| v.trim().to_string())
 }
 
+/// The sysctls netvet's rules read that are not per interface.
+pub(crate) const GLOBAL_SYSCTLS: [&str; 2] = ["net.ipv6.bindv6only", "net.ipv4.ip_forward"];
+
+/// The IPv6 settings netvet's rules read per interface (`net.ipv6.conf.IF.KEY`), and for `all`
+/// and `default`.
+pub(crate) const IPV6_CONF_KEYS: [&str; 4] =
+    ["disable_ipv6", "accept_ra", "autoconf", "forwarding"];
+
 /// The global sysctls netvet's rules read; per-interface IPv6 settings come from netlink.
 fn read_sysctls(proc_sys: &Path) -> BTreeMap<String, String> {
-    let mut names = vec![
-        "net.ipv6.bindv6only".to_string(),
-        "net.ipv4.ip_forward".to_string(),
-    ];
+    let mut names: Vec<String> = GLOBAL_SYSCTLS.iter().map(ToString::to_string).collect();
     for scope in ["all", "default"] {
-        for key in ["disable_ipv6", "accept_ra", "autoconf", "forwarding"] {
+        for key in IPV6_CONF_KEYS {
             names.push(format!("net.ipv6.conf.{scope}.{key}"));
         }
     }

@@ -37,7 +37,7 @@ pub fn read_listeners() -> Result<Vec<Listener>, LiveError> {
     for l in &mut out {
         l.process = owners.get(&l.inode).cloned();
     }
-    out.sort_by(|a, b| (a.port, &a.family, &a.address).cmp(&(b.port, &b.family, &b.address)));
+    super::sort_listeners(&mut out);
     Ok(out)
 }
 

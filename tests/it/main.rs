@@ -12,6 +12,7 @@ mod ifquery_diff;
 mod listeners_corpus;
 mod listeners_real;
 mod live_fixtures;
+mod live_iproute;
 mod live_netns;
 mod modprobe_diff;
 mod precommit;
