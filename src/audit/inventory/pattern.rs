@@ -258,6 +258,14 @@ fn one(inv: &Inventory, pattern: &str) -> Result<Vec<usize>, PatternError> {
 /// `get_hosts(pattern)`: unions in order, then intersections, then exclusions, each host once.
 pub(super) fn select(inv: &Inventory, pattern: &str) -> Result<Vec<usize>, PatternError> {
     let parts = split(pattern);
+    if let Some(file) = parts.iter().find(|p| p.starts_with('@')) {
+        return Err(PatternError {
+            pattern: file.clone(),
+            message: "netvet does not read a limit file (@FILE), as ansible --limit does: \
+                      name the hosts or groups instead"
+                .into(),
+        });
+    }
     let mut regular: Vec<&str> = Vec::new();
     let mut and: Vec<&str> = Vec::new();
     let mut not: Vec<&str> = Vec::new();
@@ -300,6 +308,28 @@ pub(super) fn select(inv: &Inventory, pattern: &str) -> Result<Vec<usize>, Patte
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regular_expressions_and_limit_files_are_refused() {
+        let inv = super::super::parse("[web]\nw1\n", std::path::Path::new("hosts")).unwrap();
+        let e = inv.limit("~w.*").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("host pattern \"~w.*\": netvet does not evaluate regular expressions"),
+            "{e}"
+        );
+        assert!(
+            inv.limit("@retry")
+                .unwrap_err()
+                .message
+                .contains("limit file")
+        );
+        assert_eq!(
+            inv.limit("web[5]").unwrap_err().message,
+            "no hosts matched the subscripted pattern: the pattern selects 1 hosts"
+        );
+        assert!(inv.limit("nothing").unwrap().is_empty());
+    }
 
     #[test]
     fn globs_as_fnmatch() {
