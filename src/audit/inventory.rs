@@ -40,7 +40,7 @@ mod pattern;
 mod value;
 mod yaml;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -227,6 +227,10 @@ struct Builder {
     group_index: HashMap<String, usize>,
     hosts: Vec<BHost>,
     host_index: HashMap<String, usize>,
+    /// (group, child group) and (group, host) pairs made, so that a group of thousands of
+    /// children or hosts is not searched for each one added.
+    edges: HashSet<(usize, usize)>,
+    members: HashSet<(usize, usize)>,
     /// Entries taken so far: a host placed in a group, a group visited.
     entries: u64,
 }
@@ -242,6 +246,8 @@ impl Builder {
             group_index: HashMap::new(),
             hosts: Vec::new(),
             host_index: HashMap::new(),
+            edges: HashSet::new(),
+            members: HashSet::new(),
             entries: 0,
         };
         b.add_group("all");
@@ -369,8 +375,7 @@ impl Builder {
             }
         };
         let g = self.group_index[group];
-        // The host's own list is short; the group's may hold the whole fleet.
-        if !self.hosts[h].groups.contains(&g) {
+        if self.members.insert((g, h)) {
             self.groups[g].hosts.push(h);
             self.hosts[h].groups.push(g);
         }
@@ -394,7 +399,7 @@ impl Builder {
                     "remove it from its own children".into(),
                 ));
             }
-            if !self.groups[p].children.contains(&c) {
+            if self.edges.insert((p, c)) {
                 self.groups[p].children.push(c);
                 self.groups[p].child_lines.push(line);
                 self.groups[c].parents.push(p);
@@ -455,7 +460,7 @@ impl Builder {
         // Ansible takes out of `ungrouped` the hosts that have another group and adds those
         // that have none, host by host; removals never touch a host added, so removing all
         // at once and then appending keeps its order without a search per host.
-        let mut leave = std::collections::HashSet::new();
+        let mut leave = HashSet::new();
         let mut join = Vec::new();
         for (h, anc) in ancestors.iter().enumerate() {
             if anc.contains(&UNGROUPED) {
@@ -575,7 +580,7 @@ impl Builder {
     fn host_ancestors(&self, h: usize) -> Vec<usize> {
         // A set of what was met, not a flag per group: a fleet of hosts over thousands of
         // groups would otherwise cost hosts x groups.
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let mut stack: Vec<usize> = self.hosts[h].groups.clone();
         let mut out = Vec::new();
         while let Some(g) = stack.pop() {

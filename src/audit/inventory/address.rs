@@ -192,7 +192,27 @@ enum Sequence {
     },
 }
 
+/// The longest host name a range may make.
+const MAX_NAME: usize = 255;
+
 impl Sequence {
+    /// The longest value, in bytes.
+    fn widest(&self) -> usize {
+        match self {
+            Sequence::Letters(_) => 1,
+            Sequence::Numbers {
+                begin,
+                step,
+                count,
+                width,
+            } => {
+                let last = begin + step * (*count as i128 - 1);
+                let digits = |n: i128| n.to_string().len();
+                digits(*begin).max(digits(last)).max(width.unwrap_or(0))
+            }
+        }
+    }
+
     fn len(&self) -> u64 {
         match self {
             Sequence::Letters(l) => l.len() as u64,
@@ -359,6 +379,18 @@ pub(crate) fn expand(line: &str, budget: u64) -> Result<Vec<String>, RangeError>
         parts.push((head.to_string(), seq));
         rest = tail.to_string();
     }
+    // The longest name the ranges make: past 255 bytes (a DNS name is at most 253) it is no
+    // host name, and a zero-padded range could otherwise make every name megabytes long.
+    let longest = rest.len()
+        + parts
+            .iter()
+            .map(|(head, seq)| head.len() + seq.widest())
+            .sum::<usize>();
+    if longest > MAX_NAME {
+        return Err(RangeError::Invalid(format!(
+            "its names would be up to {longest} bytes long, more than the {MAX_NAME} of any host name"
+        )));
+    }
     let mut names = vec![String::new()];
     for (head, seq) in &parts {
         let mut next = Vec::with_capacity(names.len() * seq.len() as usize);
@@ -422,6 +454,8 @@ mod tests {
             Err(RangeError::Invalid(_))
         ));
         assert!(matches!(expand("h[1:", 10), Err(RangeError::Invalid(_))));
+        let padded = format!("h[{}:{}9]", "0".repeat(300), "0".repeat(299));
+        assert!(matches!(expand(&padded, 10), Err(RangeError::Invalid(_))));
         assert!(matches!(
             expand("h[0:999999][0:999999]", 1_000_000),
             Err(RangeError::TooMany(1_000_000_000_000))

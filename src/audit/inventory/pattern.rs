@@ -213,6 +213,11 @@ fn one(inv: &Inventory, pattern: &str) -> Result<Vec<usize>, PatternError> {
         if matches(expr, &group.name) {
             matched_group = true;
             hosts.extend(group_hosts(&inv.groups, g));
+            // Every host is in `all` (group 0), so without a subscript, which counts the
+            // repeats, nothing after it adds a host: `*` costs one walk, not one per group.
+            if g == 0 && sub.is_none() {
+                return Ok(hosts);
+            }
         }
     }
     if !matched_group || expr.contains(['.', '?', '*', '[']) {
