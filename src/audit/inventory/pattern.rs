@@ -336,6 +336,22 @@ mod tests {
         assert!(inv.limit("nothing").unwrap().is_empty());
     }
 
+    /// Found by the fuzzer: a pattern that names a host selects that host, before any group,
+    /// in Ansible too, so `all` in an inventory with a host named `all` is that host.
+    #[test]
+    fn a_pattern_naming_a_host_selects_it_even_when_it_is_all() {
+        let inv = super::super::parse("all\nother\n", std::path::Path::new("hosts")).unwrap();
+        let names = |p: &str| -> Vec<String> {
+            inv.limit(p)
+                .unwrap()
+                .iter()
+                .map(|h| h.name.clone())
+                .collect()
+        };
+        assert_eq!(names("all"), ["all"]);
+        assert_eq!(names("*"), ["all", "other"]);
+    }
+
     #[test]
     fn globs_as_fnmatch() {
         assert!(matches("web*", "web01"));
