@@ -28,7 +28,7 @@ short | long) ;;
     ;;
 esac
 
-all=(interfaces modprobe sysctl hooks nginx sshd apache systemd suppression live ip_json check fix)
+all=(interfaces modprobe sysctl hooks nginx sshd apache systemd suppression live ip_json check fix inventory)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 

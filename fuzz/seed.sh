@@ -84,6 +84,9 @@ seed_from() {
 }
 
 seed_from "$repo/fixtures"
+# Ansible inventories (INI, YAML, plain lists) for the inventory reader.
+mapfile -d '' files < <(find0 "$repo/fixtures/inventory")
+put inventory "${files[@]}"
 
 if [ -d "$corpus" ]; then
     # The corpus is flat per dialect (see its NOTES.md); netplan YAML has no parser here.

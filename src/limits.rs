@@ -92,6 +92,23 @@ pub const MAX_LIVE_LINKS: usize = 16_384;
 /// a prefork server sharing one socket among its workers is still one line. A longer listing
 /// is refused whole (an error that says so).
 pub const MAX_LIVE_LISTENERS: usize = 16_384;
+/// The most hosts one inventory (`netvet audit -i`) defines. Fleets audited from one
+/// inventory run to thousands of hosts; a range such as `web[0:99999999]` would otherwise make
+/// a hundred million names. A larger inventory, or a range that would pass the bound, is
+/// refused whole, with the line and the count: auditing part of a fleet without saying so
+/// would look like a clean fleet.
+pub const MAX_INVENTORY_HOSTS: usize = 100_000;
+
+/// The most entries netvet reads in one inventory: a host placed in a group, a group visited,
+/// a YAML mapping pair read (a merge key's copies included). A real inventory has a few per
+/// host; a YAML file of nested aliases ("billion laughs") names billions while being a few
+/// hundred bytes. Past the bound the inventory is refused with the line it was reading.
+pub const MAX_INVENTORY_ENTRIES: u64 = 4_000_000;
+
+/// How deep inventory groups nest (`children` within `children`), and, twice that and a few
+/// levels more, YAML itself. Real inventories nest three or four levels; a deeper one is
+/// refused rather than followed, and a cycle of groups is refused as Ansible refuses it.
+pub const MAX_GROUP_DEPTH: usize = 64;
 
 /// One bound as the README lists it.
 #[derive(Debug)]
@@ -135,6 +152,18 @@ pub const LIMITS: &[Limit] = &[
     Limit {
         name: "MAX_FINDINGS_PER_FILE",
         readme: "1,000 findings per file",
+    },
+    Limit {
+        name: "MAX_INVENTORY_HOSTS",
+        readme: "100,000 hosts in an inventory",
+    },
+    Limit {
+        name: "MAX_INVENTORY_ENTRIES",
+        readme: "4,000,000 entries in an inventory",
+    },
+    Limit {
+        name: "MAX_GROUP_DEPTH",
+        readme: "inventory groups nested 64 deep",
     },
     Limit {
         name: "MAX_FIX_ROUNDS",
@@ -211,6 +240,9 @@ pub fn values() -> Vec<(&'static str, String)> {
             "MAX_FINDINGS_PER_FILE",
             thousands(MAX_FINDINGS_PER_FILE as u64),
         ),
+        ("MAX_INVENTORY_HOSTS", thousands(MAX_INVENTORY_HOSTS as u64)),
+        ("MAX_INVENTORY_ENTRIES", thousands(MAX_INVENTORY_ENTRIES)),
+        ("MAX_GROUP_DEPTH", thousands(MAX_GROUP_DEPTH as u64)),
         ("MAX_FIX_ROUNDS", thousands(MAX_FIX_ROUNDS as u64)),
         ("MAX_BUNDLE_ENTRIES", thousands(MAX_BUNDLE_ENTRIES as u64)),
         ("MAX_BUNDLE_BYTES", size(MAX_BUNDLE_BYTES)),

@@ -10,6 +10,7 @@
 //! host and how its answer is read, `inventory.rs` reads the hosts to audit.
 
 pub mod collect;
+pub mod inventory;
 pub mod progress;
 pub mod report;
 pub mod ssh;

@@ -9,6 +9,7 @@ mod fix;
 mod formats;
 mod hostile_trees;
 mod ifquery_diff;
+mod inventory_diff;
 mod listeners_corpus;
 mod listeners_real;
 mod live_fixtures;
