@@ -68,12 +68,24 @@ _netvet() {
             return 0
             ;;
         netvet__subcmd__audit)
-            opts="-F -j -h --jobs --connect-timeout --timeout --format --save-snapshots --remote-netvet --ssh-command --no-live --fail-on --select --ignore --config --no-config --isolated --color --help"
+            opts="-i -F -j -h --inventory --limit --jobs --connect-timeout --timeout --format --save-snapshots --remote-netvet --ssh-command --no-live --fail-on --select --ignore --config --no-config --isolated --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --inventory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -F)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

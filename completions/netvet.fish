@@ -321,6 +321,8 @@ complete -c netvet -n "__fish_netvet_using_subcommand repair" -l apply -d 'Make 
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -l allow-link-down -d 'Also make the steps that take a link down: bond options the kernel takes only with the bond down or without slaves, a slave moved from another bond, a link management traffic goes through'
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -l confirm-now -d 'Confirm the changes a `netvet repair --apply --confirm` on this host waits on'
 complete -c netvet -n "__fish_netvet_using_subcommand repair" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c netvet -n "__fish_netvet_using_subcommand audit" -s i -l inventory -d 'Read the hosts from an inventory: Ansible\'s INI or YAML (groups, children, and the variables ansible_host, ansible_port and ansible_user) or a plain list, one `[USER@]HOST[:PORT]` per line' -r -F
+complete -c netvet -n "__fish_netvet_using_subcommand audit" -l limit -d 'Audit only the hosts this Ansible host pattern selects: host or group names, globs, `a:b` or `a,b` (union), `&g` (also in g), `!g` (not in g)' -r
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -s F -d 'Read OpenSSH\'s configuration from FILE instead of ~/.ssh/config and /etc/ssh/ssh_config' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -s j -l jobs -d 'Audit N hosts at once' -r
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -l connect-timeout -d 'Seconds for the TCP connection, the SSH banner and the key exchange. Default: the host\'s ConnectTimeout in the SSH configuration, else 10' -r

@@ -166,8 +166,8 @@ pub enum Command {
     /// there. The answer is checked on this machine exactly as `netvet check --snapshot`
     /// checks a snapshot. Host keys are always checked (StrictHostKeyChecking=yes, whatever
     /// the configuration says) and nothing waits on a password (BatchMode=yes). Each host ends
-    /// with a status: ok, unreachable, timeout, auth-failed, host-key-mismatch, bad-response
-    /// or too-large; none of them stops the run. Exit status: 0 every host audited and clean,
+    /// with a status: ok, unreachable, timeout, auth-failed, host-key-mismatch, bad-response,
+    /// too-large or inventory-error (not contacted); none of them stops the run. Exit status: 0 every host audited and clean,
     /// 1 findings at or above --fail-on, 3 at least one host could not be audited, 2 usage
     /// error.
     Audit(AuditArgs),
@@ -393,9 +393,21 @@ pub enum AuditFormat {
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Hosts to audit, as OpenSSH names them (a `Host` of the configuration, a name, an
-    /// address).
-    #[arg(value_name = "HOST")]
+    /// address), each `[USER@]HOST[:PORT]` (`[ADDRESS]:PORT` for IPv6); Ansible's ranges
+    /// (`web[01:20]`) expand.
+    #[arg(value_name = "HOST", conflicts_with = "inventory")]
     pub hosts: Vec<String>,
+
+    /// Read the hosts from an inventory: Ansible's INI or YAML (groups, children, and the
+    /// variables ansible_host, ansible_port and ansible_user) or a plain list, one
+    /// `[USER@]HOST[:PORT]` per line.
+    #[arg(short, long, value_name = "INVENTORY")]
+    pub inventory: Option<PathBuf>,
+
+    /// Audit only the hosts this Ansible host pattern selects: host or group names, globs,
+    /// `a:b` or `a,b` (union), `&g` (also in g), `!g` (not in g).
+    #[arg(long, value_name = "PATTERN")]
+    pub limit: Option<String>,
 
     /// Read OpenSSH's configuration from FILE instead of ~/.ssh/config and
     /// /etc/ssh/ssh_config.

@@ -316,18 +316,25 @@ fn audit(args: &AuditArgs) -> Result<u8, String> {
         Ok(settings) => settings,
         Err(e) => return settings_error(&e),
     };
-    let endpoints: Vec<Endpoint> = args
-        .hosts
+    let hosts = audit_hosts(args)?;
+    let endpoints: Vec<Endpoint> = hosts
         .iter()
-        .map(|name| Endpoint {
-            name: name.clone(),
-            address: None,
-            port: None,
-            user: None,
+        .map(|h| Endpoint {
+            name: h.name.clone(),
+            address: h.address.clone(),
+            port: h.port,
+            user: h.user.clone(),
+            error: h.error.clone(),
         })
         .collect();
     if endpoints.is_empty() {
-        return Err("no hosts to audit: name them (netvet audit web1 web2)".to_string());
+        return Err(match (&args.inventory, &args.limit) {
+            (_, Some(limit)) => format!("--limit {limit} selects no host"),
+            (Some(path), None) => format!("{}: no hosts", path.display()),
+            (None, None) => "no hosts to audit: name them (netvet audit web1 web2) or give an \
+                             inventory (-i hosts.ini)"
+                .to_string(),
+        });
     }
     if let Some(file) = &args.ssh_config
         && !file.is_file()
@@ -396,6 +403,43 @@ fn audit(args: &AuditArgs) -> Result<u8, String> {
             .any(|r| audit::report::worst(r).is_some_and(|w| w >= threshold))
     });
     Ok(u8::from(failed))
+}
+
+/// The inventory `audit` reads (-i, or the hosts on the command line as a plain list) and the
+/// hosts `--limit` selects from it.
+fn audit_hosts(args: &AuditArgs) -> Result<Vec<netvet::audit::inventory::InventoryHost>, String> {
+    use netvet::audit::inventory;
+    let (text, path) = match &args.inventory {
+        Some(path) => {
+            let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(file, netvet::limits::MAX_FILE_BYTES + 1),
+                &mut bytes,
+            )
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                format!(
+                    "{}: not UTF-8 text (byte {}); an inventory is text",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                )
+            })?;
+            (text, path.clone())
+        }
+        None => (args.hosts.join("\n"), PathBuf::from("the command line")),
+    };
+    let inventory = inventory::parse(&text, &path).map_err(|e| e.to_string())?;
+    let hosts = match &args.limit {
+        Some(pattern) => inventory
+            .limit(pattern)
+            .map_err(|e| format!("--limit {pattern}: {}", e.message))?
+            .into_iter()
+            .cloned()
+            .collect(),
+        None => inventory.hosts().to_vec(),
+    };
+    Ok(hosts)
 }
 
 /// A file of our own in the temporary directory, removed when the guard goes.

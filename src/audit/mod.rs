@@ -34,6 +34,9 @@ pub struct Endpoint {
     pub address: Option<String>,
     pub port: Option<u16>,
     pub user: Option<String>,
+    /// Why the inventory does not say how to reach it (a template, a value that is not text):
+    /// the host is reported, not contacted.
+    pub error: Option<String>,
 }
 
 impl Endpoint {
@@ -61,6 +64,9 @@ pub enum Status {
     BadResponse,
     /// The host sent more than the per-host limit and was cut off.
     TooLarge,
+    /// Not contacted: the inventory does not say how to reach it (a template, a name OpenSSH
+    /// would read as an option).
+    InventoryError,
 }
 
 impl Status {
@@ -73,6 +79,7 @@ impl Status {
             Status::HostKeyMismatch => "host-key-mismatch",
             Status::BadResponse => "bad-response",
             Status::TooLarge => "too-large",
+            Status::InventoryError => "inventory-error",
         }
     }
 }
@@ -166,7 +173,10 @@ async fn audit_one(
         reason: Some(reason),
         run: None,
     };
-    let refused = ssh::refuse_name("host name", &endpoint.name)
+    let refused = endpoint
+        .error
+        .clone()
+        .or_else(|| ssh::refuse_name("host name", &endpoint.name))
         .or_else(|| {
             endpoint
                 .address
@@ -180,7 +190,7 @@ async fn audit_one(
                 .and_then(|u| ssh::refuse_name("user", u))
         });
     if let Some(why) = refused {
-        return fail(Status::BadResponse, format!("not contacted: {why}"));
+        return fail(Status::InventoryError, format!("not contacted: {why}"));
     }
     let (stdout, stderr, exit) = match options.ssh.run(endpoint, command).await {
         ssh::Response::Failed { status, reason } => return fail(status, reason),

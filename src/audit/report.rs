@@ -72,6 +72,7 @@ fn summary(results: &[HostResult]) -> Summary {
         Status::HostKeyMismatch,
         Status::BadResponse,
         Status::TooLarge,
+        Status::InventoryError,
     ] {
         s.status.insert(
             status.as_str(),
