@@ -1,6 +1,7 @@
 //! The one integration test binary (matklad: one binary links once and runs in parallel).
 
 mod audit;
+mod audit_cli;
 mod bind_conflicts;
 mod bundle_equivalence;
 mod catalog;
