@@ -28,7 +28,7 @@ short | long) ;;
     ;;
 esac
 
-all=(interfaces modprobe sysctl hooks nginx sshd apache systemd suppression live ip_json check fix inventory)
+all=(interfaces modprobe sysctl hooks nginx sshd apache systemd suppression live ip_json check fix inventory collect)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 

@@ -124,6 +124,29 @@ else
     echo "seed: no shared corpus at $corpus (set NETVET_CORPUS); fixtures only" >&2
 fi
 
+# What an audited host sends back (src/audit/collect.rs): the sections, then a tar of a
+# fixture tree, for the demo host and the VM's bonds.
+mkdir -p "$out/collect"
+answer() {
+    local ip=$1 tree=$2 tmp
+    tmp="$(mktemp)"
+    {
+        echo "netvet-collect 1"
+        for s in "hostname:fuzz" "ip-link:$(cat "$ip")" "ss:LISTEN 0 511 0.0.0.0:80 0.0.0.0:* ino:1 sk:1" \
+            "sysctl:/proc/sys/net/ipv6/bindv6only:1" "sysfs:/sys/class/net/eth0/speed:1000"; do
+            name=${s%%:*}
+            body=${s#*:}
+            printf '%s %s\n%s\n' "$name" "$(printf '%s' "$body" | wc -c)" "$body"
+        done
+        echo tar
+        tar -C "$tree" -c -f - etc
+    } >"$tmp"
+    cp "$tmp" "$out/collect/$(sha1sum <"$tmp" | cut -c1-40)"
+    rm -f "$tmp"
+}
+answer "$repo/fixtures/live/vm-bonds.ip.json" "$repo/fixtures/demo"
+answer "$repo/fixtures/live/debian11.ip.json" "$repo/fixtures/rules/NV101/fires-active-backup-no-miimon"
+
 # The whole check: each fixture tree's files joined at NUL bytes, in fuzz_targets/check.rs's
 # order (an absent file is an empty part).
 mkdir -p "$out/check"
