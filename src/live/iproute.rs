@@ -194,20 +194,7 @@ pub fn links_from_ip_json(json: &[u8]) -> Result<Vec<Link>, IpJsonError> {
         }
         links.push(link);
     }
-    let ports: Vec<(String, String)> = links
-        .iter()
-        .filter_map(|l| Some((l.master.clone()?, l.name.clone())))
-        .collect();
-    for link in &mut links {
-        if link.kind == "bridge" {
-            link.bridge_ports = ports
-                .iter()
-                .filter(|(m, _)| *m == link.name)
-                .map(|(_, p)| p.clone())
-                .collect();
-        }
-    }
-    links.sort_by_key(|l| l.index);
+    super::order_links(&mut links);
     Ok(links)
 }
 

@@ -160,6 +160,24 @@ pub struct Vlan {
     pub parent: Option<String>,
 }
 
+/// Links in index order, each bridge with its ports (the links whose master it is) in that
+/// order: how every reader of the live state hands its links over.
+fn order_links(links: &mut [Link]) {
+    links.sort_by_key(|l| l.index);
+    let mut ports: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for link in links.iter() {
+        if let Some(master) = &link.master {
+            ports
+                .entry(master.clone())
+                .or_default()
+                .push(link.name.clone());
+        }
+    }
+    for link in links.iter_mut().filter(|l| l.kind == "bridge") {
+        link.bridge_ports = ports.remove(&link.name).unwrap_or_default();
+    }
+}
+
 impl LiveState {
     pub fn link(&self, name: &str) -> Option<&Link> {
         self.links.iter().find(|l| l.name == name)

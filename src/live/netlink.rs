@@ -176,20 +176,7 @@ fn convert(messages: &[LinkMessage]) -> Vec<Link> {
             link
         })
         .collect();
-    let ports: Vec<(String, String)> = links
-        .iter()
-        .filter_map(|l| Some((l.master.clone()?, l.name.clone())))
-        .collect();
-    for link in &mut links {
-        if link.kind == "bridge" {
-            link.bridge_ports = ports
-                .iter()
-                .filter(|(m, _)| *m == link.name)
-                .map(|(_, p)| p.clone())
-                .collect();
-        }
-    }
-    links.sort_by_key(|l| l.index);
+    super::order_links(&mut links);
     links
 }
 
