@@ -59,7 +59,7 @@ fn names_match(field: &str, name: &str) -> bool {
         mac.update(name.as_bytes());
         return mac.verify_slice(&hash).is_ok();
     }
-    pattern_list_matches([field], name)
+    pattern_list_matches([field], name, true)
 }
 
 /// Check `key` (`type base64`, as OpenSSH writes it) for `name` against `files`, in order;

@@ -117,7 +117,9 @@ struct Raw {
 
 struct Reader<'a> {
     local: &'a Local,
-    /// The name as given, lowercased: what `Host` and `Match originalhost` see.
+    /// The name as given: what `Host` lines see.
+    given: String,
+    /// The name lowercased: what `Match originalhost`, `%h` and `%n` see.
     original: String,
     /// A `-l`/inventory user, for `Match user`.
     cli_user: Option<&'a str>,
@@ -133,6 +135,7 @@ pub fn resolve(
 ) -> Result<HostConfig, String> {
     let mut reader = Reader {
         local,
+        given: host.to_string(),
         original: host.to_lowercase(),
         cli_user: overrides.user.as_deref(),
         raw: Raw::default(),
@@ -220,12 +223,25 @@ fn wildcard(pattern: &[u8], text: &[u8]) -> bool {
 }
 
 /// A pattern list (`a,b,!c` or separate words): no negated pattern matches and one plain one
-/// does. Case-insensitive, as OpenSSH matches host names.
-pub fn pattern_list_matches<'a>(patterns: impl IntoIterator<Item = &'a str>, name: &str) -> bool {
-    let name = name.to_lowercase();
+/// does. With `fold`, both sides are lowercased, as OpenSSH compares host names in `Match` and
+/// known_hosts; `Host` lines compare the name exactly as given.
+pub fn pattern_list_matches<'a>(
+    patterns: impl IntoIterator<Item = &'a str>,
+    name: &str,
+    fold: bool,
+) -> bool {
+    let name = if fold {
+        name.to_lowercase()
+    } else {
+        name.to_string()
+    };
     let mut matched = false;
     for pattern in patterns.into_iter().flat_map(|p| p.split(',')) {
-        let pattern = pattern.to_lowercase();
+        let pattern = if fold {
+            pattern.to_lowercase()
+        } else {
+            pattern.to_string()
+        };
         if let Some(negated) = pattern.strip_prefix('!') {
             if wildcard(negated.as_bytes(), name.as_bytes()) {
                 return false;
@@ -260,7 +276,8 @@ impl Reader<'_> {
             let keyword = keyword.to_lowercase();
             match keyword.as_str() {
                 "host" => {
-                    active = pattern_list_matches(args.iter().map(String::as_str), &self.original)
+                    active =
+                        pattern_list_matches(args.iter().map(String::as_str), &self.given, false)
                 }
                 "match" => {
                     active = self
@@ -345,7 +362,8 @@ impl Reader<'_> {
                     ));
                 }
             };
-            let matched = pattern_list_matches(value.split(','), &subject);
+            let fold = matches!(criterion.as_str(), "host" | "originalhost");
+            let matched = pattern_list_matches(value.split(','), &subject, fold);
             result &= matched != negate;
         }
         Ok(result)
@@ -677,18 +695,30 @@ mod tests {
 
     #[test]
     fn patterns_match_as_openssh_matches_them() {
-        assert!(pattern_list_matches(["web*"], "web1"));
-        assert!(pattern_list_matches(["db?", "web*"], "web1"));
-        assert!(!pattern_list_matches(["web?"], "web12"));
-        assert!(pattern_list_matches(["*", "!bastion"], "web1"));
-        assert!(!pattern_list_matches(["*", "!bastion"], "bastion"));
+        assert!(pattern_list_matches(["web*"], "web1", false));
+        assert!(pattern_list_matches(["db?", "web*"], "web1", false));
+        assert!(!pattern_list_matches(["web?"], "web12", false));
+        assert!(pattern_list_matches(["*", "!bastion"], "web1", false));
+        assert!(!pattern_list_matches(["*", "!bastion"], "bastion", false));
         assert!(
-            !pattern_list_matches(["!web1"], "web2"),
+            !pattern_list_matches(["!web1"], "web2", false),
             "a negation alone matches nothing"
         );
-        assert!(pattern_list_matches(["a,WEB*"], "web1"));
-        assert!(pattern_list_matches(["*.example.com"], "a.b.example.com"));
-        assert!(!pattern_list_matches(["*.example.com"], "example.com"));
+        assert!(pattern_list_matches(["a,WEB*"], "web1", true));
+        assert!(pattern_list_matches(
+            ["*.example.com"],
+            "a.b.example.com",
+            false
+        ));
+        assert!(!pattern_list_matches(
+            ["*.example.com"],
+            "example.com",
+            false
+        ));
+        assert!(
+            !pattern_list_matches(["web?"], "WEB1", false),
+            "Host compares exactly"
+        );
     }
 
     #[test]
@@ -696,7 +726,7 @@ mod tests {
         let c = resolve_text(
             "Host web1\n  HostName 198.18.0.11\n  IdentityFile ~/.ssh/web\n\
              Host *\n  HostName other\n  User deploy\n  Port=2222\n  IdentityFile %d/.ssh/%r@%h\n",
-            "WEB1",
+            "web1",
         )
         .unwrap();
         assert_eq!(c.hostname, "198.18.0.11");

@@ -19,6 +19,7 @@ mod repair;
 mod robustness;
 mod rule_fixtures;
 mod snapshot;
+mod ssh_config_diff;
 mod support;
 mod sysctl_corpus;
 mod version;
