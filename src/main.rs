@@ -353,8 +353,15 @@ fn audit(args: &AuditArgs) -> Result<u8, String> {
             // timeout.
             let config = tempfile_in_tmp("netvet-audit-ssh-config")?;
             let home = std::env::var_os("HOME").map(PathBuf::from);
+            // The generated file's `Include` of a relative path would be read from ~/.ssh.
+            let user_config = match &args.ssh_config {
+                Some(file) => Some(
+                    std::path::absolute(file).map_err(|e| format!("-F {}: {e}", file.display()))?,
+                ),
+                None => None,
+            };
             let text = audit::ssh::config_text(
-                args.ssh_config.as_deref(),
+                user_config.as_deref(),
                 home.as_deref(),
                 std::time::Duration::from_secs(10),
             );
