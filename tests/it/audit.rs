@@ -300,10 +300,11 @@ fn audit_reports_each_host_with_its_status_and_the_findings_of_a_check_there() {
     let mut reports = Vec::new();
     for transport in [None, Some("ssh")] {
         for remote in [None, Some(NETVET)] {
+            // A relative -F, as typed in the directory that holds it.
             let mut args = vec![
                 "audit".to_string(),
                 "-F".to_string(),
-                d.join("ssh_config").display().to_string(),
+                "ssh_config".to_string(),
                 "--connect-timeout".to_string(),
                 "2".to_string(),
                 "--timeout".to_string(),
@@ -324,6 +325,7 @@ fn audit_reports_each_host_with_its_status_and_the_findings_of_a_check_there() {
             let out = Command::new("ip")
                 .args(["netns", "exec", &controller.0, NETVET])
                 .args(&args)
+                .current_dir(d)
                 .output()
                 .unwrap();
             let took = started.elapsed();
