@@ -332,7 +332,7 @@ json\t'One JSON document: `hosts` (host, address, status, reason, findings in `c
 json-lines\t'One JSON object per host per line, written as each host finishes'"
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -l save-snapshots -d 'Also write each audited host\'s snapshot to DIR/HOST.snap.tar, for `netvet check --snapshot`' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -l remote-netvet -d 'Run `PATH snapshot` with the netvet installed on the hosts instead of the agentless script (the live state then comes from netlink, as `netvet check --live` reads it)' -r
-complete -c netvet -n "__fish_netvet_using_subcommand audit" -l ssh-command -d 'The OpenSSH client to run' -r -F
+complete -c netvet -n "__fish_netvet_using_subcommand audit" -l ssh-command -d 'Reach the hosts with this OpenSSH client program (ssh), a process per host, instead of netvet\'s own SSH client: for what only OpenSSH does (GSSAPI, smartcards, ProxyCommand, Match exec). Without it, netvet\'s client reads the same OpenSSH configuration' -r -F
 complete -c netvet -n "__fish_netvet_using_subcommand audit" -l fail-on -d 'Exit with status 1 when a finding is at least this severe [default: the settings file\'s fail-on, or error]' -r -f -a "error\t''
 warning\t''
 info\t''

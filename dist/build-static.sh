@@ -15,8 +15,13 @@ target=x86_64-unknown-linux-musl
 if ! rustup target list --installed | grep -qx "$target"; then
     rustup target add "$target" >&2
 fi
-# netvet and its dependencies are pure Rust: Rust's musl target brings its own C runtime and
-# links with the system's cc, so musl-tools (musl-gcc) is not needed.
+# Rust's musl target brings its own C runtime and links with the system's cc, but ring (the
+# cryptography of netvet's SSH client) compiles C and assembly, which needs a C compiler for
+# musl: musl-tools' x86_64-linux-musl-gcc, the name the cc crate looks for.
+if ! command -v x86_64-linux-musl-gcc >/dev/null; then
+    echo "build-static: x86_64-linux-musl-gcc not found: apt-get install musl-tools" >&2
+    exit 1
+fi
 cargo build --locked --profile dist --target "$target" --bin netvet >&2
 
 target_dir=${CARGO_TARGET_DIR:-target}

@@ -440,9 +440,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "PATH")]
     pub remote_netvet: Option<String>,
 
-    /// The OpenSSH client to run.
-    #[arg(long, value_name = "PROGRAM", default_value = "ssh")]
-    pub ssh_command: PathBuf,
+    /// Reach the hosts with this OpenSSH client program (ssh), a process per host, instead of
+    /// netvet's own SSH client: for what only OpenSSH does (GSSAPI, smartcards, ProxyCommand,
+    /// Match exec). Without it, netvet's client reads the same OpenSSH configuration.
+    #[arg(long, value_name = "PROGRAM")]
+    pub ssh_command: Option<PathBuf>,
 
     /// Check the hosts' files only, not their live state.
     #[arg(long)]

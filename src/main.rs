@@ -349,23 +349,54 @@ fn audit(args: &AuditArgs) -> Result<u8, String> {
             dir.display()
         ));
     }
-    // The generated OpenSSH configuration: the user's, then the default connect timeout.
-    let config = tempfile_in_tmp("netvet-audit-ssh-config")?;
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let text = audit::ssh::config_text(
-        args.ssh_config.as_deref(),
-        home.as_deref(),
-        std::time::Duration::from_secs(10),
-    );
-    std::fs::write(&config.0, text).map_err(|e| format!("writing {}: {e}", config.0.display()))?;
+    // Kept until the run ends: the OpenSSH transport's generated configuration.
+    let mut _config = None;
+    let connect_timeout = args.connect_timeout.map(std::time::Duration::from_secs);
+    let timeout = std::time::Duration::from_secs(args.timeout);
+    let max_bytes = netvet::limits::MAX_AUDIT_HOST_BYTES;
+    let transport = match &args.ssh_command {
+        None => audit::Transport::Native(audit::native::Native {
+            config: match &args.ssh_config {
+                Some(file) => audit::sshconfig::Source::File(file.clone()),
+                None => audit::sshconfig::Source::Default,
+            },
+            local: audit::sshconfig::Local::current(),
+            connect_timeout,
+            timeout,
+            max_bytes,
+        }),
+        Some(program) => {
+            // The generated OpenSSH configuration: the user's, then the default connect
+            // timeout.
+            let config = tempfile_in_tmp("netvet-audit-ssh-config")?;
+            let home = std::env::var_os("HOME").map(PathBuf::from);
+            // The generated file's `Include` of a relative path would be read from ~/.ssh.
+            let user_config = match &args.ssh_config {
+                Some(file) => Some(
+                    std::path::absolute(file).map_err(|e| format!("-F {}: {e}", file.display()))?,
+                ),
+                None => None,
+            };
+            let text = audit::ssh::config_text(
+                user_config.as_deref(),
+                home.as_deref(),
+                std::time::Duration::from_secs(10),
+            );
+            std::fs::write(&config.0, text)
+                .map_err(|e| format!("writing {}: {e}", config.0.display()))?;
+            let path = config.0.clone();
+            _config = Some(config);
+            audit::Transport::OpenSsh(audit::ssh::OpenSsh {
+                program: program.clone(),
+                config: path,
+                connect_timeout,
+                timeout,
+                max_bytes,
+            })
+        }
+    };
     let options = audit::Options {
-        ssh: audit::ssh::OpenSsh {
-            program: args.ssh_command.clone(),
-            config: config.0.clone(),
-            connect_timeout: args.connect_timeout.map(std::time::Duration::from_secs),
-            timeout: std::time::Duration::from_secs(args.timeout),
-            max_bytes: netvet::limits::MAX_AUDIT_HOST_BYTES,
-        },
+        transport,
         remote: match &args.remote_netvet {
             Some(path) => Remote::Netvet(path.clone()),
             None => Remote::Agentless,

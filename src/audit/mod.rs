@@ -6,14 +6,19 @@
 //! a status per host. A host that cannot be audited (down, slow, refusing netvet's key,
 //! answering garbage or too much) is that host's status and reason; it never stops the run.
 //!
-//! `ssh.rs` runs the command (the system's OpenSSH client), `collect.rs` is what runs on the
+//! `native.rs` runs the command with the SSH client inside netvet (`sshconfig.rs` resolves the
+//! user's OpenSSH configuration for it, `knownhosts.rs` checks host keys), `ssh.rs` with the
+//! system's OpenSSH client (`--ssh-command`); `collect.rs` is what runs on the
 //! host and how its answer is read, `inventory.rs` reads the hosts to audit.
 
 pub mod collect;
 pub mod inventory;
+pub mod knownhosts;
+pub mod native;
 pub mod progress;
 pub mod report;
 pub mod ssh;
+pub mod sshconfig;
 
 use std::path::PathBuf;
 
@@ -121,9 +126,29 @@ pub struct HostResult {
     pub run: Option<CheckRun>,
 }
 
+/// How hosts are reached.
+#[derive(Clone, Debug)]
+pub enum Transport {
+    /// The client inside netvet (the default): a few milliseconds of CPU a host.
+    Native(native::Native),
+    /// The system's OpenSSH client, a process a host (`--ssh-command`): for what only OpenSSH
+    /// does (GSSAPI, smartcards, `Match exec`, `ProxyCommand`).
+    OpenSsh(ssh::OpenSsh),
+}
+
+impl Transport {
+    /// Run `command` on the host, within the transport's bounds.
+    pub async fn run(&self, endpoint: &Endpoint, command: &str) -> ssh::Response {
+        match self {
+            Transport::Native(native) => native.run(endpoint, command).await,
+            Transport::OpenSsh(openssh) => openssh.run(endpoint, command).await,
+        }
+    }
+}
+
 /// What the audit does, besides which hosts.
 pub struct Options {
-    pub ssh: ssh::OpenSsh,
+    pub transport: Transport,
     pub remote: Remote,
     /// `-j`: hosts at once.
     pub jobs: usize,
@@ -192,7 +217,7 @@ async fn audit_one(
     if let Some(why) = refused {
         return fail(Status::InventoryError, format!("not contacted: {why}"));
     }
-    let (stdout, stderr, exit) = match options.ssh.run(endpoint, command).await {
+    let (stdout, stderr, exit) = match options.transport.run(endpoint, command).await {
         ssh::Response::Failed { status, reason } => return fail(status, reason),
         ssh::Response::Done {
             stdout,

@@ -295,57 +295,77 @@ fn audit_reports_each_host_with_its_status_and_the_findings_of_a_check_there() {
         "the two hosts' findings differ"
     );
 
-    for remote in [None, Some(NETVET)] {
-        let mut args = vec![
-            "audit".to_string(),
-            "-F".to_string(),
-            d.join("ssh_config").display().to_string(),
-            "--connect-timeout".to_string(),
-            "2".to_string(),
-            "--timeout".to_string(),
-            "30".to_string(),
-            "--format".to_string(),
-            "json".to_string(),
-        ];
-        if let Some(path) = remote {
-            args.push("--remote-netvet".to_string());
-            args.push(path.to_string());
-        }
-        args.extend(names.iter().map(|n| n.to_string()));
-        let started = Instant::now();
-        let out = Command::new("ip")
-            .args(["netns", "exec", &controller.0, NETVET])
-            .args(&args)
-            .output()
-            .unwrap();
-        let took = started.elapsed();
-        let what = format!(
-            "audit ({})",
-            remote.map_or("agentless", |_| "--remote-netvet")
-        );
-        let report: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{what}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-        assert_eq!(
-            out.status.code(),
-            Some(3),
-            "{what}: some hosts fail: {report}"
-        );
-        // The timeouts bound the run: 2 s to connect, 30 s a host, all hosts at once.
-        assert!(took < Duration::from_secs(30), "{what} took {took:?}");
-        let got: Vec<(&str, &str)> = report["hosts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| (h["host"].as_str().unwrap(), h["status"].as_str().unwrap()))
-            .collect();
-        let want: Vec<(&str, &str)> = names.iter().copied().zip(expected).collect();
-        assert_eq!(got, want, "{what}: {report}");
-        for host in report["hosts"].as_array().unwrap() {
-            let reason = host["reason"].as_str().unwrap_or("");
-            if host["status"] != "ok" {
-                assert!(!reason.is_empty(), "{what}: a failed host says why: {host}");
+    // Both transports, both remote commands: the same statuses; the findings are compared
+    // once every status has been.
+    let mut reports = Vec::new();
+    for transport in [None, Some("ssh")] {
+        for remote in [None, Some(NETVET)] {
+            // A relative -F, as typed in the directory that holds it.
+            let mut args = vec![
+                "audit".to_string(),
+                "-F".to_string(),
+                "ssh_config".to_string(),
+                "--connect-timeout".to_string(),
+                "2".to_string(),
+                "--timeout".to_string(),
+                "30".to_string(),
+                "--format".to_string(),
+                "json".to_string(),
+            ];
+            if let Some(path) = remote {
+                args.push("--remote-netvet".to_string());
+                args.push(path.to_string());
             }
+            if let Some(program) = transport {
+                args.push("--ssh-command".to_string());
+                args.push(program.to_string());
+            }
+            args.extend(names.iter().map(|n| n.to_string()));
+            let started = Instant::now();
+            let out = Command::new("ip")
+                .args(["netns", "exec", &controller.0, NETVET])
+                .args(&args)
+                .current_dir(d)
+                .output()
+                .unwrap();
+            let took = started.elapsed();
+            let what = format!(
+                "audit ({}, {})",
+                transport.map_or("native", |_| "--ssh-command ssh"),
+                remote.map_or("agentless", |_| "--remote-netvet")
+            );
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+                panic!("{what}: {e}: {}", String::from_utf8_lossy(&out.stderr))
+            });
+            assert_eq!(
+                out.status.code(),
+                Some(3),
+                "{what}: some hosts fail: {report}"
+            );
+            // The timeouts bound the run: 2 s to connect, 30 s a host, all hosts at once.
+            assert!(took < Duration::from_secs(30), "{what} took {took:?}");
+            let got: Vec<(&str, &str)> = report["hosts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| (h["host"].as_str().unwrap(), h["status"].as_str().unwrap()))
+                .collect();
+            let want: Vec<(&str, &str)> = names.iter().copied().zip(expected).collect();
+            assert_eq!(got, want, "{what}: {report}");
+            for host in report["hosts"].as_array().unwrap() {
+                let reason = host["reason"].as_str().unwrap_or("");
+                if host["status"] != "ok" {
+                    assert!(!reason.is_empty(), "{what}: a failed host says why: {host}");
+                }
+            }
+            assert_eq!(report["summary"]["hosts"], 8, "{what}");
+            assert_eq!(report["summary"]["status"]["ok"], 2, "{what}");
+            reports.push((what, report));
         }
+    }
+    // --remote-netvet first: its findings do not depend on the agentless live readers.
+    reports.sort_by_key(|(what, _)| what.contains("agentless"));
+    for (what, report) in &reports {
         for (i, local) in local.iter().enumerate() {
             let host = &report["hosts"][i];
             let prefix = format!("{}:", host["host"].as_str().unwrap());
@@ -356,8 +376,195 @@ fn audit_reports_each_host_with_its_status_and_the_findings_of_a_check_there() {
                 host["host"]
             );
         }
-        assert_eq!(report["summary"]["hosts"], 8, "{what}");
-        assert_eq!(report["summary"]["status"]["ok"], 2, "{what}");
     }
     drop(silent);
+}
+
+fn keygen_with_passphrase(path: &Path, passphrase: &str) -> String {
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", passphrase, "-f"])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read_to_string(path.with_extension("pub"))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// A veth pair between two namespaces, addressed and up.
+fn wire(a: &Netns, a_addr: &str, b: &Netns, b_addr: &str, tag: &str) {
+    let status = Command::new("ip")
+        .args(["link", "add", &format!("{tag}a"), "netns", &a.0])
+        .args([
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &format!("{tag}b"),
+            "netns",
+            &b.0,
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    a.ip(&format!("addr add {a_addr}/24 dev {tag}a"));
+    a.ip(&format!("link set {tag}a up"));
+    b.ip(&format!("addr add {b_addr}/24 dev {tag}b"));
+    b.ip(&format!("link set {tag}b up"));
+}
+
+/// ProxyJump to a host only its jump host can route to (its known_hosts entry hashed), a jump
+/// host whose key is not known, the agent's key as the only one that works, and an encrypted
+/// key that must be skipped without a prompt: the same statuses with netvet's client and with
+/// `--ssh-command ssh`.
+#[test]
+fn audit_jumps_uses_the_agent_and_never_prompts_for_a_passphrase() {
+    let programs = [
+        "/usr/sbin/sshd",
+        "/usr/bin/ssh-keygen",
+        "/usr/bin/ssh",
+        "/usr/bin/ssh-agent",
+        "/usr/bin/ssh-add",
+    ];
+    let Some(controller) = Netns::new("audit-jc", &programs) else {
+        return;
+    };
+    let (Some(jump), Some(target)) = (Netns::new("audit-jj", &[]), Netns::new("audit-jt", &[]))
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all("/run/sshd").unwrap();
+    let hostkey = d.join("hostkey");
+    let hostkey_pub = keygen(&hostkey);
+    let client_pub = keygen(&d.join("client"));
+    let agent_pub = keygen(&d.join("agentkey"));
+    let locked_pub = keygen_with_passphrase(&d.join("locked"), "a passphrase nobody types");
+    std::fs::write(
+        d.join("authorized_keys"),
+        format!("{client_pub}\n{agent_pub}\n{locked_pub}\n"),
+    )
+    .unwrap();
+
+    // controller 198.18.1.1 -- 198.18.1.2 jump 198.18.2.1 -- 198.18.2.2 target; the
+    // controller has no route to 198.18.2.0/24.
+    wire(&controller, "198.18.1.1", &jump, "198.18.1.2", "j");
+    wire(&jump, "198.18.2.1", &target, "198.18.2.2", "t");
+    let _jump_sshd = sshd(&jump, d, "jump", "198.18.1.2", 22, &hostkey, "");
+    let _target_sshd = sshd(&target, d, "target", "198.18.2.2", 22, &hostkey, "");
+    assert!(
+        !controller.connects("198.18.2.2", 22),
+        "the target is behind the jump host"
+    );
+
+    // The agent holds a key whose file is then removed: only the agent can offer it.
+    let sock = d.join("agent.sock");
+    let _agent = Daemon(
+        Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !sock.exists() {
+        assert!(Instant::now() < deadline, "ssh-agent never made its socket");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let added = Command::new("ssh-add")
+        .arg(d.join("agentkey"))
+        .env("SSH_AUTH_SOCK", &sock)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(added.success());
+    std::fs::remove_file(d.join("agentkey")).unwrap();
+
+    std::fs::write(d.join("known_hosts"), format!("198.18.1.2 {hostkey_pub}\n")).unwrap();
+    std::fs::write(
+        d.join("known_hosts_hashed"),
+        format!("198.18.2.2 {hostkey_pub}\n"),
+    )
+    .unwrap();
+    let hashed = Command::new("ssh-keygen")
+        .arg("-H")
+        .arg("-f")
+        .arg(d.join("known_hosts_hashed"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(hashed.success());
+    let text = std::fs::read_to_string(d.join("known_hosts_hashed")).unwrap();
+    assert!(
+        text.starts_with("|1|") && !text.contains("198.18.2.2"),
+        "{text}"
+    );
+
+    let d_ = d.display();
+    let config = format!(
+        "Host jump\n    HostName 198.18.1.2\n\
+         Host behind\n    HostName 198.18.2.2\n    ProxyJump jump\n\
+         Host badjump\n    HostName 198.18.2.2\n    ProxyJump strangejump\n\
+         Host strangejump\n    HostName 198.18.1.2\n    HostKeyAlias not-in-known-hosts\n\
+         Host agent\n    HostName 198.18.1.2\n    IdentitiesOnly no\n\
+         Host locked\n    HostName 198.18.1.2\n    IdentityFile {d_}/locked\n    IdentitiesOnly yes\n\
+         Host * !agent !locked\n    IdentityFile {d_}/client\n    IdentitiesOnly yes\n\
+         Host *\n    User root\n    UserKnownHostsFile {d_}/known_hosts {d_}/known_hosts_hashed\n    \
+         GlobalKnownHostsFile /dev/null\n"
+    );
+    std::fs::write(d.join("ssh_config"), &config).unwrap();
+    let names = ["jump", "behind", "badjump", "agent", "locked"];
+    let expected = ["ok", "ok", "host-key-mismatch", "ok", "auth-failed"];
+    for transport in [None, Some("ssh")] {
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", &controller.0, NETVET, "audit", "-F"])
+            .arg(d.join("ssh_config"))
+            .args([
+                "--connect-timeout",
+                "5",
+                "--timeout",
+                "30",
+                "--format",
+                "json",
+            ])
+            .env("SSH_AUTH_SOCK", &sock)
+            .stdin(Stdio::null());
+        if let Some(program) = transport {
+            command.args(["--ssh-command", program]);
+        }
+        let what = transport.map_or("native", |_| "--ssh-command ssh");
+        let started = Instant::now();
+        let out = command.args(names).output().unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{what}: no prompt waited on"
+        );
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{what}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let got: Vec<(&str, &str)> = report["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["host"].as_str().unwrap(), h["status"].as_str().unwrap()))
+            .collect();
+        let want: Vec<(&str, &str)> = names.iter().copied().zip(expected).collect();
+        assert_eq!(got, want, "{what}: {report}");
+        if transport.is_none() {
+            let reason = |i: usize| {
+                report["hosts"][i]["reason"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            };
+            assert!(reason(2).contains("not-in-known-hosts"), "{}", reason(2));
+            assert!(reason(4).contains("locked is encrypted"), "{}", reason(4));
+        }
+    }
 }

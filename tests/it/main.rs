@@ -23,6 +23,7 @@ mod robustness;
 mod rule_fixtures;
 mod settings;
 mod snapshot;
+mod ssh_config_diff;
 mod support;
 mod sysctl_corpus;
 mod version;
