@@ -363,6 +363,84 @@ fn audit_reports_each_host_with_its_status_and_the_findings_of_a_check_there() {
             reports.push((what, report));
         }
     }
+    // The other formats and the saved snapshots, on the good hosts and a failing one.
+    let saved = d.join("snapshots");
+    std::fs::create_dir(&saved).unwrap();
+    let run = |extra: &[&str]| {
+        let mut command = Command::new("ip");
+        command
+            .args([
+                "netns",
+                "exec",
+                &controller.0,
+                NETVET,
+                "audit",
+                "-F",
+                "ssh_config",
+            ])
+            .args(["--connect-timeout", "2", "web1", "web2", "down"])
+            .args(extra)
+            .current_dir(d);
+        command.output().unwrap()
+    };
+    let out = run(&["--format", "json-lines", "--save-snapshots", "snapshots"]);
+    assert_eq!(out.status.code(), Some(3));
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut statuses: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|h| (h["host"].as_str().unwrap(), h["status"].as_str().unwrap()))
+        .collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [("down", "unreachable"), ("web1", "ok"), ("web2", "ok")],
+        "json-lines: one line a host"
+    );
+    for (i, name) in ["web1", "web2"].iter().enumerate() {
+        let file = saved.join(format!("{name}.snap.tar"));
+        let out = Command::new(NETVET)
+            .args([
+                "check",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--snapshot",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let prefix = file.display().to_string();
+        assert_eq!(
+            findings(&report["findings"], &prefix),
+            findings(&local[i]["findings"], ""),
+            "the snapshot saved for {name} checks as the host does"
+        );
+    }
+    assert!(
+        !saved.join("down.snap.tar").exists(),
+        "no snapshot of a host not audited"
+    );
+    let out = run(&["--format", "human", "--color", "never"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "web1",
+        "web2",
+        "down",
+        "unreachable:",
+        "rules that fired:",
+        "== web1",
+        "3 hosts: 2 audited",
+    ] {
+        assert!(text.contains(want), "human output lacks {want:?}:\n{text}");
+    }
+
     // --remote-netvet first: its findings do not depend on the agentless live readers.
     reports.sort_by_key(|(what, _)| what.contains("agentless"));
     for (what, report) in &reports {
