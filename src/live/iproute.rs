@@ -260,13 +260,7 @@ fn repair_json(text: &str) -> Cow<'_, str> {
 /// the addresses of IPv4 tunnels (`ipip`, `sit`, `gre`) and IPv6 tunnels (`tunnel6`, `gre6`)
 /// as IP addresses (`lib/ll_addr.c`, ll_addr_n2a): those are turned back into their bytes.
 fn hardware_address(address: &str, link_type: Option<&str>) -> String {
-    let hex = |bytes: &[u8]| {
-        bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(":")
-    };
+    let hex = super::hex_bytes;
     match link_type {
         Some("ipip" | "sit" | "gre") => address
             .parse::<Ipv4Addr>()

@@ -160,6 +160,15 @@ pub struct Vlan {
     pub parent: Option<String>,
 }
 
+/// A link-layer address as the live state writes it: hex bytes joined by `:`.
+fn hex_bytes(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 /// Links in index order, each bridge with its ports (the links whose master it is) in that
 /// order: how every reader of the live state hands its links over.
 fn order_links(links: &mut [Link]) {

@@ -140,14 +140,6 @@ pub fn decode_dump(text: &str) -> Result<Vec<Link>, LiveError> {
     Ok(convert(&messages))
 }
 
-fn mac(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
 /// What one message says, with links to other links still as indices.
 struct Raw {
     link: Link,
@@ -216,7 +208,9 @@ fn convert_one(msg: &LinkMessage) -> Raw {
             LinkAttribute::MaxMtu(v) => link.max_mtu = Some(*v),
             LinkAttribute::Carrier(v) => link.carrier = Some(*v != 0),
             LinkAttribute::OperState(state) => link.oper_state = state.to_string(),
-            LinkAttribute::Address(bytes) if !bytes.is_empty() => link.mac = Some(mac(bytes)),
+            LinkAttribute::Address(bytes) if !bytes.is_empty() => {
+                link.mac = Some(super::hex_bytes(bytes))
+            }
             LinkAttribute::Controller(index) => raw_master = Some(*index),
             LinkAttribute::Link(index) => raw_parent = Some(*index),
             // IFLA_LINK_NETNSID: IFLA_LINK is an ifindex of another network namespace (a VLAN
@@ -292,7 +286,7 @@ fn ad_info(info: &[BondAdInfo]) -> AdInfo {
             BondAdInfo::NumPorts(v) => out.num_ports = Some(*v),
             BondAdInfo::ActorKey(v) => out.actor_key = Some(*v),
             BondAdInfo::PartnerKey(v) => out.partner_key = Some(*v),
-            BondAdInfo::PartnerMac(m) => out.partner_mac = Some(mac(m)),
+            BondAdInfo::PartnerMac(m) => out.partner_mac = Some(super::hex_bytes(m)),
             _ => {}
         }
     }
@@ -306,7 +300,7 @@ fn bond_slave(options: &[InfoBondPort]) -> BondSlave {
             InfoBondPort::BondPortState(s) => out.state = Some(s.to_string().to_lowercase()),
             InfoBondPort::MiiStatus(s) => out.mii_status = Some(s.to_string().to_lowercase()),
             InfoBondPort::LinkFailureCount(v) => out.link_failure_count = Some(*v),
-            InfoBondPort::PermHwaddr(m) => out.perm_hwaddr = Some(mac(m)),
+            InfoBondPort::PermHwaddr(m) => out.perm_hwaddr = Some(super::hex_bytes(m)),
             InfoBondPort::QueueId(v) => out.queue_id = Some(*v),
             InfoBondPort::AdAggregatorId(v) => out.ad_aggregator_id = Some(*v),
             InfoBondPort::AdActorOperPortState(s) => out.ad_actor_oper_port_state = Some(s.bits()),
