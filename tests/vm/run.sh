@@ -33,41 +33,45 @@ if [ "$rc" = 0 ] && ! tail -n 1 "$log" | grep -Eq '^[0-9]+ passed, 0 failed$'; t
 fi
 [ "$rc" = 0 ] || echo "vm: kernel-facts FAILED (status $rc)" >&2
 
+root=$(cd "$here/../.." && pwd)
+# Every step runs one netvet: the release build, stripped. The VM has 512 MiB and holds the
+# binary twice while it unpacks its initramfs: the debug build (160 MB with the SSH client) left
+# too little for netvet's own output, and a stripped release build (about 15 MB) is also what
+# runs on hosts. It runs twice per fixture under emulation, too.
+netvet_dir=$(mktemp -d); trap 'rm -f "$log"; rm -rf "$netvet_dir"' EXIT
+netvet="$netvet_dir/netvet"
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+if ! cargo build --quiet --release --manifest-path "$root/Cargo.toml" ||
+    ! strip -o "$netvet" "$target_dir/release/netvet"; then
+    echo "vm: the release build of netvet failed" >&2
+    exit 1
+fi
+
 # netvet's live reader field by field against ip -details -json, sysfs and /proc/net/bonding,
 # compared inside the VM (one boot). `live-model.sh --capture` refreshes fixtures/live.
 echo "== VM: netvet live model, checked in the VM (live-model.sh)"
 lm_rc=0
-if cargo build --quiet --manifest-path "$here/../../Cargo.toml"; then
-    "$here/live-model.sh" "$here/../../target/debug/netvet" | tee "$log" || lm_rc=$?
-    if [ "$lm_rc" = 0 ] && ! tail -n 1 "$log" | grep -Eq '^[0-9]+ passed, 0 failed$'; then
-        echo "vm: live-model.sh did not finish with a clean summary line" >&2; lm_rc=1
-    fi
-else
-    lm_rc=1
+"$here/live-model.sh" "$netvet" | tee "$log" || lm_rc=$?
+if [ "$lm_rc" = 0 ] && ! tail -n 1 "$log" | grep -Eq '^[0-9]+ passed, 0 failed$'; then
+    echo "vm: live-model.sh did not finish with a clean summary line" >&2; lm_rc=1
 fi
 [ "$lm_rc" = 0 ] || { echo "vm: live model FAILED (status $lm_rc)" >&2; rc=1; }
 
-root=$(cd "$here/../.." && pwd)
 # The real ifupdown configures a Debian root in the VM; netvet's live check must agree.
 echo "== VM: ifup -a in a Debian root, then netvet check --live"
-"$here/ifupdown.sh" "$root/target/debug/netvet" || { echo "vm: ifupdown FAILED" >&2; rc=1; }
+"$here/ifupdown.sh" "$netvet" || { echo "vm: ifupdown FAILED" >&2; rc=1; }
 # netvet repair on states built with ip link: the plan, a failure at each action rolled back,
 # the repair itself, and the management path kept.
 echo "== VM: netvet repair (repair.sh)"
-"$here/repair.sh" "$root/target/debug/netvet" || { echo "vm: repair FAILED" >&2; rc=1; }
+"$here/repair.sh" "$netvet" || { echo "vm: repair FAILED" >&2; rc=1; }
 # The boot story: systemd as PID 1 runs the packaged netvet-repair.service after ifupdown.
 echo "== VM: netvet-repair.service at boot (repair-boot.sh)"
-"$here/repair-boot.sh" "$root/target/debug/netvet" || { echo "vm: repair at boot FAILED" >&2; rc=1; }
+"$here/repair-boot.sh" "$netvet" || { echo "vm: repair at boot FAILED" >&2; rc=1; }
 # The real systemd as PID 1 creates the socket units' sockets; netvet must read them right.
 echo "== VM: systemd socket units and BindIPv6Only="
-"$here/systemd.sh" "$root/target/debug/netvet" || { echo "vm: systemd FAILED" >&2; rc=1; }
+"$here/systemd.sh" "$netvet" || { echo "vm: systemd FAILED" >&2; rc=1; }
 # Every configuration fixture brought up by the real ifup -a; netvet's replay of ifupdown and
-# each rule's claims must match what the kernel ended up with. Release build: the binary runs
-# twice per fixture under emulation.
+# each rule's claims must match what the kernel ended up with.
 echo "== VM: every fixture through ifup -a (fixtures.sh)"
-if cargo build --quiet --release --manifest-path "$root/Cargo.toml"; then
-    "$here/fixtures.sh" "$root/target/release/netvet" || { echo "vm: fixtures FAILED" >&2; rc=1; }
-else
-    echo "vm: release build for fixtures.sh failed" >&2; rc=1
-fi
+"$here/fixtures.sh" "$netvet" || { echo "vm: fixtures FAILED" >&2; rc=1; }
 exit "$rc"
