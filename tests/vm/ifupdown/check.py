@@ -74,8 +74,8 @@ for expected, what in [
 unexpected = [x for x in broken if x not in {
     ("NV503", "eno2"), ("NV507", "eno2"), ("NV504", "bond0.20"), ("NV501", "bond0"), ("NV502", "bond0"),
     ("NV505", "eno3"), ("NV506", "eno1"), ("NV507", "eno1"), ("NV508", "bond0.10"),
-    # Once eno3's partner information goes from expired to defaulted, the bond as a whole also
-    # has no partner and two aggregators: timing decides whether netvet sees that stage yet.
+    # With eno3's partner information defaulted (in-vm.sh waits for it), the bond as a whole
+    # also has no partner and two aggregators.
     ("NV505", "bond0")}]
 check("and nothing else", not unexpected, str(unexpected))
 

@@ -35,7 +35,10 @@ $IP link set eno1 down
 $IP link del bond0.10
 $IP link add link bond0 name bond0.10 type vlan id 11
 $IP link set bond0.10 up
-sleep 5   # three missed fast LACPDUs expire the partner
+# Three missed fast LACPDUs expire the partner (3 s), three more default it (6 s): past both,
+# the live check and the snapshot after it see the same, settled state (at 5 s the snapshot
+# could catch the change between the two).
+sleep 10
 echo 0 > /sys/class/net/bond0/bonding/miimon
 cat /proc/net/bonding/bond0 > $R/out/bonding-broken.txt
 chroot $R /usr/local/bin/netvet check --format json --fail-on never > $R/out/broken.json
