@@ -55,6 +55,28 @@ pub struct Manifest {
     pub not_held: Vec<NotHeldEntry>,
 }
 
+impl Manifest {
+    /// The manifest of a snapshot this netvet takes now: this format and version, this
+    /// netvet's version, the current time.
+    pub fn now(
+        hostname: Option<String>,
+        root: String,
+        live: Option<LiveState>,
+        not_held: Vec<NotHeldEntry>,
+    ) -> Self {
+        Manifest {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            netvet: env!("CARGO_PKG_VERSION").to_string(),
+            hostname,
+            taken_at: Some(rfc3339_now()),
+            root,
+            live,
+            not_held,
+        }
+    }
+}
+
 /// One path the archive holds as an empty entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotHeldEntry {
@@ -119,16 +141,7 @@ impl Snapshot {
         let recorder = Arc::into_inner(recorder).expect("the load keeps no reference");
         let tree = recorder.into_bundle().map_err(SnapshotError::Archive)?;
         let not_held = not_held_entries(&tree);
-        let manifest = Manifest {
-            format: FORMAT.to_string(),
-            version: VERSION,
-            netvet: env!("CARGO_PKG_VERSION").to_string(),
-            hostname,
-            taken_at: Some(rfc3339_now()),
-            root: shown,
-            live,
-            not_held,
-        };
+        let manifest = Manifest::now(hostname, shown, live, not_held);
         Ok((Snapshot { tree, manifest }, host))
     }
 
@@ -268,7 +281,7 @@ fn short(text: &str) -> String {
 }
 
 /// Now, UTC, as RFC 3339 to the second.
-pub(crate) fn rfc3339_now() -> String {
+fn rfc3339_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

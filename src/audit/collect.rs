@@ -25,7 +25,7 @@
 
 use crate::live::{self, LIVE_SCHEMA_VERSION, LiveState};
 use crate::load::{Bundle, HostFs};
-use crate::snapshot::{FORMAT, Manifest, Snapshot, VERSION};
+use crate::snapshot::{Manifest, Snapshot};
 
 /// The first line of every answer: the format and its version.
 const MAGIC: &str = "netvet-collect 1";
@@ -181,16 +181,7 @@ pub fn read(answer: &[u8], given: &str) -> Result<Snapshot, String> {
         listeners,
         unavailable,
     };
-    let manifest = Manifest {
-        format: FORMAT.to_string(),
-        version: VERSION,
-        netvet: env!("CARGO_PKG_VERSION").to_string(),
-        hostname,
-        taken_at: Some(crate::snapshot::rfc3339_now()),
-        root: "/".to_string(),
-        live: Some(state),
-        not_held: Vec::new(),
-    };
+    let manifest = Manifest::now(hostname, "/".to_string(), Some(state), Vec::new());
     Ok(Snapshot { tree, manifest })
 }
 
