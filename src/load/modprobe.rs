@@ -137,31 +137,11 @@ pub fn meant_for_bonding(name: &str) -> bool {
         return false;
     }
     let name = normalize_module(&name.to_ascii_lowercase());
-    name.starts_with("bond") || (name.len() >= 5 && edit_distance(&name, "bonding") <= 2)
-}
-
-/// Levenshtein distance with adjacent transpositions counted as one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
+    // Within two edits of `bonding`, so 5 to 9 characters long (the length check first: a
+    // hostile name of megabytes is not compared).
+    name.starts_with("bond")
+        || ((5..=9).contains(&name.chars().count())
+            && crate::syntax::methods::edit_distance(&name, "bonding") <= 2)
 }
 
 /// One `options bonding NAME=VALUE` module parameter from modprobe.d.

@@ -24,8 +24,8 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     let read_by_heirs = read_through_inherits(ctx);
     for iface in &ctx.model.interfaces {
         let mut claimed = HashSet::new();
-        refused(iface, &names, &mut claimed, out);
-        unread(iface, &names, &claimed, &read_by_heirs, out);
+        refused(iface, names, &mut claimed, out);
+        unread(iface, names, &claimed, &read_by_heirs, out);
     }
 }
 

@@ -217,20 +217,23 @@ pub fn reader(family: &str, method_name: &str, option: &str) -> Option<&'static 
 
 /// Every name worth suggesting for a misspelt option: ifupdown's own, every method's, and the
 /// common hook options (with the bonding driver's options as `bond-*`).
-pub fn known_option_names() -> Vec<String> {
-    let mut names: Vec<String> = CORE_OPTIONS.iter().map(|s| (*s).to_string()).collect();
-    for m in METHODS {
-        names.extend(m.options.iter().map(|s| (*s).to_string()));
-    }
-    names.extend(HOOK_SPELLINGS.iter().map(|s| (*s).to_string()));
-    names.extend(
-        crate::bonding::OPTIONS
-            .iter()
-            .map(|o| format!("bond-{}", o.key.replace('_', "-"))),
-    );
-    names.sort();
-    names.dedup();
-    names
+pub fn known_option_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<String> = CORE_OPTIONS.iter().map(|s| (*s).to_string()).collect();
+        for m in METHODS {
+            names.extend(m.options.iter().map(|s| (*s).to_string()));
+        }
+        names.extend(HOOK_SPELLINGS.iter().map(|s| (*s).to_string()));
+        names.extend(
+            crate::bonding::OPTIONS
+                .iter()
+                .map(|o| format!("bond-{}", o.key.replace('_', "-"))),
+        );
+        names.sort();
+        names.dedup();
+        names
+    })
 }
 
 /// ifupdown 0.7 read these; 0.8 computes them (or never used them) and reads them no more.
@@ -238,45 +241,56 @@ pub fn known_option_names() -> Vec<String> {
 pub const OBSOLETE: &[&str] = &["network"];
 
 /// Optimal string alignment distance (Levenshtein with transpositions of adjacent characters).
+///
+/// Three rows of the table at a time: the cost is the product of the lengths, the memory their
+/// sum.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    d[0] = (0..=b.len()).collect();
+    // Rows i-2, i-1 and i of the full table.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    let mut row: Vec<usize> = vec![0; b.len() + 1];
     for i in 1..=a.len() {
+        row[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut best = (last[j] + 1).min(row[j - 1] + 1).min(last[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
+                best = best.min(before[j - 2] + 1);
             }
-            d[i][j] = best;
+            row[j] = best;
         }
+        std::mem::swap(&mut before, &mut last);
+        std::mem::swap(&mut last, &mut row);
     }
-    d[a.len()][b.len()]
+    last[b.len()]
 }
 
 /// The candidate nearest to `word`, when it is near enough to be a typo: one edit for short
 /// names, two up to ten characters, three beyond. Case is ignored.
+///
+/// A candidate whose length differs from the word's by more than that bound cannot be near
+/// enough and is not compared, so a hostile word of megabytes costs one count of its
+/// characters, not a table per candidate.
 pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
-    let norm = |s: &str| s.to_ascii_lowercase();
-    let w = norm(word);
-    let limit = match w.chars().count() {
+    let len = word.chars().count();
+    let limit = match len {
         0..=4 => 1,
         5..=10 => 2,
         _ => 3,
     };
+    let mut w = None;
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&w, &norm(c)), c))
+        .filter(|c| c.chars().count().abs_diff(len) <= limit)
+        .map(|c| {
+            let w = w.get_or_insert_with(|| word.to_ascii_lowercase());
+            (edit_distance(w, &c.to_ascii_lowercase()), c)
+        })
         .filter(|(d, _)| *d > 0 && *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -297,8 +311,7 @@ mod tests {
 
     #[test]
     fn typos_find_their_option() {
-        let names = known_option_names();
-        let names = names.iter().map(String::as_str);
+        let names = known_option_names().iter().map(String::as_str);
         assert_eq!(did_you_mean("adress", names.clone()), Some("address"));
         assert_eq!(
             did_you_mean("bound_updelay", names.clone()),
@@ -310,6 +323,35 @@ mod tests {
         assert_eq!(
             did_you_mean("staticc", methods_of("inet").map(|m| m.name)),
             Some("static")
+        );
+    }
+
+    #[test]
+    fn edit_distance_is_optimal_string_alignment() {
+        let cases = [
+            ("", "", 0),
+            ("", "abc", 3),
+            ("abc", "", 3),
+            ("kitten", "sitting", 3),
+            ("abcd", "acbd", 1),
+            // OSA, not Damerau: no edit of a transposed pair.
+            ("ca", "abc", 3),
+            ("bondig", "bonding", 1),
+            ("bnoding", "bonding", 1),
+            ("mïimon", "miimon", 1),
+        ];
+        for (a, b, d) in cases {
+            assert_eq!(edit_distance(a, b), d, "{a:?} {b:?}");
+            assert_eq!(edit_distance(b, a), d, "{b:?} {a:?}");
+        }
+    }
+
+    #[test]
+    fn a_word_far_longer_than_every_name_suggests_nothing() {
+        let word = "a".repeat(1 << 20);
+        assert_eq!(
+            did_you_mean(&word, known_option_names().iter().map(String::as_str)),
+            None
         );
     }
 
