@@ -53,19 +53,22 @@ fn main() -> ExitCode {
         }
         Command::Explain { rule } => match registry::lookup(&rule) {
             Some(meta) => print(&netvet::explain::render(meta.doc, explain_width())).map(|()| 0),
-            None => Err(format!("no rule `{rule}`; `netvet rules` lists them all")),
+            None => Err(Failure::UnknownRule(rule)),
         },
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(message) => {
+        Err(failure) => {
             // Messages quote paths and rule names from the command line: escaped, as all
             // output is.
-            let _ = writeln!(
-                anstream::stderr(),
-                "netvet: error: {}",
-                netvet::diagnostic::escape(&message)
-            );
+            let mut stderr = anstream::stderr();
+            for line in failure.to_string().lines() {
+                let _ = writeln!(
+                    stderr,
+                    "netvet: error: {}",
+                    netvet::diagnostic::escape(line)
+                );
+            }
             ExitCode::from(2)
         }
     }
@@ -82,15 +85,233 @@ fn explain_width() -> usize {
 }
 
 /// Write to stdout; a closed pipe (`netvet ... | head`) is not an error.
-fn print(text: &str) -> Result<(), String> {
+fn print(text: &str) -> Result<(), Failure> {
     let mut out = anstream::stdout();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("writing output: {e}")),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Output(e)),
         _ => Ok(()),
     }
 }
 
-fn check(args: &CheckArgs) -> Result<u8, String> {
+/// Why a command stopped without doing its work: exit status 2, and one message on standard
+/// error that says what went wrong, where, and what to do. Only `main` turns one into text.
+#[derive(Debug)]
+enum Failure {
+    /// A path on the command line is not what it must be. `option` is the option that gave it
+    /// (empty for a PATH argument), `problem` what is wrong and what to give instead.
+    Argument {
+        option: &'static str,
+        path: PathBuf,
+        problem: &'static str,
+    },
+    /// A target holds none of the files netvet reads; `or_file`: an interfaces file would do.
+    NothingToRead {
+        target: String,
+        looked_for: Vec<String>,
+        or_file: bool,
+    },
+    /// `netvet repair` found no interfaces file under the root.
+    NoInterfaces(PathBuf),
+    /// Reading or writing a file failed.
+    File {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// Writing netvet's output failed (a closed pipe is not a failure).
+    Output(std::io::Error),
+    /// Reading standard input failed.
+    Stdin(std::io::Error),
+    /// Standard input is larger than an interfaces file may be.
+    StdinTooLarge(u64),
+    /// The running kernel could not be read or changed; `doing` says what for.
+    Live {
+        doing: &'static str,
+        error: netvet::live::LiveError,
+    },
+    /// A saved live state (`--live-snapshot`) could not be read.
+    LiveSnapshot {
+        path: PathBuf,
+        error: netvet::live::StateError,
+    },
+    /// A snapshot file could not be read.
+    SnapshotFile {
+        path: PathBuf,
+        error: netvet::snapshot::SnapshotError,
+    },
+    /// A snapshot given where a snapshot is not a regular file.
+    SnapshotNotAFile(PathBuf),
+    /// `netvet snapshot` could not take or write the snapshot.
+    Snapshot {
+        doing: &'static str,
+        error: netvet::snapshot::SnapshotError,
+    },
+    /// `netvet snapshot` would write a tar archive to a terminal.
+    SnapshotToTerminal,
+    /// A tar archive given as a PATH could not be read.
+    Tar {
+        path: PathBuf,
+        error: load::bundle::BundleError,
+    },
+    /// A tar archive given as a PATH is a snapshot, which has its own option.
+    TarIsSnapshot(PathBuf),
+    /// An inventory could not be read.
+    Inventory(netvet::audit::inventory::InventoryError),
+    /// An inventory is not UTF-8 text: the first bad byte.
+    InventoryNotText { path: PathBuf, at: usize },
+    /// A `--limit` pattern could not be read.
+    Limit {
+        pattern: String,
+        error: netvet::audit::inventory::PatternError,
+    },
+    /// `netvet audit` has no host to audit.
+    NoHosts {
+        inventory: Option<PathBuf>,
+        limit: Option<String>,
+    },
+    /// No file of netvet's own could be made in the temporary directory.
+    TempFile {
+        dir: PathBuf,
+        error: Option<std::io::Error>,
+    },
+    /// `netvet fix` could not write some of its changes (the others are written).
+    Writes(Vec<netvet::fix::write::WriteError>),
+    /// `netvet repair --confirm-now` with no repair waiting.
+    NothingToConfirm,
+    /// `netvet explain` of a code no rule has.
+    UnknownRule(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Argument {
+                option: "",
+                path,
+                problem,
+            } => write!(f, "{}: {problem}", path.display()),
+            Failure::Argument {
+                option,
+                path,
+                problem,
+            } => write!(f, "{option} {}: {problem}", path.display()),
+            Failure::NothingToRead {
+                target,
+                looked_for,
+                or_file,
+            } => write!(
+                f,
+                "{target} holds none of the files netvet reads (looked for {}); give the root of \
+                 a host tree (the directory holding etc/){}",
+                looked_for.join(", "),
+                if *or_file {
+                    ", or an interfaces file"
+                } else {
+                    ""
+                }
+            ),
+            Failure::NoInterfaces(root) => write!(
+                f,
+                "{}: no interfaces file to repair from (looked for /etc/network/interfaces)",
+                root.display()
+            ),
+            Failure::File { path, error } => write!(f, "{}: {error}", path.display()),
+            Failure::Output(e) => write!(f, "writing output: {e}"),
+            Failure::Stdin(e) => write!(f, "reading standard input: {e}"),
+            Failure::StdinTooLarge(limit) => write!(
+                f,
+                "standard input is larger than {} MiB; an interfaces file is far smaller: check \
+                 that the right file is piped in",
+                limit >> 20
+            ),
+            Failure::Live { doing, error } => write!(f, "{doing}: {error}"),
+            Failure::LiveSnapshot { path, error } => write!(f, "{}: {error}", path.display()),
+            Failure::SnapshotFile { path, error } => write!(f, "{}: {error}", path.display()),
+            Failure::SnapshotNotAFile(path) => write!(
+                f,
+                "{}: not a regular file; a snapshot is a file written by `netvet snapshot`",
+                path.display()
+            ),
+            Failure::Snapshot { doing, error } => write!(f, "{doing}: {error}"),
+            Failure::SnapshotToTerminal => write!(
+                f,
+                "not writing a tar archive to a terminal: give -o FILE, or redirect standard \
+                 output"
+            ),
+            Failure::Tar { path, error } => write!(f, "{}: {error}", path.display()),
+            Failure::TarIsSnapshot(path) => write!(
+                f,
+                "{0} is a netvet snapshot: check it with `netvet check --snapshot {0}`",
+                path.display()
+            ),
+            Failure::Inventory(e) => write!(f, "{e}"),
+            Failure::InventoryNotText { path, at } => write!(
+                f,
+                "{}: not UTF-8 text (byte {at}); an inventory is text",
+                path.display()
+            ),
+            Failure::Limit { pattern, error } => {
+                write!(f, "--limit {pattern}: {}", error.message)
+            }
+            Failure::NoHosts {
+                limit: Some(limit), ..
+            } => write!(f, "--limit {limit} selects no host"),
+            Failure::NoHosts {
+                inventory: Some(path),
+                limit: None,
+            } => write!(f, "{}: no hosts", path.display()),
+            Failure::NoHosts {
+                inventory: None,
+                limit: None,
+            } => write!(
+                f,
+                "no hosts to audit: name them (netvet audit web1 web2) or give an inventory (-i \
+                 hosts.ini)"
+            ),
+            Failure::TempFile { dir, error } => match error {
+                Some(e) => write!(f, "creating a file in {}: {e}", dir.display()),
+                None => write!(
+                    f,
+                    "creating a file in {}: too many left over (remove the netvet-* files there)",
+                    dir.display()
+                ),
+            },
+            // One line each: `main` prefixes every line.
+            Failure::Writes(errors) => {
+                for (i, e) in errors.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                Ok(())
+            }
+            Failure::NothingToConfirm => write!(
+                f,
+                "no netvet repair --confirm is waiting on this host (nothing to confirm)"
+            ),
+            Failure::UnknownRule(rule) => {
+                write!(f, "no rule `{rule}`; `netvet rules` lists them all")
+            }
+        }
+    }
+}
+
+/// A file error, with its path.
+fn file_error(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Failure {
+    let path = path.into();
+    move |error| Failure::File { path, error }
+}
+
+/// `--root DIR` (or another option's directory) that is not one.
+fn not_a_directory(option: &'static str, path: &Path) -> Failure {
+    Failure::Argument {
+        option,
+        path: path.to_path_buf(),
+        problem: "not a directory",
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<u8, Failure> {
     let settings = match Settings::for_check(args) {
         Ok(settings) => settings,
         Err(e) => return settings_error(&e),
@@ -106,7 +327,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         vec![target]
     } else if let Some(root) = &args.root {
         if !root.is_dir() {
-            return Err(format!("--root {}: not a directory", root.display()));
+            return Err(not_a_directory("--root", root));
         }
         vec![load::Target::Root(load::Root::new(root))]
     } else if args.paths.is_empty() {
@@ -121,7 +342,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     } else if let Some(path) = &args.live_snapshot {
         Some(read_live_snapshot(path)?)
     } else if args.live {
-        Some(netvet::live::read().map_err(|e| format!("reading the live state: {e}"))?)
+        Some(netvet::live::read().map_err(reading_live)?)
     } else if system && !args.no_live {
         // Live checks are only the default here: without netlink access, check the files.
         match netvet::live::read() {
@@ -146,12 +367,11 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             && run.host.sources.iter().next().is_none()
             && run.host.read_errors.is_empty()
         {
-            return Err(format!(
-                "{} holds none of the files netvet reads (looked for {}); give the root of a \
-                 host tree (the directory holding etc/), or an interfaces file",
-                target.label(),
-                run.host.not_found.join(", ")
-            ));
+            return Err(Failure::NothingToRead {
+                target: target.label(),
+                looked_for: run.host.not_found.clone(),
+                or_file: true,
+            });
         }
     }
     let verbosity = if args.quiet {
@@ -190,7 +410,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     Ok(u8::from(failed))
 }
 
-fn fix(args: &FixArgs) -> Result<u8, String> {
+fn fix(args: &FixArgs) -> Result<u8, Failure> {
     let settings = match Settings::for_fix(args) {
         Ok(settings) => settings,
         Err(e) => return settings_error(&e),
@@ -202,17 +422,18 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
     };
     for root in &roots {
         if !root.given().is_dir() {
-            return Err(format!(
-                "{}: not a directory; netvet fix edits host trees: give the directory holding \
-                 etc/ (netvet check reads single files)",
-                root.given().display()
-            ));
+            return Err(Failure::Argument {
+                option: "",
+                path: root.given().to_path_buf(),
+                problem: "not a directory; netvet fix edits host trees: give the directory \
+                          holding etc/ (netvet check reads single files)",
+            });
         }
     }
     let live = if let Some(path) = &args.live_snapshot {
         Some(read_live_snapshot(path)?)
     } else if args.live {
-        Some(netvet::live::read().map_err(|e| format!("reading the live state: {e}"))?)
+        Some(netvet::live::read().map_err(reading_live)?)
     } else {
         None
     };
@@ -230,12 +451,11 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
         let plan = netvet::fix::plan(root, &options);
         if plan.after.host.sources.iter().next().is_none() && plan.after.host.read_errors.is_empty()
         {
-            return Err(format!(
-                "{} holds none of the files netvet reads (looked for {}); give the root of a \
-                 host tree (the directory holding etc/)",
-                root.given().display(),
-                plan.after.host.not_found.join(", ")
-            ));
+            return Err(Failure::NothingToRead {
+                target: root.given().display().to_string(),
+                looked_for: plan.after.host.not_found.clone(),
+                or_file: false,
+            });
         }
         let mut written = Vec::new();
         let mut created = Vec::new();
@@ -247,7 +467,7 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
                 Some(dir) => dir.clone(),
                 None => root
                     .real(Path::new(netvet::fix::write::BACKUP_DIR))
-                    .map_err(|e| format!("{}: {e}", netvet::fix::write::BACKUP_DIR))?,
+                    .map_err(file_error(netvet::fix::write::BACKUP_DIR))?,
             };
             for change in &plan.changes {
                 if change.created {
@@ -258,7 +478,7 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
                         &change.after,
                     ) {
                         Ok(()) => created.push(change.shown.clone()),
-                        Err(e) => write_errors.push(e.to_string()),
+                        Err(e) => write_errors.push(e),
                     }
                     continue;
                 }
@@ -272,7 +492,7 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
                     &stamp,
                 ) {
                     Ok(w) => written.push(w),
-                    Err(e) => write_errors.push(e.to_string()),
+                    Err(e) => write_errors.push(e),
                 }
             }
         }
@@ -291,26 +511,37 @@ fn fix(args: &FixArgs) -> Result<u8, String> {
         });
     }
     if !write_errors.is_empty() {
-        return Err(write_errors.join("\nnetvet: error: "));
+        return Err(Failure::Writes(write_errors));
     }
     Ok(u8::from(failed || pending))
 }
 
 /// A live state saved by `netvet live --format json` (`--live-snapshot FILE`).
-fn read_live_snapshot(path: &Path) -> Result<netvet::live::LiveState, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    netvet::live::LiveState::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
+fn read_live_snapshot(path: &Path) -> Result<netvet::live::LiveState, Failure> {
+    let text = std::fs::read_to_string(path).map_err(file_error(path))?;
+    netvet::live::LiveState::from_json(&text).map_err(|error| Failure::LiveSnapshot {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// The running kernel could not be read for the live checks.
+fn reading_live(error: netvet::live::LiveError) -> Failure {
+    Failure::Live {
+        doing: "reading the live state",
+        error,
+    }
 }
 
 /// A settings error (a bad `netvet.toml`, a `--select` naming no rule), rendered as findings
 /// are, with its file, line and column: exit status 2.
-fn settings_error(e: &netvet::settings::Error) -> Result<u8, String> {
+fn settings_error(e: &netvet::settings::Error) -> Result<u8, Failure> {
     let _ = write!(anstream::stderr(), "{}", e.render(true));
     Ok(2)
 }
 
 /// `netvet audit`: every host, `-j` at once, one report.
-fn audit(args: &AuditArgs) -> Result<u8, String> {
+fn audit(args: &AuditArgs) -> Result<u8, Failure> {
     use netvet::audit::{self, Endpoint, Remote, Status};
     let settings = match Settings::for_audit(args) {
         Ok(settings) => settings,
@@ -328,26 +559,24 @@ fn audit(args: &AuditArgs) -> Result<u8, String> {
         })
         .collect();
     if endpoints.is_empty() {
-        return Err(match (&args.inventory, &args.limit) {
-            (_, Some(limit)) => format!("--limit {limit} selects no host"),
-            (Some(path), None) => format!("{}: no hosts", path.display()),
-            (None, None) => "no hosts to audit: name them (netvet audit web1 web2) or give an \
-                             inventory (-i hosts.ini)"
-                .to_string(),
+        return Err(Failure::NoHosts {
+            inventory: args.inventory.clone(),
+            limit: args.limit.clone(),
         });
     }
     if let Some(file) = &args.ssh_config
         && !file.is_file()
     {
-        return Err(format!("-F {}: no such file", file.display()));
+        return Err(Failure::Argument {
+            option: "-F",
+            path: file.clone(),
+            problem: "no such file",
+        });
     }
     if let Some(dir) = &args.save_snapshots
         && !dir.is_dir()
     {
-        return Err(format!(
-            "--save-snapshots {}: not a directory",
-            dir.display()
-        ));
+        return Err(not_a_directory("--save-snapshots", dir));
     }
     // Kept until the run ends: the OpenSSH transport's generated configuration.
     let mut _config = None;
@@ -372,9 +601,7 @@ fn audit(args: &AuditArgs) -> Result<u8, String> {
             let home = std::env::var_os("HOME").map(PathBuf::from);
             // The generated file's `Include` of a relative path would be read from ~/.ssh.
             let user_config = match &args.ssh_config {
-                Some(file) => Some(
-                    std::path::absolute(file).map_err(|e| format!("-F {}: {e}", file.display()))?,
-                ),
+                Some(file) => Some(std::path::absolute(file).map_err(file_error(file))?),
                 None => None,
             };
             let text = audit::ssh::config_text(
@@ -382,8 +609,7 @@ fn audit(args: &AuditArgs) -> Result<u8, String> {
                 home.as_deref(),
                 std::time::Duration::from_secs(10),
             );
-            std::fs::write(&config.0, text)
-                .map_err(|e| format!("writing {}: {e}", config.0.display()))?;
+            std::fs::write(&config.0, text).map_err(file_error(&config.0))?;
             let path = config.0.clone();
             _config = Some(config);
             audit::Transport::OpenSsh(audit::ssh::OpenSsh {
@@ -438,33 +664,33 @@ fn audit(args: &AuditArgs) -> Result<u8, String> {
 
 /// The inventory `audit` reads (-i, or the hosts on the command line as a plain list) and the
 /// hosts `--limit` selects from it.
-fn audit_hosts(args: &AuditArgs) -> Result<Vec<netvet::audit::inventory::InventoryHost>, String> {
+fn audit_hosts(args: &AuditArgs) -> Result<Vec<netvet::audit::inventory::InventoryHost>, Failure> {
     use netvet::audit::inventory;
     let (text, path) = match &args.inventory {
         Some(path) => {
-            let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let file = std::fs::File::open(path).map_err(file_error(path))?;
             let mut bytes = Vec::new();
             std::io::Read::read_to_end(
                 &mut std::io::Read::take(file, netvet::limits::MAX_FILE_BYTES + 1),
                 &mut bytes,
             )
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                format!(
-                    "{}: not UTF-8 text (byte {}); an inventory is text",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                )
+            .map_err(file_error(path))?;
+            let text = String::from_utf8(bytes).map_err(|e| Failure::InventoryNotText {
+                path: path.clone(),
+                at: e.utf8_error().valid_up_to(),
             })?;
             (text, path.clone())
         }
         None => (args.hosts.join("\n"), PathBuf::from("the command line")),
     };
-    let inventory = inventory::parse(&text, &path).map_err(|e| e.to_string())?;
+    let inventory = inventory::parse(&text, &path).map_err(Failure::Inventory)?;
     let hosts = match &args.limit {
         Some(pattern) => inventory
             .limit(pattern)
-            .map_err(|e| format!("--limit {pattern}: {}", e.message))?
+            .map_err(|error| Failure::Limit {
+                pattern: pattern.clone(),
+                error,
+            })?
             .into_iter()
             .cloned()
             .collect(),
@@ -482,7 +708,7 @@ impl Drop for TempFile {
     }
 }
 
-fn tempfile_in_tmp(stem: &str) -> Result<TempFile, String> {
+fn tempfile_in_tmp(stem: &str) -> Result<TempFile, Failure> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = std::env::temp_dir();
     for attempt in 0..100u32 {
@@ -495,13 +721,15 @@ fn tempfile_in_tmp(stem: &str) -> Result<TempFile, String> {
         {
             Ok(_) => return Ok(TempFile(path)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(format!("creating a file in {}: {e}", dir.display())),
+            Err(e) => {
+                return Err(Failure::TempFile {
+                    dir,
+                    error: Some(e),
+                });
+            }
         }
     }
-    Err(format!(
-        "creating a file in {}: too many left over",
-        dir.display()
-    ))
+    Err(Failure::TempFile { dir, error: None })
 }
 
 /// Where a `netvet repair --confirm` waiting for confirmation says so (its process id), and
@@ -509,11 +737,9 @@ fn tempfile_in_tmp(stem: &str) -> Result<TempFile, String> {
 const CONFIRM_PENDING: &str = "/run/netvet/repair-pending";
 const CONFIRM_ANSWER: &str = "/run/netvet/repair-confirmed";
 
-fn confirm_now() -> Result<u8, String> {
-    let pid = std::fs::read_to_string(CONFIRM_PENDING).map_err(|_| {
-        "no netvet repair --confirm is waiting on this host (nothing to confirm)".to_string()
-    })?;
-    std::fs::write(CONFIRM_ANSWER, pid.trim()).map_err(|e| format!("{CONFIRM_ANSWER}: {e}"))?;
+fn confirm_now() -> Result<u8, Failure> {
+    let pid = std::fs::read_to_string(CONFIRM_PENDING).map_err(|_| Failure::NothingToConfirm)?;
+    std::fs::write(CONFIRM_ANSWER, pid.trim()).map_err(file_error(CONFIRM_ANSWER))?;
     print(&format!(
         "netvet: confirmed the changes of netvet repair (process {})\n",
         pid.trim()
@@ -523,12 +749,12 @@ fn confirm_now() -> Result<u8, String> {
 
 /// Wait up to `seconds` for the operator: a line on a terminal's standard input, or
 /// `netvet repair --confirm-now`. True when confirmed.
-fn wait_for_confirmation(seconds: u64) -> Result<bool, String> {
+fn wait_for_confirmation(seconds: u64) -> Result<bool, Failure> {
     use std::io::IsTerminal;
     let me = std::process::id().to_string();
-    std::fs::create_dir_all("/run/netvet").map_err(|e| format!("/run/netvet: {e}"))?;
+    std::fs::create_dir_all("/run/netvet").map_err(file_error("/run/netvet"))?;
     let _ = std::fs::remove_file(CONFIRM_ANSWER);
-    std::fs::write(CONFIRM_PENDING, &me).map_err(|e| format!("{CONFIRM_PENDING}: {e}"))?;
+    std::fs::write(CONFIRM_PENDING, &me).map_err(file_error(CONFIRM_PENDING))?;
     let (tx, rx) = std::sync::mpsc::channel();
     if std::io::stdin().is_terminal() {
         std::thread::spawn(move || {
@@ -555,32 +781,29 @@ fn wait_for_confirmation(seconds: u64) -> Result<bool, String> {
     Ok(confirmed)
 }
 
-fn repair(args: &RepairArgs) -> Result<u8, String> {
+fn repair(args: &RepairArgs) -> Result<u8, Failure> {
     use netvet::repair::apply::{Level, Outcome};
     if args.confirm_now {
         return confirm_now();
     }
     let root = match &args.root {
-        Some(dir) if !dir.is_dir() => {
-            return Err(format!("--root {}: not a directory", dir.display()));
-        }
+        Some(dir) if !dir.is_dir() => return Err(not_a_directory("--root", dir)),
         Some(dir) => load::Root::new(dir),
         None => load::Root::system(),
     };
     let host = load::load(&load::Target::Root(root.clone()));
     if host.interfaces.is_empty() {
-        return Err(format!(
-            "{}: no interfaces file to repair from (looked for /etc/network/interfaces)",
-            root.given().display()
-        ));
+        return Err(Failure::NoInterfaces(root.given().to_path_buf()));
     }
     let model = netvet::model::Model::build(&host);
     let (live, management) = match &args.live_snapshot {
         Some(path) => (read_live_snapshot(path)?, Vec::new()),
         None => (
-            netvet::live::read().map_err(|e| format!("reading the live state: {e}"))?,
-            netvet::live::management_links()
-                .map_err(|e| format!("finding the management links: {e}"))?,
+            netvet::live::read().map_err(reading_live)?,
+            netvet::live::management_links().map_err(|error| Failure::Live {
+                doing: "finding the management links",
+                error,
+            })?,
         ),
     };
     let options = netvet::repair::Options {
@@ -710,7 +933,7 @@ fn repair(args: &RepairArgs) -> Result<u8, String> {
 /// only mean something with the rest of the host; a `.tar` is a tree in memory; any other file
 /// is an interfaces file. A root named again, directly or through another of its files (a
 /// pre-commit hook passes every changed file), is checked once, where it was first named.
-fn path_targets(paths: &[PathBuf]) -> Result<Vec<load::Target>, String> {
+fn path_targets(paths: &[PathBuf]) -> Result<Vec<load::Target>, Failure> {
     let mut seen = std::collections::HashSet::new();
     let mut targets = Vec::new();
     for p in paths {
@@ -724,7 +947,11 @@ fn path_targets(paths: &[PathBuf]) -> Result<Vec<load::Target>, String> {
             load::Root::of_file(p)
                 .map_or_else(|| load::Target::interfaces_file(p), load::Target::Root)
         } else {
-            return Err(format!("{}: no such file or directory", p.display()));
+            return Err(Failure::Argument {
+                option: "",
+                path: p.clone(),
+                problem: "no such file or directory",
+            });
         };
         let again = match &target {
             load::Target::Root(root) => !seen.insert(root.dir().to_path_buf()),
@@ -741,49 +968,46 @@ fn path_targets(paths: &[PathBuf]) -> Result<Vec<load::Target>, String> {
 }
 
 /// A tar archive of a host tree, checked as a root from memory.
-fn read_tar(path: &Path) -> Result<load::Target, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let bundle = load::Bundle::from_tar(std::io::BufReader::new(file), path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+fn read_tar(path: &Path) -> Result<load::Target, Failure> {
+    let file = std::fs::File::open(path).map_err(file_error(path))?;
+    let bundle = load::Bundle::from_tar(std::io::BufReader::new(file), path).map_err(|error| {
+        Failure::Tar {
+            path: path.to_path_buf(),
+            error,
+        }
+    })?;
     // A snapshot read as a plain tree would read the files it names without holding as empty
     // ones, and drop its live state.
     if load::HostFs::exists(&bundle, &Path::new("/").join(netvet::snapshot::MANIFEST)) {
-        return Err(format!(
-            "{0} is a netvet snapshot: check it with `netvet check --snapshot {0}`",
-            path.display()
-        ));
+        return Err(Failure::TarIsSnapshot(path.to_path_buf()));
     }
     Ok(load::Target::bundle(bundle))
 }
 
 /// A snapshot file, read whole from memory as hostile input.
-fn read_snapshot(path: &Path) -> Result<netvet::snapshot::Snapshot, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn read_snapshot(path: &Path) -> Result<netvet::snapshot::Snapshot, Failure> {
+    let meta = std::fs::metadata(path).map_err(file_error(path))?;
     if !meta.is_file() {
-        return Err(format!(
-            "{}: not a regular file; a snapshot is a file written by `netvet snapshot`",
-            path.display()
-        ));
+        return Err(Failure::SnapshotNotAFile(path.to_path_buf()));
     }
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    netvet::snapshot::Snapshot::read(std::io::BufReader::new(file), path)
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let file = std::fs::File::open(path).map_err(file_error(path))?;
+    netvet::snapshot::Snapshot::read(std::io::BufReader::new(file), path).map_err(|error| {
+        Failure::SnapshotFile {
+            path: path.to_path_buf(),
+            error,
+        }
+    })
 }
 
 /// `netvet snapshot`: record the tree as a check reads it, and the live state.
-fn snapshot(output: &Path, root: Option<&Path>, live: bool, no_live: bool) -> Result<u8, String> {
+fn snapshot(output: &Path, root: Option<&Path>, live: bool, no_live: bool) -> Result<u8, Failure> {
     use std::io::IsTerminal;
     let to_stdout = output == Path::new("-");
     if to_stdout && std::io::stdout().is_terminal() {
-        return Err(
-            "not writing a tar archive to a terminal: give -o FILE, or redirect standard output"
-                .to_string(),
-        );
+        return Err(Failure::SnapshotToTerminal);
     }
     let tree = match root {
-        Some(dir) if !dir.is_dir() => {
-            return Err(format!("--root {}: not a directory", dir.display()));
-        }
+        Some(dir) if !dir.is_dir() => return Err(not_a_directory("--root", dir)),
         Some(dir) => load::Root::new(dir),
         None => load::Root::system(),
     };
@@ -799,35 +1023,38 @@ fn snapshot(output: &Path, root: Option<&Path>, live: bool, no_live: bool) -> Re
                 );
                 None
             }
-            Err(e) => return Err(format!("reading the live state: {e}")),
+            Err(e) => return Err(reading_live(e)),
         }
     };
     let hostname = root
         .is_none()
         .then(|| netvet::live::read_sysctl("kernel.hostname"))
         .flatten();
-    let (snap, host) = netvet::snapshot::Snapshot::take(tree, state, hostname)
-        .map_err(|e| format!("taking the snapshot: {e}"))?;
+    let (snap, host) =
+        netvet::snapshot::Snapshot::take(tree, state, hostname).map_err(|error| {
+            Failure::Snapshot {
+                doing: "taking the snapshot",
+                error,
+            }
+        })?;
     if let Some(dir) = root
         && host.sources.iter().next().is_none()
         && host.read_errors.is_empty()
     {
-        return Err(format!(
-            "{} holds none of the files netvet reads (looked for {}); give the root of a host \
-             tree (the directory holding etc/)",
-            dir.display(),
-            host.not_found.join(", ")
-        ));
+        return Err(Failure::NothingToRead {
+            target: dir.display().to_string(),
+            looked_for: host.not_found.clone(),
+            or_file: false,
+        });
     }
-    let bytes = snap
-        .to_tar()
-        .map_err(|e| format!("writing the snapshot: {e}"))?;
+    let bytes = snap.to_tar().map_err(|error| Failure::Snapshot {
+        doing: "writing the snapshot",
+        error,
+    })?;
     if to_stdout {
         let mut out = std::io::stdout().lock();
         return match out.write_all(&bytes).and_then(|()| out.flush()) {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                Err(format!("writing the snapshot: {e}"))
-            }
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Output(e)),
             _ => Ok(0),
         };
     }
@@ -840,12 +1067,14 @@ fn snapshot(output: &Path, root: Option<&Path>, live: bool, no_live: bool) -> Re
             .open(output)
             .and_then(|mut f| f.write_all(&bytes))
             .map(|()| 0)
-            .map_err(|e| format!("{}: {e}", output.display()));
+            .map_err(file_error(output));
     }
     // Whole or not at all: a snapshot cut short by a full disk must not look like one.
-    let name = output
-        .file_name()
-        .ok_or_else(|| format!("{}: not a file name", output.display()))?;
+    let name = output.file_name().ok_or_else(|| Failure::Argument {
+        option: "-o",
+        path: output.to_path_buf(),
+        problem: "not a file name",
+    })?;
     let mut temp_name = std::ffi::OsString::from(".");
     temp_name.push(name);
     temp_name.push(format!(".{}.tmp", std::process::id()));
@@ -855,14 +1084,17 @@ fn snapshot(output: &Path, root: Option<&Path>, live: bool, no_live: bool) -> Re
         .and_then(|()| std::fs::rename(&temp, output));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temp);
-        return Err(format!("{}: {e}", output.display()));
+        return Err(Failure::File {
+            path: output.to_path_buf(),
+            error: e,
+        });
     }
     Ok(0)
 }
 
 /// Standard input for `netvet check -`, bounded: an interfaces file is kilobytes, and a stream
 /// that never ends must not take the host's memory.
-fn read_stdin() -> Result<Vec<u8>, String> {
+fn read_stdin() -> Result<Vec<u8>, Failure> {
     use std::io::Read;
     let limit = load::MAX_FILE_BYTES;
     let mut bytes = Vec::new();
@@ -870,22 +1102,18 @@ fn read_stdin() -> Result<Vec<u8>, String> {
         .lock()
         .take(limit + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("reading standard input: {e}"))?;
+        .map_err(Failure::Stdin)?;
     if bytes.len() as u64 > limit {
-        return Err(format!(
-            "standard input is larger than {} MiB; an interfaces file is far smaller: check \
-             that the right file is piped in",
-            limit >> 20
-        ));
+        return Err(Failure::StdinTooLarge(limit));
     }
     Ok(bytes)
 }
 
-fn live(format: LiveFormat, save_netlink: Option<&std::path::Path>) -> Result<u8, String> {
-    let state = netvet::live::read().map_err(|e| e.to_string())?;
+fn live(format: LiveFormat, save_netlink: Option<&std::path::Path>) -> Result<u8, Failure> {
+    let state = netvet::live::read().map_err(reading_live)?;
     if let Some(path) = save_netlink {
-        let raw = netvet::live::read_links_raw().map_err(|e| e.to_string())?;
-        std::fs::write(path, raw).map_err(|e| format!("{}: {e}", path.display()))?;
+        let raw = netvet::live::read_links_raw().map_err(reading_live)?;
+        std::fs::write(path, raw).map_err(file_error(path))?;
     }
     let text = match format {
         LiveFormat::Human => report::live_table(&state),
@@ -895,11 +1123,9 @@ fn live(format: LiveFormat, save_netlink: Option<&std::path::Path>) -> Result<u8
     Ok(0)
 }
 
-fn listeners(format: ListenersFormat, root: Option<&std::path::Path>) -> Result<u8, String> {
+fn listeners(format: ListenersFormat, root: Option<&std::path::Path>) -> Result<u8, Failure> {
     let host = load::load(&load::Target::Root(match root {
-        Some(dir) if !dir.is_dir() => {
-            return Err(format!("--root {}: not a directory", dir.display()));
-        }
+        Some(dir) if !dir.is_dir() => return Err(not_a_directory("--root", dir)),
         Some(dir) => load::Root::new(dir),
         None => load::Root::system(),
     }));
@@ -907,7 +1133,10 @@ fn listeners(format: ListenersFormat, root: Option<&std::path::Path>) -> Result<
     let configured = netvet::model::listeners::collect(&host);
     let live = match root {
         Some(_) => Vec::new(),
-        None => netvet::live::read_listeners().map_err(|e| e.to_string())?,
+        None => netvet::live::read_listeners().map_err(|error| Failure::Live {
+            doing: "reading the listening sockets",
+            error,
+        })?,
     };
     let running = match root {
         Some(_) => None,

@@ -24,6 +24,7 @@
 //! through [`Bundle::from_tar`]'s bounds, and the live state through the iproute2 readers'.
 
 use crate::live::{self, LIVE_SCHEMA_VERSION, LiveState};
+use crate::load::bundle::BundleError;
 use crate::load::{Bundle, HostFs};
 use crate::snapshot::{Manifest, Snapshot};
 
@@ -116,46 +117,96 @@ pub fn command() -> String {
 /// The sections, in the order the script prints them.
 const SECTIONS: &[&str] = &["hostname", "ip-link", "ss", "sysctl", "sysfs"];
 
+/// Why a host's answer is not one the collector's script prints.
+#[derive(Debug)]
+pub enum AnswerError {
+    /// Nothing came back.
+    Empty,
+    /// The first line is not the script's; the line as it came, at most 80 bytes.
+    NotTheScript(String),
+    /// The answer ends before this section's header.
+    EndsBefore(&'static str),
+    /// This section's header is not `NAME LENGTH`; the header as it came, at most 80 bytes.
+    BadHeader(&'static str, String),
+    /// The answer ends inside this section.
+    CutShort(&'static str),
+    /// No `tar` line after the sections.
+    NoArchive,
+    /// The archive is not one netvet reads.
+    Archive(BundleError),
+    /// `ip -details -json link show` printed what netvet does not read.
+    Links(live::IpJsonError),
+    /// `ss` printed what netvet does not read.
+    Listeners(live::SsError),
+}
+
+impl std::fmt::Display for AnswerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let escape = crate::diagnostic::escape;
+        match self {
+            AnswerError::Empty => write!(f, "an empty answer"),
+            AnswerError::NotTheScript(line) => {
+                write!(f, "it begins `{}`, not `{MAGIC}`", escape(line))
+            }
+            AnswerError::EndsBefore(name) => write!(f, "it ends before `{name}`"),
+            AnswerError::BadHeader(name, header) => write!(
+                f,
+                "`{}` where the `{name}` section was expected",
+                escape(header)
+            ),
+            AnswerError::CutShort(name) => write!(f, "the `{name}` section is cut short"),
+            AnswerError::NoArchive => write!(f, "no archive after the sections"),
+            AnswerError::Archive(e) => write!(f, "the archive: {e}"),
+            AnswerError::Links(e) => write!(f, "`ip -details -json link show`: {e}"),
+            AnswerError::Listeners(e) => write!(f, "`ss`: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for AnswerError {}
+
+/// At most 80 bytes of a line, for a message.
+fn head(line: &[u8]) -> String {
+    let mut end = line.len().min(80);
+    // A cut inside a character would show as a replacement character: cut before it.
+    while end < line.len() && end > 0 && (line[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    String::from_utf8_lossy(&line[..end]).into_owned()
+}
+
 /// Read an answer: the sections, then the archive. `given` names the host in the files'
 /// paths (`web1:` gives `web1:/etc/network/interfaces`).
-pub fn read(answer: &[u8], given: &str) -> Result<Snapshot, String> {
+pub fn read(answer: &[u8], given: &str) -> Result<Snapshot, AnswerError> {
     let mut rest = answer;
-    let magic = take_line(&mut rest).ok_or("an empty answer")?;
+    let magic = take_line(&mut rest).ok_or(AnswerError::Empty)?;
     if magic != MAGIC.as_bytes() {
-        return Err(format!(
-            "it begins `{}`, not `{MAGIC}`",
-            crate::diagnostic::escape(&String::from_utf8_lossy(&magic[..magic.len().min(80)]))
-        ));
+        return Err(AnswerError::NotTheScript(head(magic)));
     }
     let mut sections: Vec<&[u8]> = Vec::with_capacity(SECTIONS.len());
-    for name in SECTIONS {
-        let header = take_line(&mut rest).ok_or_else(|| format!("it ends before `{name}`"))?;
-        let header = std::str::from_utf8(header).map_err(|_| format!("a bad `{name}` header"))?;
-        let len = header
-            .strip_prefix(name)
+    for &name in SECTIONS {
+        let header = take_line(&mut rest).ok_or(AnswerError::EndsBefore(name))?;
+        let len = std::str::from_utf8(header)
+            .ok()
+            .and_then(|h| h.strip_prefix(name))
             .and_then(|l| l.strip_prefix(' '))
             .and_then(|l| l.parse::<usize>().ok())
-            .ok_or_else(|| {
-                format!(
-                    "`{}` where the `{name}` section was expected",
-                    crate::diagnostic::escape(&header[..header.len().min(80)])
-                )
-            })?;
+            .ok_or_else(|| AnswerError::BadHeader(name, head(header)))?;
         if len >= rest.len() || rest[len] != b'\n' {
-            return Err(format!("the `{name}` section is cut short"));
+            return Err(AnswerError::CutShort(name));
         }
         sections.push(&rest[..len]);
         rest = &rest[len + 1..];
     }
     if take_line(&mut rest) != Some(b"tar") {
-        return Err("no archive after the sections".to_string());
+        return Err(AnswerError::NoArchive);
     }
-    let mut tree = Bundle::from_tar(rest, given).map_err(|e| format!("the archive: {e}"))?;
+    let mut tree = Bundle::from_tar(rest, given).map_err(AnswerError::Archive)?;
     // A masked sysctl.d file is a link to /dev/null, which the archive does not hold: the
     // host has one, as every host does.
     if !tree.exists(std::path::Path::new("/dev/null")) {
         tree.add_special("/dev/null")
-            .map_err(|e| format!("the archive: {e}"))?;
+            .map_err(AnswerError::Archive)?;
     }
     let text = |i: usize| String::from_utf8_lossy(sections[i]);
     let hostname = Some(text(0).trim().to_string()).filter(|h| !h.is_empty());
@@ -164,15 +215,14 @@ pub fn read(answer: &[u8], given: &str) -> Result<Snapshot, String> {
         unavailable.push("links: `ip -details -json link show` printed nothing".to_string());
         Vec::new()
     } else {
-        live::links_from_ip_json(sections[1])
-            .map_err(|e| format!("`ip -details -json link show`: {e}"))?
+        live::links_from_ip_json(sections[1]).map_err(AnswerError::Links)?
     };
     live::speed_duplex_from_grep(&mut links, &text(4));
     let listeners = if sections[2].is_empty() {
         unavailable.push("listening sockets: `ss` printed nothing".to_string());
         Vec::new()
     } else {
-        live::listeners_from_ss(&text(2)).map_err(|e| format!("`ss`: {e}"))?
+        live::listeners_from_ss(&text(2)).map_err(AnswerError::Listeners)?
     };
     let state = LiveState {
         version: LIVE_SCHEMA_VERSION,
@@ -223,6 +273,25 @@ mod tests {
         for root in ROOTS {
             assert!(script.contains(root), "{root}");
         }
+    }
+
+    #[test]
+    fn a_long_header_cut_for_its_message_is_cut_between_characters() {
+        // The header's 80th byte falls inside `é`: the message was cut there with a string
+        // slice, which panicked, and a panic in one host's answer ended the whole audit.
+        let header = format!("{}é{}", "x".repeat(79), "y".repeat(40));
+        let bytes = format!("{MAGIC}\n{header}\n").into_bytes();
+        let err = read(&bytes, "h:").expect_err("a bad header");
+        assert!(
+            matches!(&err, AnswerError::BadHeader("hostname", shown) if *shown == "x".repeat(79)),
+            "{err:?}"
+        );
+        let magic = format!("{}é\n", "m".repeat(79)).into_bytes();
+        let err = read(&magic, "h:").expect_err("not the script");
+        assert!(
+            matches!(&err, AnswerError::NotTheScript(shown) if *shown == "m".repeat(79)),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -285,7 +354,8 @@ mod tests {
         for (bytes, want) in cases {
             let err = read(&bytes, "h:")
                 .err()
-                .unwrap_or_else(|| panic!("{want}: accepted"));
+                .unwrap_or_else(|| panic!("{want}: accepted"))
+                .to_string();
             assert!(err.contains(want), "{want}: {err}");
         }
     }

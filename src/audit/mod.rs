@@ -227,7 +227,7 @@ async fn audit_one(
     };
     let given = format!("{}:", endpoint.name);
     let snapshot = match &options.remote {
-        Remote::Agentless => collect::read(&stdout, &given),
+        Remote::Agentless => collect::read(&stdout, &given).map_err(|e| e.to_string()),
         Remote::Netvet(_) => Snapshot::read(&stdout[..], &given).map_err(|e| e.to_string()),
     };
     let snapshot = match snapshot {

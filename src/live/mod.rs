@@ -197,16 +197,46 @@ impl LiveState {
     }
 
     /// Read a snapshot written by [`LiveState::to_json`] (here or on another host).
-    pub fn from_json(text: &str) -> Result<Self, String> {
-        let state: LiveState =
-            serde_json::from_str(text).map_err(|e| format!("not a netvet live snapshot: {e}"))?;
+    pub fn from_json(text: &str) -> Result<Self, StateError> {
+        let state: LiveState = serde_json::from_str(text).map_err(StateError::Json)?;
         if state.version != LIVE_SCHEMA_VERSION {
-            return Err(format!(
-                "live snapshot version {} is not supported (this netvet reads version {LIVE_SCHEMA_VERSION})",
-                state.version
-            ));
+            return Err(StateError::Version(state.version));
         }
         Ok(state)
+    }
+}
+
+/// Why a saved live state (`netvet live --format json`) could not be read.
+#[derive(Debug)]
+pub enum StateError {
+    /// Not the JSON of a live state.
+    Json(serde_json::Error),
+    /// A live state of a schema version this netvet does not read.
+    Version(u32),
+}
+
+impl std::fmt::Display for StateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateError::Json(e) => write!(
+                f,
+                "not a netvet live snapshot ({e}); write one with `netvet live --format json`"
+            ),
+            StateError::Version(v) => write!(
+                f,
+                "live snapshot version {v} is not supported (this netvet reads version \
+                 {LIVE_SCHEMA_VERSION}); write it again with this netvet"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StateError::Json(e) => Some(e),
+            StateError::Version(_) => None,
+        }
     }
 }
 
@@ -421,11 +451,10 @@ mod tests {
             + "\n}";
         assert!(LiveState::from_json(&old).unwrap().listeners.is_empty());
         let future = state.to_json().replace("\"version\": 1", "\"version\": 99");
-        assert!(
-            LiveState::from_json(&future)
-                .unwrap_err()
-                .contains("version 99")
-        );
+        assert!(matches!(
+            LiveState::from_json(&future),
+            Err(StateError::Version(99))
+        ));
         assert!(LiveState::from_json("{}").is_err());
     }
 }

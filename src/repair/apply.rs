@@ -2,7 +2,7 @@
 //! first failure every action already made undone in reverse order, each undo read back too.
 
 use super::{Action, Change, Plan};
-use crate::live::LiveState;
+use crate::live::{LiveError, LiveState};
 
 /// How a run ended.
 #[derive(Debug)]
@@ -11,13 +11,46 @@ pub enum Outcome {
     /// [`roll_back`] undoes when the operator does not confirm).
     Done { made: Vec<Action> },
     /// Action `failed` (1-based) failed; every action before it was undone and read back.
-    RolledBack { failed: usize, error: String },
+    RolledBack { failed: usize, error: StepError },
     /// Action `failed` failed, and undoing did not complete: `left` says what stays changed.
     Stuck {
         failed: usize,
-        error: String,
+        error: StepError,
         left: Vec<String>,
     },
+}
+
+/// Why an action (or its undo) did not hold.
+#[derive(Debug)]
+pub enum StepError {
+    /// The kernel could not be asked, or refused the change.
+    Kernel(LiveError),
+    /// The kernel showed no links at all: reading it went wrong, and nothing is changed on a
+    /// state netvet cannot see.
+    NoLinks,
+    /// `NETVET_FAILPOINT=repair-step:N` made this step fail.
+    Failpoint(usize),
+    /// The kernel accepted the change, but reading it back does not show it.
+    NotShown,
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepError::Kernel(e) => write!(f, "{e}"),
+            StepError::NoLinks => write!(f, "the kernel shows no links"),
+            StepError::Failpoint(step) => write!(f, "NETVET_FAILPOINT=repair-step:{step}"),
+            StepError::NotShown => write!(f, "the kernel accepted the change but does not show it"),
+        }
+    }
+}
+
+impl std::error::Error for StepError {}
+
+impl From<LiveError> for StepError {
+    fn from(e: LiveError) -> Self {
+        StepError::Kernel(e)
+    }
 }
 
 /// How loudly a line is logged (syslog priorities, which the journal reads from a `<N>`
@@ -32,20 +65,20 @@ pub enum Level {
 /// What the executor needs from the kernel, so that the order, the read-back and the rollback
 /// are tested without one.
 pub trait Kernel {
-    fn read(&mut self) -> Result<LiveState, String>;
-    fn make(&mut self, change: &Change) -> Result<(), String>;
+    fn read(&mut self) -> Result<LiveState, LiveError>;
+    fn make(&mut self, change: &Change) -> Result<(), LiveError>;
 }
 
 /// The running kernel, through netlink.
 pub struct Netlink;
 
 impl Kernel for Netlink {
-    fn read(&mut self) -> Result<LiveState, String> {
-        crate::live::read().map_err(|e| e.to_string())
+    fn read(&mut self) -> Result<LiveState, LiveError> {
+        crate::live::read()
     }
 
-    fn make(&mut self, change: &Change) -> Result<(), String> {
-        crate::live::change_link(change.link(), &change.request()).map_err(|e| e.to_string())
+    fn make(&mut self, change: &Change) -> Result<(), LiveError> {
+        crate::live::change_link(change.link(), &change.request())
     }
 }
 
@@ -72,10 +105,10 @@ pub fn run(
         let result = (|| {
             let live = kernel.read()?;
             if live.links.is_empty() {
-                return Err("the kernel shows no links".to_string());
+                return Err(StepError::NoLinks);
             }
             if fail_at == Some(step) {
-                return Err(format!("NETVET_FAILPOINT=repair-step:{step}"));
+                return Err(StepError::Failpoint(step));
             }
             // An earlier action may have made this one already (a bond's MTU reaches its
             // slaves): nothing to make, nothing to undo.
@@ -87,7 +120,7 @@ pub fn run(
             if action.change.holds(&live) {
                 Ok(true)
             } else {
-                Err("the kernel accepted the change but does not show it".to_string())
+                Err(StepError::NotShown)
             }
         })();
         match result {
@@ -147,14 +180,15 @@ fn undo(
 ) -> Vec<String> {
     let mut left = Vec::new();
     for action in made.iter().rev() {
-        let result = kernel.make(&action.undo).and_then(|()| {
+        let result = (|| {
+            kernel.make(&action.undo)?;
             let live = kernel.read()?;
             if action.undo.holds(&live) {
                 Ok(())
             } else {
-                Err("the kernel does not show it".to_string())
+                Err(StepError::NotShown)
             }
-        });
+        })();
         match result {
             Ok(()) => log(
                 Level::Warning,
@@ -207,13 +241,14 @@ mod tests {
     }
 
     impl Kernel for Fake {
-        fn read(&mut self) -> Result<LiveState, String> {
+        fn read(&mut self) -> Result<LiveState, LiveError> {
             Ok(self.state.clone())
         }
 
-        fn make(&mut self, change: &Change) -> Result<(), String> {
+        fn make(&mut self, change: &Change) -> Result<(), LiveError> {
+            let refused = |why: &str| Err(LiveError::Netlink(why.to_string()));
             if change.link() == "refuses" {
-                return Err("EPERM".to_string());
+                return refused("EPERM");
             }
             self.made.push(change.to_string());
             let link = self
@@ -221,12 +256,12 @@ mod tests {
                 .links
                 .iter_mut()
                 .find(|l| l.name == change.link())
-                .ok_or("no such link")?;
+                .ok_or_else(|| LiveError::Netlink("no such link".to_string()))?;
             match change {
                 Change::Mtu { mtu, .. } => link.mtu = Some(*mtu),
                 Change::Admin { up, .. } => link.admin_up = *up,
                 Change::Master { master, .. } => link.master = master.clone(),
-                Change::BondOption { .. } => return Err("no bond here".to_string()),
+                Change::BondOption { .. } => return refused("no bond here"),
             }
             Ok(())
         }
