@@ -41,7 +41,8 @@ impl BondMode {
         BondMode::ALL
             .into_iter()
             .enumerate()
-            .find(|(i, m)| m.name() == text || i.to_string() == text)
+            // The number as the driver writes it: one digit, no sign or leading zero.
+            .find(|&(i, m)| m.name() == text || text.as_bytes() == [b'0' + i as u8])
             .map(|(_, m)| m)
     }
 
@@ -378,9 +379,26 @@ pub fn option(key: &str) -> Option<&'static BondOption> {
 
 /// `bond-miimon`, `bond_miimon`, `bond-lacp_rate` ... to the driver's option (`miimon`).
 /// `bond-slaves` and `bond-master` are not driver options.
+///
+/// Case-insensitive, `-` and `_` alike, and without allocating: it runs for every option of
+/// every stanza of large hosts.
 pub fn option_named(option_name: &str) -> Option<&'static BondOption> {
-    let lower = option_name.to_ascii_lowercase().replace('-', "_");
-    option(lower.strip_prefix("bond_")?)
+    let name = option_name.as_bytes();
+    if name.len() < 5 || !name[..4].eq_ignore_ascii_case(b"bond") || !matches!(name[4], b'-' | b'_')
+    {
+        return None;
+    }
+    let key = &name[5..];
+    OPTIONS.iter().find(|o| {
+        o.key.len() == key.len()
+            && o.key.bytes().zip(key).all(|(k, &w)| {
+                k == if w == b'-' {
+                    b'_'
+                } else {
+                    w.to_ascii_lowercase()
+                }
+            })
+    })
 }
 
 /// The options ifenslave writes, in the order it writes them.

@@ -363,7 +363,7 @@ impl Bundle {
                     if size > MAX_FILE_BYTES {
                         bundle.add_large_file(&path, size)?;
                     } else {
-                        let bytes = super::fs::read_bounded(&mut entry, MAX_FILE_BYTES)
+                        let bytes = super::fs::read_bounded(&mut entry, MAX_FILE_BYTES, size)
                             .map_err(BundleError::Archive)?;
                         bundle.add_file(&path, bytes)?;
                     }

@@ -219,10 +219,13 @@ pub fn bounded(bytes: Vec<u8>, limit: u64) -> io::Result<Vec<u8>> {
 }
 
 /// Read at most `limit` bytes (and one more, to tell a file of exactly `limit` from a larger
-/// one) from a reader.
-pub fn read_bounded(reader: impl io::Read, limit: u64) -> io::Result<Vec<u8>> {
+/// one) from a reader. `expected` is the size the file says it has: the buffer starts that
+/// large (within the limit), so reading a large file does not leave it up to twice its size.
+pub fn read_bounded(reader: impl io::Read, limit: u64, expected: u64) -> io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut bytes = Vec::new();
+    // One byte more: read_to_end then ends without growing the buffer to probe for the end.
+    let start = usize::try_from(expected.min(limit) + 1).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(start);
     reader.take(limit + 1).read_to_end(&mut bytes)?;
     bounded(bytes, limit)
 }

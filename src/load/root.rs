@@ -117,10 +117,11 @@ impl HostFs for Root {
     fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
         let real = self.real(path)?;
         // A FIFO or a device would block or never end: refused before it is opened.
-        if !std::fs::metadata(&real)?.is_file() {
+        let meta = std::fs::metadata(&real)?;
+        if !meta.is_file() {
             return Err(Refusal::NotRegular.into());
         }
-        read_bounded(std::fs::File::open(&real)?, limit)
+        read_bounded(std::fs::File::open(&real)?, limit, meta.len())
     }
 
     fn confine(&self, path: &Path) -> io::Result<PathBuf> {

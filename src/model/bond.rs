@@ -4,8 +4,6 @@
 //! writes it to sysfs after the module is loaded), the `options bonding` module parameter from
 //! modprobe.d (the default for every bond the driver creates), or the kernel's own default.
 
-use std::collections::BTreeMap;
-
 use super::Interface;
 use crate::source::Location;
 
@@ -47,7 +45,9 @@ impl Origin {
 
 #[derive(Clone, Debug)]
 pub struct BondOption {
-    pub value: String,
+    /// Inline up to 24 bytes, as nearly every value is: a host of thousands of bonds holds one
+    /// per option per bond.
+    pub value: compact_str::CompactString,
     pub origin: Origin,
 }
 
@@ -56,7 +56,7 @@ pub struct Bond {
     /// Slave names, from the bond's list and from slaves' `bond-master`, in interface order.
     pub slaves: Vec<super::Name>,
     /// Options given somewhere (interfaces or modprobe.d), by driver name.
-    pub options: BTreeMap<&'static str, BondOption>,
+    pub options: Options,
     /// What the kernel will run with once ifupdown has brought the bond up.
     pub kernel: Outcome,
 }
@@ -95,18 +95,71 @@ impl Bond {
     }
 }
 
+/// A bond's options by driver name, in name order: a sorted vector rather than a tree, as a
+/// host of thousands of bonds keeps one per bond and a tree's node holds room for eleven.
+#[derive(Debug, Default)]
+pub struct Options(Vec<(&'static str, BondOption)>);
+
+impl Options {
+    pub fn get(&self, key: &str) -> Option<&BondOption> {
+        let i = self.0.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
+        Some(&self.0[i].1)
+    }
+
+    /// Set `key`, replacing what it had.
+    pub fn insert(&mut self, key: &'static str, option: BondOption) {
+        match self.0.binary_search_by(|(k, _)| (*k).cmp(key)) {
+            Ok(i) => self.0[i].1 = option,
+            Err(i) => self.0.insert(i, (key, option)),
+        }
+    }
+
+    /// Every option with its name, in name order, as a map's `iter` gives them.
+    pub fn iter(&self) -> impl Iterator<Item = (&&'static str, &BondOption)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &BondOption> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// Take `key` out, if it is set.
+    pub fn remove(&mut self, key: &str) -> Option<BondOption> {
+        let i = self.0.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
+        Some(self.0.remove(i).1)
+    }
+}
+
+impl IntoIterator for Options {
+    type Item = (&'static str, BondOption);
+    type IntoIter = std::vec::IntoIter<(&'static str, BondOption)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Options {
+    type Item = (&'a &'static str, &'a BondOption);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (&'static str, BondOption)>,
+        fn(&'a (&'static str, BondOption)) -> (&'a &'static str, &'a BondOption),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
 /// Merge a bond's options from its stanzas and the module parameters.
-pub fn collect_options(
-    iface: &Interface<'_>,
-    module: &[ModuleParam],
-) -> BTreeMap<&'static str, BondOption> {
-    let mut options = BTreeMap::new();
+pub fn collect_options(iface: &Interface<'_>, module: &[ModuleParam]) -> Options {
+    let mut options = Options::default();
     for param in module {
         if let Some(key) = crate::bonding::option(&param.name).map(|o| o.key) {
             options.insert(
                 key,
                 BondOption {
-                    value: param.value.clone(),
+                    value: param.value.as_str().into(),
                     origin: Origin::Modprobe(param.location),
                 },
             );
@@ -123,12 +176,13 @@ pub fn collect_options(
             options.insert(
                 key,
                 BondOption {
-                    value: opt.value().trim().to_string(),
+                    value: opt.value().trim().into(),
                     origin: Origin::Interfaces(opt.value_location()),
                 },
             );
         }
     }
+    options.0.shrink_to_fit();
     options
 }
 
@@ -162,7 +216,8 @@ impl SetBy {
 pub struct Value {
     /// As sysfs shows it: names for modes and policies (`802.3ad`, `fast`, `layer2+3`),
     /// numbers in milliseconds, `arp_ip_target` as a space-separated list.
-    pub value: String,
+    /// Inline up to 24 bytes, as nearly every value is.
+    pub value: compact_str::CompactString,
     pub set_by: SetBy,
 }
 

@@ -101,7 +101,7 @@ impl Params {
             values.insert(
                 key,
                 Value {
-                    value,
+                    value: value.into(),
                     set_by: by(key),
                 },
             );
@@ -257,7 +257,7 @@ pub fn bond(
 ) -> Outcome {
     let mut events = Vec::new();
     let mut p = module_defaults(module, &mut events);
-    let from_interfaces: Vec<(&'static str, String, Location)> = bond
+    let from_interfaces: Vec<(&'static str, compact_str::CompactString, Location)> = bond
         .options
         .iter()
         .filter_map(|(key, opt)| match opt.origin {

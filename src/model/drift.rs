@@ -137,7 +137,7 @@ fn bond_options(bond: &super::Bond) -> Vec<ExpectedOption> {
             });
             Some(ExpectedOption {
                 key,
-                value: value.value.clone(),
+                value: value.value.to_string(),
                 origin,
                 why,
             })

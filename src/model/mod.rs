@@ -164,7 +164,8 @@ pub struct Interface<'h> {
     pub name: Name,
     /// Every `iface` stanza with this name, in reading order. Empty for an interface only named
     /// by others (a NIC in a `bond-slaves` list).
-    pub stanzas: Vec<StanzaRef<'h>>,
+    /// Inline when there is one, as there nearly always is: no allocation per interface.
+    pub stanzas: smallvec::SmallVec<[StanzaRef<'h>; 1]>,
     /// For each stanza, the options it inherits (`inherits PARENT`): ifupdown copies the
     /// parent's options into the stanza before reading its own. Empty when no stanza inherits.
     pub inherited: Vec<Vec<OptRef<'h>>>,
@@ -180,8 +181,17 @@ pub struct Interface<'h> {
 
 /// Option names as ifupdown hands them to scripts: `bond_miimon` and `bond-miimon` both become
 /// `IF_BOND_MIIMON`, so netvet treats `_` and `-` alike.
-pub fn normalize_option(name: &str) -> String {
-    name.replace('_', "-").to_ascii_lowercase()
+pub fn normalize_option(name: &str) -> compact_str::CompactString {
+    // Inline up to 24 bytes: no allocation for any real option's name.
+    name.chars()
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
 }
 
 /// Whether an option as written is `normalized` (lower case, `-`), as [`normalize_option`]
@@ -202,7 +212,7 @@ impl<'h> Interface<'h> {
     fn new(name: &str) -> Self {
         Interface {
             name: Name::from(name),
-            stanzas: Vec::new(),
+            stanzas: smallvec::SmallVec::new(),
             inherited: Vec::new(),
             kind: Kind::Physical,
             bond: None,

@@ -96,7 +96,7 @@ fn ifupdown2_monitoring(
         if let Some(opt) = bond.get(key)
             && let Origin::Interfaces(at) = opt.origin
         {
-            return Some((opt.value.clone(), From::Stanza(at)));
+            return Some((opt.value.to_string(), From::Stanza(at)));
         }
         let name = format!("bond-{}", key.replace('_', "-"));
         if let Some(v) = policy.iface_default("bond", &iface.name, &name) {
@@ -955,7 +955,7 @@ fn not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
         let running = bond
             .kernel
             .get(key)
-            .map(|v| v.value.clone())
+            .map(|v| v.value.to_string())
             .or_else(|| crate::model::bond::kernel_default(key).map(str::to_string));
         let runs = running
             .as_ref()

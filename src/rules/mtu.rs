@@ -105,7 +105,7 @@ fn upper_links(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
 
 /// NV204: `ip link set ... mtu N` in an up hook, against the `mtu` option it contradicts or
 /// repeats.
-fn hook_mtu(ctx: &Context<'_, '_>, iface: &Interface<'_>, out: &mut Findings<'_>) {
+fn hook_mtu<'h>(ctx: &Context<'_, 'h>, iface: &Interface<'h>, out: &mut Findings<'_>) {
     for opt in iface.options() {
         let actions = crate::model::up_hook_actions(opt.stanza.file, opt.opt).unwrap_or_default();
         for (action, location) in actions {

@@ -256,22 +256,28 @@ pub struct Mapping {
 pub use super::suppression::SuppressionComment;
 
 /// One logical line: the text ifupdown sees, and where each piece of it is in the file.
-struct LogicalLine {
-    text: String,
-    /// `(offset in text, offset in file)` at the start of each physical piece.
-    pieces: Vec<(usize, usize)>,
+struct LogicalLine<'t> {
+    /// The file's own text when the line has one physical piece (almost every line): no copy.
+    text: std::borrow::Cow<'t, str>,
+    /// Where the text starts in the file.
+    first: usize,
+    /// `(offset in text, offset in file)` at the start of each physical piece after the first
+    /// (empty, and unallocated, for a line without continuations).
+    more: Vec<(usize, usize)>,
     /// The whole logical line in the file, from the first to the last byte (no line ending).
     span: Span,
 }
 
-impl LogicalLine {
+impl LogicalLine<'_> {
     fn file_offset(&self, text_offset: usize) -> usize {
-        let i = self
-            .pieces
-            .partition_point(|&(t, _)| t <= text_offset)
-            .saturating_sub(1);
-        let (t, f) = self.pieces[i];
-        f + (text_offset - t)
+        // The last piece starting at or before the offset.
+        match self.more.partition_point(|&(t, _)| t <= text_offset) {
+            0 => self.first + text_offset,
+            i => {
+                let (t, f) = self.more[i - 1];
+                f + (text_offset - t)
+            }
+        }
     }
 
     fn span_of(&self, start: usize, end: usize) -> Span {
@@ -295,7 +301,7 @@ fn is_c_space(c: char) -> bool {
 /// What [`LogicalLines`] yields: a comment line, or a logical line.
 enum Line<'t> {
     Comment(&'t str, Span),
-    Logical(LogicalLine),
+    Logical(LogicalLine<'t>),
 }
 
 /// The logical lines of a file the way `get_line` reads them, one at a time: a check of a
@@ -337,30 +343,35 @@ impl<'t> Iterator for LogicalLines<'t> {
         if trimmed.starts_with('#') {
             return Some(Line::Comment(trimmed, Span::new(s + lead, e)));
         }
-        let mut line = LogicalLine {
-            text: String::new(),
-            pieces: vec![(0, s + lead)],
-            span: Span::new(s + lead, e),
-        };
-        line.text.push_str(trimmed);
+        let mut more = Vec::new();
         let mut last_end = e;
-        while line.text.ends_with('\\') {
-            let Some((s2, e2)) = self.physical() else {
-                break;
-            };
-            line.text.pop();
-            line.pieces.push((line.text.len(), s2));
-            line.text.push_str(&text[s2..e2]);
-            last_end = e2;
-        }
-        if line.text.ends_with('\\') {
-            // A continuation at the end of the file joins nothing.
-            line.text.pop();
-        }
-        let kept = line.text.trim_end_matches(is_c_space).len();
-        line.text.truncate(kept);
-        line.span = Span::new(line.span.start as usize, last_end);
-        Some(Line::Logical(line))
+        let text = if trimmed.ends_with('\\') {
+            let mut joined = trimmed.to_string();
+            while joined.ends_with('\\') {
+                let Some((s2, e2)) = self.physical() else {
+                    break;
+                };
+                joined.pop();
+                more.push((joined.len(), s2));
+                joined.push_str(&text[s2..e2]);
+                last_end = e2;
+            }
+            if joined.ends_with('\\') {
+                // A continuation at the end of the file joins nothing.
+                joined.pop();
+            }
+            let kept = joined.trim_end_matches(is_c_space).len();
+            joined.truncate(kept);
+            std::borrow::Cow::Owned(joined)
+        } else {
+            std::borrow::Cow::Borrowed(trimmed.trim_end_matches(is_c_space))
+        };
+        Some(Line::Logical(LogicalLine {
+            text,
+            first: s + lead,
+            more,
+            span: Span::new(s + lead, last_end),
+        }))
     }
 }
 
