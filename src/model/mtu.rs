@@ -44,18 +44,18 @@ pub enum MtuSource {
     /// Its own `mtu` option.
     Own(Location),
     /// The bond it is enslaved to (enslaving, or the bond's own `mtu` reaching its slaves).
-    Bond(String),
+    Bond(Name),
     /// The bridge it is a port of (bridge-utils sets ports to the bridge's `mtu`).
-    Bridge(String),
+    Bridge(Name),
     /// The vlan package's hook raised it for this VLAN.
-    RaisedFor(String),
+    RaisedFor(Name),
     /// An `ip link set ... mtu` command in a hook.
     Hook(Location),
     /// Created with its parent's MTU.
-    Parent(String),
+    Parent(Name),
     /// Created by a hook over a lower device (macvlan, VXLAN, GRE, IPIP), at that device's MTU
     /// less what the encapsulation takes; a macvlan also follows it down.
-    Lower(String),
+    Lower(Name),
     /// Nothing set it: the kernel's 1500.
     Default,
 }
@@ -290,12 +290,12 @@ impl<'m, 'h> Replay<'m, 'h> {
         let macvlans = self.macvlans_of.get(name).cloned().unwrap_or_default();
         for macvlan in macvlans {
             if self.current(&macvlan) > mtu {
-                self.set(&macvlan, mtu, MtuSource::Lower(name.to_string()));
+                self.set(&macvlan, mtu, MtuSource::Lower(Name::from(name)));
             }
         }
         let slaves = self.links.slaves_of.get(name).cloned().unwrap_or_default();
         for slave in slaves {
-            self.set(&slave, mtu, MtuSource::Bond(name.to_string()));
+            self.set(&slave, mtu, MtuSource::Bond(Name::from(name)));
         }
         true
     }
@@ -336,7 +336,7 @@ impl<'m, 'h> Replay<'m, 'h> {
             .entry(Name::from(bond))
             .or_default()
             .push(Name::from(slave));
-        self.set(slave, mtu, MtuSource::Bond(bond.to_string()));
+        self.set(slave, mtu, MtuSource::Bond(Name::from(bond)));
     }
 
     /// ifenslave's `setup_primary` for `bond`, run from `stanza`'s pre-up.
@@ -365,7 +365,7 @@ impl<'m, 'h> Replay<'m, 'h> {
             if let (Kind::Vlan, Some((parent, _))) = (iface.kind, name.rsplit_once('.')) {
                 if self.exists(parent) {
                     let mtu = self.current(parent);
-                    self.set(name, mtu, MtuSource::Parent(parent.to_string()));
+                    self.set(name, mtu, MtuSource::Parent(Name::from(parent)));
                 }
             }
             return;
@@ -432,11 +432,11 @@ impl<'m, 'h> Replay<'m, 'h> {
                             to: mtu,
                             vlan: name.to_string(),
                         });
-                        self.set_mtu(parent, mtu, MtuSource::RaisedFor(name.to_string()), at);
+                        self.set_mtu(parent, mtu, MtuSource::RaisedFor(Name::from(name)), at);
                     }
                 }
                 let parent_mtu = self.current(parent);
-                self.set(name, parent_mtu, MtuSource::Parent(parent.to_string()));
+                self.set(name, parent_mtu, MtuSource::Parent(Name::from(parent)));
             }
         }
         if kind == Kind::Bridge {
@@ -455,7 +455,7 @@ impl<'m, 'h> Replay<'m, 'h> {
                             to: mtu,
                         });
                     }
-                    self.set(port, mtu, MtuSource::Bridge(name.to_string()));
+                    self.set(port, mtu, MtuSource::Bridge(Name::from(name)));
                 }
                 self.ports
                     .entry(Name::from(name))
@@ -539,7 +539,7 @@ impl<'m, 'h> Replay<'m, 'h> {
             UpperKind::Vxlan { .. } => max,
             UpperKind::Gre { .. } | UpperKind::Ipip => asked.unwrap_or(max),
         };
-        self.set(link, mtu, MtuSource::Lower(lower.to_string()));
+        self.set(link, mtu, MtuSource::Lower(Name::from(lower)));
         if kind == UpperKind::Macvlan {
             self.macvlans_of
                 .entry(Name::from(lower))
