@@ -44,7 +44,8 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
             ignored_options(iface, bond, out);
             not_applied(iface, bond, out);
             primary_not_applied(iface, bond, out);
-            slave_stanza_options(ctx, iface, bond, out);
+            slave_primary_out_of_mode(ctx, iface, bond, out);
+            slave_option_ignored(ctx, iface, bond, out);
             module_conflicts(ctx, iface, bond, out);
         }
         slave_checks(ctx, iface, out);
@@ -1048,16 +1049,17 @@ fn primary_not_applied(iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_
     );
 }
 
-/// NV114 and NV113 on a slave's stanza: ifenslave's slave path (a stanza with `bond-master`)
-/// writes only that stanza's `bond-primary` and `bond-primary-reselect` to the bond, and
-/// ignores its other `bond-*` options. A stanza repeating what the bond runs with is fine.
+/// The `bond-*` options written in interfaces in the stanzas of `bond`'s slaves that join it
+/// through their own `bond-master`, with where each is written. ifenslave's slave path writes
+/// only `bond-primary` and `bond-primary-reselect` from such a stanza (NV113 judges them
+/// against the bond's mode) and ignores the others (NV114, unless the bond runs with that
+/// value anyway).
 fn slave_stanza_options(
     ctx: &Context<'_, '_>,
     iface: &Interface<'_>,
     bond: &Bond,
-    out: &mut Findings<'_>,
+    mut each: impl FnMut(&Interface<'_>, &'static str, &crate::model::BondOption, Location),
 ) {
-    let mode = bond.kernel.mode();
     for name in &bond.slaves {
         let Some(slave) = ctx.model.get(name) else {
             continue;
@@ -1069,46 +1071,74 @@ fn slave_stanza_options(
             continue;
         }
         for (key, opt) in crate::model::bond::collect_options(slave, &[]) {
-            let Origin::Interfaces(at) = opt.origin else {
-                continue;
-            };
-            if matches!(key, "primary" | "primary_reselect") {
-                if let Some(modes) = modes_using(key).filter(|m| !m.contains(&mode)) {
-                    let names: Vec<&str> = modes.iter().map(|m| m.name()).collect();
-                    out.push(
-                        Diagnostic::new(
-                            rule::NV113,
-                            format!("{key} in {}'s stanza has no effect on {} in {} mode", slave.name, iface.name, mode.name()),
-                        )
-                        .at(at)
-                        .iface(&slave.name)
-                        .help(format!("{key} applies to {} only: remove it from the slaves' stanzas, or fix {}'s mode", names.join(", "), iface.name))
-                        .note(if key == "primary" {
-                            format!("ifenslave writes a slave's bond-primary to {} when the slave joins; the kernel refuses it (\"option primary: mode dependency failed\")", iface.name)
-                        } else {
-                            format!("the kernel keeps it, but {} mode does not use it", mode.name())
-                        }),
-                    );
-                }
-                continue;
+            if let Origin::Interfaces(at) = opt.origin {
+                each(slave, key, &opt, at);
             }
-            let running = bond.kernel.get(key).map(|v| v.value.as_str());
-            if running.is_some_and(|r| same_value(key, r, &opt.value)) {
-                continue;
-            }
-            let runs = running.map_or_else(|| format!("no {key}"), |v| format!("{key} {v}"));
+        }
+    }
+}
+
+/// NV113 on a slave's stanza: its `bond-primary` or `bond-primary-reselect` in a mode
+/// without a primary.
+fn slave_primary_out_of_mode(
+    ctx: &Context<'_, '_>,
+    iface: &Interface<'_>,
+    bond: &Bond,
+    out: &mut Findings<'_>,
+) {
+    let mode = bond.kernel.mode();
+    slave_stanza_options(ctx, iface, bond, |slave, key, _, at| {
+        if !matches!(key, "primary" | "primary_reselect") {
+            return;
+        }
+        if let Some(modes) = modes_using(key).filter(|m| !m.contains(&mode)) {
+            let names: Vec<&str> = modes.iter().map(|m| m.name()).collect();
             out.push(
                 Diagnostic::new(
-                    rule::NV114,
-                    format!("ifenslave ignores {key} in {}'s stanza: {} runs with {runs}", slave.name, iface.name),
+                    rule::NV113,
+                    format!("{key} in {}'s stanza has no effect on {} in {} mode", slave.name, iface.name, mode.name()),
                 )
                 .at(at)
                 .iface(&slave.name)
-                .help(format!("set {key} in {}'s own stanza, and remove it here", iface.name))
-                .note("a stanza with `bond-master` makes ifenslave enslave it; from that stanza ifenslave writes only bond-primary and bond-primary-reselect to the bond"),
+                .help(format!("{key} applies to {} only: remove it from the slaves' stanzas, or fix {}'s mode", names.join(", "), iface.name))
+                .note(if key == "primary" {
+                    format!("ifenslave writes a slave's bond-primary to {} when the slave joins; the kernel refuses it (\"option primary: mode dependency failed\")", iface.name)
+                } else {
+                    format!("the kernel keeps it, but {} mode does not use it", mode.name())
+                }),
             );
         }
-    }
+    });
+}
+
+/// NV114 on a slave's stanza: a `bond-*` option ifenslave's slave path ignores, when the bond
+/// runs with another value.
+fn slave_option_ignored(
+    ctx: &Context<'_, '_>,
+    iface: &Interface<'_>,
+    bond: &Bond,
+    out: &mut Findings<'_>,
+) {
+    slave_stanza_options(ctx, iface, bond, |slave, key, opt, at| {
+        if matches!(key, "primary" | "primary_reselect") {
+            return;
+        }
+        let running = bond.kernel.get(key).map(|v| v.value.as_str());
+        if running.is_some_and(|r| same_value(key, r, &opt.value)) {
+            return;
+        }
+        let runs = running.map_or_else(|| format!("no {key}"), |v| format!("{key} {v}"));
+        out.push(
+            Diagnostic::new(
+                rule::NV114,
+                format!("ifenslave ignores {key} in {}'s stanza: {} runs with {runs}", slave.name, iface.name),
+            )
+            .at(at)
+            .iface(&slave.name)
+            .help(format!("set {key} in {}'s own stanza, and remove it here", iface.name))
+            .note("a stanza with `bond-master` makes ifenslave enslave it; from that stanza ifenslave writes only bond-primary and bond-primary-reselect to the bond"),
+        );
+    });
 }
 
 /// NV130: a module parameter and a bond's own option disagree.

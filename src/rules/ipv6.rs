@@ -132,9 +132,24 @@ pub(super) fn check_listeners(
 ) {
     let configured = collect(ctx.host);
     let sysctl = bindv6only(ctx, live);
+    ipv4_refused(&configured, &sysctl, live, out);
+    bound_twice(&configured, &sysctl, out);
+    port_conflicts(&configured, &sysctl, out);
+    if let Some(live) = live {
+        not_listening(&configured, live, out);
+    }
+}
+
+/// NV401: a v6-only [::]:P with nothing taking IPv4 on P, configured or (live) running.
+fn ipv4_refused(
+    configured: &[ConfiguredListener],
+    sysctl: &(bool, String),
+    live: Option<&LiveState>,
+    out: &mut Findings<'_>,
+) {
     let mut reported_ports = Vec::new();
     for l in configured.iter().filter(|l| l.address == "::") {
-        let (only, why) = v6only(l, &sysctl);
+        let (only, why) = v6only(l, sysctl);
         let v4_configured = configured.iter().any(|o| o.port == l.port && !o.is_ipv6());
         let v4_live = live.is_some_and(|s| {
             s.listeners
@@ -153,7 +168,7 @@ pub(super) fn check_listeners(
             )
             .listener(l.port, "::", &l.program)
             .help(fix_for(l))
-            .note(why.clone())
+            .note(why)
             .fix_opt(super::edit::fix(
                 format!("let IPv4 clients reach port {} too", l.port),
                 Applicability::Unsafe,
@@ -161,31 +176,7 @@ pub(super) fn check_listeners(
             ));
             out.push(at_listener(d, l));
         }
-        // NV402: the same program also binds 0.0.0.0:P and this socket would take IPv4 too.
-        // Apache's httpd notices and drops the IPv4 listener itself.
-        if !only && l.program != "apache2" {
-            if let Some(v4) = configured
-                .iter()
-                .find(|o| o.port == l.port && o.address == "0.0.0.0" && o.program == l.program)
-            {
-                let d = Diagnostic::new(rule::NV402, format!("{} binds both 0.0.0.0:{} and a dual-stack [::]:{}: one bind fails with EADDRINUSE", l.program, l.port, l.port))
-                        .listener(l.port, "::", &l.program)
-                        .label(v4.place(), "0.0.0.0 here")
-                        .help(match l.program.as_str() {
-                            "nginx" => format!("drop `ipv6only=off` (nginx's default is on), or drop `listen {};` and keep the dual-stack socket", l.port),
-                            _ => "make the IPv6 socket v6-only (`BindIPv6Only=ipv6-only`), or drop the IPv4 one".to_string(),
-                        })
-                        .note(why)
-                        .fix_opt(super::edit::fix(
-                            format!("make {}'s [::]:{} socket IPv6-only, so that both binds succeed", l.program, l.port),
-                            Applicability::Unsafe,
-                            v6_only_again(out, l),
-                        ));
-                out.push(at_listener(d, l));
-            }
-        }
     }
-    port_conflicts(&configured, &sysctl, out);
     let Some(live) = live else { return };
     // NV401 for live sockets that no configured finding already covers.
     for l in &live.listeners {
@@ -220,6 +211,40 @@ pub(super) fn check_listeners(
             .note("the running socket has IPV6_V6ONLY=1 (sock_diag)"),
         );
     }
+}
+
+/// NV402: one program binding 0.0.0.0:P beside a dual-stack [::]:P.
+fn bound_twice(configured: &[ConfiguredListener], sysctl: &(bool, String), out: &mut Findings<'_>) {
+    for l in configured.iter().filter(|l| l.address == "::") {
+        let (only, why) = v6only(l, sysctl);
+        // NV402: the same program also binds 0.0.0.0:P and this socket would take IPv4 too.
+        // Apache's httpd notices and drops the IPv4 listener itself.
+        if !only && l.program != "apache2" {
+            if let Some(v4) = configured
+                .iter()
+                .find(|o| o.port == l.port && o.address == "0.0.0.0" && o.program == l.program)
+            {
+                let d = Diagnostic::new(rule::NV402, format!("{} binds both 0.0.0.0:{} and a dual-stack [::]:{}: one bind fails with EADDRINUSE", l.program, l.port, l.port))
+                        .listener(l.port, "::", &l.program)
+                        .label(v4.place(), "0.0.0.0 here")
+                        .help(match l.program.as_str() {
+                            "nginx" => format!("drop `ipv6only=off` (nginx's default is on), or drop `listen {};` and keep the dual-stack socket", l.port),
+                            _ => "make the IPv6 socket v6-only (`BindIPv6Only=ipv6-only`), or drop the IPv4 one".to_string(),
+                        })
+                        .note(why)
+                        .fix_opt(super::edit::fix(
+                            format!("make {}'s [::]:{} socket IPv6-only, so that both binds succeed", l.program, l.port),
+                            Applicability::Unsafe,
+                            v6_only_again(out, l),
+                        ));
+                out.push(at_listener(d, l));
+            }
+        }
+    }
+}
+
+/// NV405: configured but not listening, and listening but not configured.
+fn not_listening(configured: &[ConfiguredListener], live: &LiveState, out: &mut Findings<'_>) {
     // NV405: configured but not listening, one finding per program; listening but not
     // configured.
     let missing: Vec<&ConfiguredListener> = configured

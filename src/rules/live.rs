@@ -173,7 +173,7 @@ fn no_monitoring(link: &Link, bond: &crate::live::Bond, out: &mut Vec<Diagnostic
     );
 }
 
-/// NV505.
+/// NV505 and NV506: an 802.3ad bond's LACP state, and its slaves' links.
 fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mut Vec<Diagnostic>) {
     if bond.mode != "802.3ad" {
         return;
@@ -183,6 +183,18 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
         .iter()
         .filter(|l| l.master.as_deref() == Some(link.name.as_str()))
         .collect();
+    lacp_not_aggregating(link, bond, &slaves, out);
+    slave_links_differ(link, &slaves, out);
+}
+
+/// NV505: slaves in several aggregators, no partner, fewer ports than min_links, or a port
+/// that does not aggregate.
+fn lacp_not_aggregating(
+    link: &Link,
+    bond: &crate::live::Bond,
+    slaves: &[&Link],
+    out: &mut Vec<Diagnostic>,
+) {
     let mut aggregators: Vec<u16> = slaves
         .iter()
         .filter_map(|s| s.bond_slave.as_ref()?.ad_aggregator_id)
@@ -229,7 +241,7 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
     const SYNC: u8 = 0x08;
     const DEFAULTED: u8 = 0x40;
     const EXPIRED: u8 = 0x80;
-    for s in &slaves {
+    for s in slaves {
         let Some(slave) = &s.bond_slave else { continue };
         if slave.mii_status.as_deref() != Some("up") {
             continue;
@@ -255,7 +267,10 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
             .note(format!("actor port state {actor:#04x}, partner port state {partner:#04x} (IEEE 802.1AX bits: 0x08 sync, 0x40 defaulted, 0x80 expired)")),
         );
     }
-    // NV506: speed, duplex and link state of the slaves.
+}
+
+/// NV506: an 802.3ad bond's slaves of different speed or duplex, or with their link down.
+fn slave_links_differ(link: &Link, slaves: &[&Link], out: &mut Vec<Diagnostic>) {
     let speeds: Vec<(u32, &str)> = slaves
         .iter()
         .filter_map(|s| Some((s.speed_mbps?, s.duplex.as_deref()?)))
@@ -279,7 +294,7 @@ fn lacp_health(live: &LiveState, link: &Link, bond: &crate::live::Bond, out: &mu
                 .note("802.3ad aggregates only ports of the same speed and duplex; the others end up in other aggregators"),
         );
     }
-    for s in &slaves {
+    for s in slaves {
         if s.bond_slave.as_ref().and_then(|b| b.mii_status.as_deref()) == Some("down") {
             out.push(
                 Diagnostic::new(

@@ -8,8 +8,10 @@ use super::{Context, Findings};
 use crate::bonding::BondMode;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::registry as rule;
-use crate::model::bond::{Event, Origin};
+use crate::model::Interface;
+use crate::model::bond::{Bond, Event, Origin};
 use crate::model::mtu::MtuSource;
+use crate::source::Location;
 
 /// What the site requires. Empty (the default) means no policy: the NV6xx rules stay silent.
 #[derive(Clone, Debug, Default)]
@@ -43,73 +45,89 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
     }
     for iface in &ctx.model.interfaces {
         let Some(bond) = &iface.bond else { continue };
-        let mode = bond.kernel.mode();
-        let at = |key: &str| {
-            bond.kernel
-                .get(key)
-                .and_then(|v| v.set_by.origin())
-                .and_then(Origin::location)
-                .or_else(|| iface.first_header())
-        };
-        if !ctx.policy.bond_modes.is_empty() && !ctx.policy.bond_modes.contains(&mode) {
-            let allowed: Vec<&str> = ctx.policy.bond_modes.iter().map(|m| m.name()).collect();
+        bond_mode(ctx, iface, bond, out);
+        lacp_rate(ctx, iface, bond, out);
+    }
+}
+
+/// Where the bond's `key` was set (the module parameter or the stanza's option), or its
+/// first stanza.
+fn set_at(iface: &Interface<'_>, bond: &Bond, key: &str) -> Option<Location> {
+    bond.kernel
+        .get(key)
+        .and_then(|v| v.set_by.origin())
+        .and_then(Origin::location)
+        .or_else(|| iface.first_header())
+}
+
+/// NV602: a bond in a mode the site does not allow.
+fn bond_mode(ctx: &Context<'_, '_>, iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
+    let mode = bond.kernel.mode();
+    let at = |key: &str| set_at(iface, bond, key);
+    if !ctx.policy.bond_modes.is_empty() && !ctx.policy.bond_modes.contains(&mode) {
+        let allowed: Vec<&str> = ctx.policy.bond_modes.iter().map(|m| m.name()).collect();
+        let d = Diagnostic::new(
+            rule::NV602,
+            format!(
+                "bond {} runs in mode {}, which the site policy does not allow",
+                iface.name,
+                mode.name()
+            ),
+        )
+        .iface(&iface.name)
+        .at_opt(at("mode"))
+        .help(format!(
+            "use one of the allowed modes ({}), or add {} to `bond-modes` in netvet.toml's [policy]",
+            allowed.join(", "),
+            mode.name()
+        ));
+        out.push(if bond.get("mode").is_none() {
+            d.note("nothing sets the mode: the kernel's default is balance-rr")
+        } else {
+            d
+        });
+    }
+}
+
+/// NV603: an 802.3ad bond at another LACP rate than the site requires.
+fn lacp_rate(ctx: &Context<'_, '_>, iface: &Interface<'_>, bond: &Bond, out: &mut Findings<'_>) {
+    let mode = bond.kernel.mode();
+    let at = |key: &str| set_at(iface, bond, key);
+    if let Some(required) = ctx.policy.lacp_rate
+        && mode == BondMode::Ieee8023ad
+    {
+        let rate = bond
+            .kernel
+            .get("lacp_rate")
+            .map_or("slow", |v| v.value.as_str());
+        if rate != required {
             let d = Diagnostic::new(
-                rule::NV602,
+                rule::NV603,
                 format!(
-                    "bond {} runs in mode {}, which the site policy does not allow",
-                    iface.name,
-                    mode.name()
+                    "802.3ad bond {} runs with lacp_rate {rate}; the site policy requires {required}",
+                    iface.name
                 ),
             )
             .iface(&iface.name)
-            .at_opt(at("mode"))
+            .at_opt(at("lacp_rate"))
             .help(format!(
-                "use one of the allowed modes ({}), or add {} to `bond-modes` in netvet.toml's [policy]",
-                allowed.join(", "),
-                mode.name()
+                "set `bond-lacp-rate {required}` in {}'s stanza, and the switch side to match",
+                iface.name
             ));
-            out.push(if bond.get("mode").is_none() {
-                d.note("nothing sets the mode: the kernel's default is balance-rr")
+            let ignored = bond.kernel.events_for("lacp_rate").find_map(|e| match e {
+                Event::ModuleParamIgnored { at, .. } => Some(*at),
+                _ => None,
+            });
+            out.push(if ignored.is_some() {
+                d.label(
+                    ignored,
+                    "ignored by the driver: the module does not load in 802.3ad mode",
+                )
+            } else if bond.get("lacp_rate").is_none() {
+                d.note("nothing sets lacp_rate: the kernel's default is slow")
             } else {
                 d
             });
-        }
-        if let Some(required) = ctx.policy.lacp_rate
-            && mode == BondMode::Ieee8023ad
-        {
-            let rate = bond
-                .kernel
-                .get("lacp_rate")
-                .map_or("slow", |v| v.value.as_str());
-            if rate != required {
-                let d = Diagnostic::new(
-                    rule::NV603,
-                    format!(
-                        "802.3ad bond {} runs with lacp_rate {rate}; the site policy requires {required}",
-                        iface.name
-                    ),
-                )
-                .iface(&iface.name)
-                .at_opt(at("lacp_rate"))
-                .help(format!(
-                    "set `bond-lacp-rate {required}` in {}'s stanza, and the switch side to match",
-                    iface.name
-                ));
-                let ignored = bond.kernel.events_for("lacp_rate").find_map(|e| match e {
-                    Event::ModuleParamIgnored { at, .. } => Some(*at),
-                    _ => None,
-                });
-                out.push(if ignored.is_some() {
-                    d.label(
-                        ignored,
-                        "ignored by the driver: the module does not load in 802.3ad mode",
-                    )
-                } else if bond.get("lacp_rate").is_none() {
-                    d.note("nothing sets lacp_rate: the kernel's default is slow")
-                } else {
-                    d
-                });
-            }
         }
     }
 }
