@@ -11,6 +11,7 @@
 #     Targets: netvet at 28,001 stanzas at most 20x its 1,751-stanza time, under 64 MiB.
 #     ifquery is quadratic (about 75 s at 28,001 stanzas): it runs once per size, and
 #     BENCH_SKIP_IFQUERY_LARGE=1 skips it above 1,751 stanzas.
+#  BENCH_NETVET=PATH measures that netvet binary instead of building this tree's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,14 +24,16 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 export PATH="$PATH:/usr/sbin:/sbin"
 
-cargo build --release --quiet
+# BENCH_NETVET=PATH measures another build (an earlier commit's, for a before/after table).
+bin=${BENCH_NETVET:-target/release/netvet}
+[ -n "${BENCH_NETVET:-}" ] || cargo build --release --quiet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for bonds in 250 1000 4000; do
     bench/gen-large.py "$work/interfaces-$bonds" "$bonds"
 done
 
-netvet() { echo "target/release/netvet check --format json --fail-on never $work/interfaces-$1"; }
+netvet() { echo "$bin check --format json --fail-on never $work/interfaces-$1"; }
 ifq() { echo "ifquery -i $work/interfaces-$1 --list -a"; }
 
 echo "## 1,751 stanzas, side by side"
