@@ -3,7 +3,8 @@
 #
 #   fuzz/run.sh short [TARGET...]   each target for $FUZZ_SECONDS (default 5) seconds: CI's run
 #   fuzz/run.sh long [TARGET...]    each target for $FUZZ_RUNS (default 10,000,000) executions,
-#                                   or $FUZZ_SECONDS if that is set and comes first
+#                                   or $FUZZ_SECONDS if that is set and comes first, with inputs
+#                                   of at most $FUZZ_MAX_LEN (default 8192) bytes
 #
 # Both build first (installing cargo-fuzz and a nightly toolchain if missing), seed
 # fuzz/corpus/ with seed.sh when it is empty, run $FUZZ_JOBS targets at a time (default: the
@@ -99,6 +100,10 @@ run() {
         dirs=("$scratch/$t" "corpus/$t")
     else
         opts+=("-runs=${FUZZ_RUNS:-10000000}")
+        # Inputs of at most 8 KiB (FUZZ_MAX_LEN; 0 lets libFuzzer take the largest seed's
+        # size): a 30 KiB seed otherwise makes every mutation that large, at a third of the
+        # executions per second. Large inputs are the hostile-tree tests' and bench/hostile.sh's.
+        [ "${FUZZ_MAX_LEN:-8192}" = 0 ] || opts+=("-max_len=${FUZZ_MAX_LEN:-8192}")
         # A time bound too, when given: whichever comes first ends the run.
         [ -z "${FUZZ_SECONDS:-}" ] || opts+=("-max_total_time=$FUZZ_SECONDS")
         dirs=("corpus/$t")
@@ -110,7 +115,7 @@ run() {
     return $rc
 }
 export -f run
-export mode bin scratch FUZZ_SECONDS FUZZ_RUNS
+export mode bin scratch FUZZ_SECONDS FUZZ_RUNS FUZZ_MAX_LEN
 
 echo "== fuzzing ($mode): ${targets[*]}"
 start=$SECONDS

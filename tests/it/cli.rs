@@ -862,3 +862,70 @@ fn a_tar_archive_is_checked_as_a_root() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Every failure at the binary's edge: exit status 2 and one `netvet: error:` line that names
+/// what was given and says what is wrong, nothing on standard output.
+#[test]
+fn failures_are_one_line_naming_what_was_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_live = dir.path().join("live.json");
+    std::fs::write(&bad_live, r#"{"version": 99, "links": [], "sysctls": {}}"#).unwrap();
+    let not_json = dir.path().join("not.json");
+    std::fs::write(&not_json, "links: none").unwrap();
+    let demo = repo().join("fixtures/demo");
+    let demo = demo.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["check", "--root", "/nonexistent-netvet"],
+            "--root /nonexistent-netvet: not a directory",
+        ),
+        (
+            vec!["check", "/nonexistent-netvet"],
+            "/nonexistent-netvet: no such file or directory",
+        ),
+        (
+            vec!["explain", "NV999"],
+            "no rule `NV999`; `netvet rules` lists them all",
+        ),
+        (
+            vec![
+                "check",
+                "--root",
+                demo,
+                "--live-snapshot",
+                bad_live.to_str().unwrap(),
+            ],
+            "live snapshot version 99 is not supported",
+        ),
+        (
+            vec![
+                "check",
+                "--root",
+                demo,
+                "--live-snapshot",
+                not_json.to_str().unwrap(),
+            ],
+            "not a netvet live snapshot",
+        ),
+        (
+            vec!["listeners", "--root", "/nonexistent-netvet"],
+            "--root /nonexistent-netvet: not a directory",
+        ),
+        (
+            vec!["audit", "-F", "/nonexistent-netvet", "web1"],
+            "-F /nonexistent-netvet: no such file",
+        ),
+        (vec!["audit"], "no hosts to audit"),
+    ];
+    assert!(!cases.is_empty());
+    for (args, want) in &cases {
+        let o = netvet(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}: {:?}", o.stdout);
+        let err = String::from_utf8_lossy(&o.stderr);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {err}");
+        assert!(lines[0].starts_with("netvet: error: "), "{args:?}: {err}");
+        assert!(lines[0].contains(want), "{args:?}: want {want:?} in {err}");
+    }
+}
