@@ -95,55 +95,74 @@ impl Bond {
     }
 }
 
-/// A bond's options by driver name, in name order: a sorted vector rather than a tree, as a
-/// host of thousands of bonds keeps one per bond and a tree's node holds room for eleven.
-#[derive(Debug, Default)]
-pub struct Options(Vec<(&'static str, BondOption)>);
+/// Values by driver option name, in name order: a sorted vector rather than a tree, as a host
+/// of thousands of bonds keeps two per bond (its options, and what it runs with) and a tree's
+/// node holds room for eleven.
+#[derive(Clone, Debug)]
+pub struct ByKey<V>(Vec<(&'static str, V)>);
 
-impl Options {
-    pub fn get(&self, key: &str) -> Option<&BondOption> {
-        let i = self.0.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
+/// A bond's options, as interfaces and modprobe.d give them.
+pub type Options = ByKey<BondOption>;
+
+impl<V> Default for ByKey<V> {
+    fn default() -> Self {
+        ByKey(Vec::new())
+    }
+}
+
+impl<V> ByKey<V> {
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| (*k).cmp(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&V> {
+        let i = self.position(key).ok()?;
         Some(&self.0[i].1)
     }
 
     /// Set `key`, replacing what it had.
-    pub fn insert(&mut self, key: &'static str, option: BondOption) {
-        match self.0.binary_search_by(|(k, _)| (*k).cmp(key)) {
-            Ok(i) => self.0[i].1 = option,
-            Err(i) => self.0.insert(i, (key, option)),
+    pub fn insert(&mut self, key: &'static str, value: V) {
+        match self.position(key) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (key, value)),
         }
     }
 
-    /// Every option with its name, in name order, as a map's `iter` gives them.
-    pub fn iter(&self) -> impl Iterator<Item = (&&'static str, &BondOption)> {
+    /// Take `key` out, if it is set.
+    pub fn remove(&mut self, key: &str) -> Option<V> {
+        let i = self.position(key).ok()?;
+        Some(self.0.remove(i).1)
+    }
+
+    /// Every value with its name, in name order, as a map's `iter` gives them.
+    pub fn iter(&self) -> impl Iterator<Item = (&&'static str, &V)> {
         self.0.iter().map(|(k, v)| (k, v))
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &BondOption> {
+    pub fn values(&self) -> impl Iterator<Item = &V> {
         self.0.iter().map(|(_, v)| v)
     }
 
-    /// Take `key` out, if it is set.
-    pub fn remove(&mut self, key: &str) -> Option<BondOption> {
-        let i = self.0.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
-        Some(self.0.remove(i).1)
+    /// Give back what growing the vector over-allocated: the values live as long as the check.
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
     }
 }
 
-impl IntoIterator for Options {
-    type Item = (&'static str, BondOption);
-    type IntoIter = std::vec::IntoIter<(&'static str, BondOption)>;
+impl<V> IntoIterator for ByKey<V> {
+    type Item = (&'static str, V);
+    type IntoIter = std::vec::IntoIter<(&'static str, V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
 }
 
-impl<'a> IntoIterator for &'a Options {
-    type Item = (&'a &'static str, &'a BondOption);
+impl<'a, V> IntoIterator for &'a ByKey<V> {
+    type Item = (&'a &'static str, &'a V);
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (&'static str, BondOption)>,
-        fn(&'a (&'static str, BondOption)) -> (&'a &'static str, &'a BondOption),
+        std::slice::Iter<'a, (&'static str, V)>,
+        fn(&'a (&'static str, V)) -> (&'a &'static str, &'a V),
     >;
 
     fn into_iter(self) -> Self::IntoIter {
@@ -182,7 +201,7 @@ pub fn collect_options(iface: &Interface<'_>, module: &[ModuleParam]) -> Options
             );
         }
     }
-    options.0.shrink_to_fit();
+    options.shrink_to_fit();
     options
 }
 
@@ -279,16 +298,14 @@ pub enum Event {
 /// The predicted kernel state of one bond after `ifup`.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
-    /// Every option the bond runs with, sorted by name. A sorted vector rather than a map: a
-    /// host with thousands of bonds keeps one of these per bond.
-    pub(super) values: Vec<(&'static str, Value)>,
+    /// Every option the bond runs with.
+    pub(super) values: ByKey<Value>,
     pub events: Vec<Event>,
 }
 
 impl Outcome {
     pub fn get(&self, key: &str) -> Option<&Value> {
-        let i = self.values.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
-        Some(&self.values[i].1)
+        self.values.get(key)
     }
 
     pub fn number(&self, key: &str) -> u64 {

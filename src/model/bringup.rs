@@ -95,7 +95,7 @@ impl Params {
     }
 
     fn outcome(self, events: Vec<Event>) -> Outcome {
-        let mut values = BTreeMap::new();
+        let mut values = super::bond::ByKey::default();
         let by = |k: &str| self.set_by.get(k).copied().unwrap_or(SetBy::KernelDefault);
         let mut put = |key: &'static str, value: String| {
             values.insert(
@@ -115,7 +115,6 @@ impl Params {
         for (key, value) in &self.other {
             put(key, value.clone());
         }
-        let mut values: Vec<_> = values.into_iter().collect();
         values.shrink_to_fit();
         Outcome { values, events }
     }

@@ -16,10 +16,12 @@ pub(super) fn check(ctx: &Context<'_, '_>, out: &mut Findings<'_>) {
             continue;
         }
         id_out_of_range(iface, vlan, out);
-        parent_missing(ctx, iface, vlan, out);
+        // The parent's stanza, if it has one: NV302 and NV305 both judge it.
+        let parent = ctx.model.get(&vlan.parent);
+        parent_missing(parent, iface, vlan, out);
         name_contradicts(ctx, iface, out);
         duplicate(&mut seen, iface, vlan, out);
-        on_bond_slave(ctx, iface, vlan, out);
+        on_bond_slave(parent, iface, vlan, out);
     }
 }
 
@@ -54,12 +56,11 @@ fn id_out_of_range(iface: &Interface<'_>, vlan: &Vlan, out: &mut Findings<'_>) {
 
 /// NV302: no parent, or a virtual parent nothing creates.
 fn parent_missing(
-    ctx: &Context<'_, '_>,
+    parent: Option<&Interface<'_>>,
     iface: &Interface<'_>,
     vlan: &Vlan,
     out: &mut Findings<'_>,
 ) {
-    let parent = ctx.model.get(&vlan.parent);
     if vlan.parent.is_empty() {
         out.push(
             Diagnostic::new(rule::NV302, format!("VLAN {} has no parent interface", iface.name))
@@ -171,12 +172,12 @@ fn duplicate<'a, 'h>(
 
 /// NV305: a VLAN on a bond's slave.
 fn on_bond_slave(
-    ctx: &Context<'_, '_>,
+    parent: Option<&Interface<'_>>,
     iface: &Interface<'_>,
     vlan: &Vlan,
     out: &mut Findings<'_>,
 ) {
-    if let Some(master) = ctx.model.get(&vlan.parent).and_then(Interface::master) {
+    if let Some(master) = parent.and_then(Interface::master) {
         out.push(
             Diagnostic::new(
                 rule::NV305,
