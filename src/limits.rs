@@ -97,13 +97,17 @@ pub const MAX_LIVE_LISTENERS: usize = 16_384;
 /// a hundred million names. A larger inventory, or a range that would pass the bound, is
 /// refused whole, with the line and the count: auditing part of a fleet without saying so
 /// would look like a clean fleet.
-pub const MAX_INVENTORY_HOSTS: usize = 100_000;
+///
+/// The fuzzers (built with `cfg(fuzzing)`) lower this bound and the next to a hundredth: an
+/// input that reaches 100,000 hosts takes milliseconds to expand and check, so the fuzzer would
+/// spend its time there, and a lower bound makes the refusal itself easy to reach.
+pub const MAX_INVENTORY_HOSTS: usize = if cfg!(fuzzing) { 1_000 } else { 100_000 };
 
 /// The most entries netvet reads in one inventory: a host placed in a group, a group visited,
 /// a YAML mapping pair read (a merge key's copies included). A real inventory has a few per
 /// host; a YAML file of nested aliases ("billion laughs") names billions while being a few
 /// hundred bytes. Past the bound the inventory is refused with the line it was reading.
-pub const MAX_INVENTORY_ENTRIES: u64 = 4_000_000;
+pub const MAX_INVENTORY_ENTRIES: u64 = if cfg!(fuzzing) { 40_000 } else { 4_000_000 };
 
 /// How deep inventory groups nest (`children` within `children`), and, twice that and a few
 /// levels more, YAML itself. Real inventories nest three or four levels; a deeper one is

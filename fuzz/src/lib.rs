@@ -147,7 +147,19 @@ pub fn assert_findings_inside(sources: &SourceMap, findings: &[Diagnostic]) {
 
 /// Both renderers over findings, the human one with or without colours; the JSON must be
 /// valid JSON.
+///
+/// Rendering is most of a whole-host execution's time (annotate-snippets and the escaping,
+/// instrumented), and a garbage host has hundreds of findings, each rendered on its own: the
+/// first ones and the last (an end-of-file one) are rendered, in two runs, not every one.
 pub fn render(sources: &SourceMap, diagnostics: &[Diagnostic], styled: bool) {
+    const FIRST: usize = 6;
+    render_all(sources, &diagnostics[..diagnostics.len().min(FIRST)], styled);
+    if diagnostics.len() > FIRST {
+        render_all(sources, &diagnostics[diagnostics.len() - 1..], styled);
+    }
+}
+
+fn render_all(sources: &SourceMap, diagnostics: &[Diagnostic], styled: bool) {
     let _ = render_human(sources, diagnostics, styled);
     let json = render_json(&[RunView {
         refused: None,

@@ -28,20 +28,32 @@ pub fn is_unsafe(c: char) -> bool {
 }
 
 /// `text` with every unsafe character replaced by `replace(c)`.
+///
+/// Every renderer passes all it prints through here, so the common case (nothing to escape)
+/// is a scan of bytes that allocates nothing: each unsafe character's UTF-8 form starts with a
+/// C0 control byte, DEL, `0xC2` (the C1 controls, U+0080 to U+009F) or `0xE2` (the
+/// bidirectional overrides, U+202A to U+2069). Text is only decoded from the first such byte.
 pub(crate) fn replace_unsafe(text: &str, replace: fn(char) -> String) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
+    let may_start_unsafe =
+        |b: &u8| (*b < 0x20 && *b != b'\t' && *b != b'\n') || matches!(*b, 0x7f | 0xc2 | 0xe2);
+    let Some(first) = text.bytes().position(|b| may_start_unsafe(&b)) else {
+        return text.into();
+    };
+    // `first` is a character's first byte: none of the bytes above continues a character.
+    let rest = &text[first..];
+    if !rest.chars().any(is_unsafe) {
         return text.into();
     }
-    text.chars()
-        .map(|c| {
-            if is_unsafe(c) {
-                replace(c)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect::<String>()
-        .into()
+    let mut out = String::with_capacity(text.len() + 16);
+    out.push_str(&text[..first]);
+    for c in rest.chars() {
+        if is_unsafe(c) {
+            out.push_str(&replace(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// Text that did not come from netvet itself (paths, names, values, messages quoting them),
@@ -266,5 +278,35 @@ mod tests {
         assert_eq!(text, "\"csi\\u009b31m \\u202ex \\u001b[2J é\"\n");
         let back: String = serde_json::from_str(&text).unwrap();
         assert_eq!(back, name);
+    }
+
+    /// The byte scan that skips decoding: text whose bytes only look like the start of an
+    /// unsafe character (U+00A0 starts with 0xC2, U+2713 with 0xE2) is borrowed as it is, and
+    /// what comes before the first unsafe character is kept.
+    #[test]
+    fn escapes_every_unsafe_character_and_only_those() {
+        use std::borrow::Cow;
+        for safe in [
+            "",
+            "plain\ttab\n",
+            "nbsp\u{a0} check\u{2713} é",
+            "\u{2065}\u{206a}\u{2029}",
+        ] {
+            assert!(
+                matches!(super::escape(safe), Cow::Borrowed(s) if s == safe),
+                "{safe:?}"
+            );
+        }
+        let unsafe_chars = [
+            '\0', '\r', '\u{1b}', '\u{7f}', '\u{80}', '\u{9f}', '\u{202a}', '\u{202e}', '\u{2066}',
+            '\u{2069}',
+        ];
+        assert!(!unsafe_chars.is_empty());
+        for c in unsafe_chars {
+            let text = format!("é\u{a0}{c}x{c}");
+            let escaped = super::escape(&text);
+            let e = c.escape_unicode().to_string();
+            assert_eq!(escaped, format!("é\u{a0}{e}x{e}"), "{c:?}");
+        }
     }
 }
