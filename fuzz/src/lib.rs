@@ -49,7 +49,7 @@ pub fn source(data: &[u8], display: &str) -> SourceFile {
 pub fn check_spans(text: &str, tree: &impl std::fmt::Debug) {
     // The dump quotes the input's words: an input that spells a span itself would be read as
     // one (a false finding), so such inputs skip this check.
-    if text.contains("Span {") {
+    if memchr::memmem::find(text.as_bytes(), b"Span {").is_some() {
         return;
     }
     let dump = format!("{tree:?}");
@@ -78,25 +78,26 @@ pub fn assert_span(text: &str, span: Span) {
 }
 
 /// Every `Span { start: N, end: M }` in a `Debug` dump.
+///
+/// The dump is found through with `memchr`'s vectorised search: instrumented, a byte-at-a-time
+/// search was a seventh of the `interfaces` fuzzer's time.
 fn spans_in(dump: &str) -> Vec<Span> {
     const OPEN: &str = "Span { start: ";
-    let mut out = Vec::new();
-    let mut rest = dump;
-    while let Some(i) = rest.find(OPEN) {
-        rest = &rest[i + OPEN.len()..];
-        let number = |s: &str| -> (u32, usize) {
-            let digits = s.bytes().take_while(u8::is_ascii_digit).count();
-            (s[..digits].parse().expect("a span's number"), digits)
-        };
-        let (start, n) = number(rest);
-        rest = rest[n..]
-            .strip_prefix(", end: ")
-            .expect("a span's end follows its start");
-        let (end, n) = number(rest);
-        rest = &rest[n..];
-        out.push(Span { start, end });
-    }
-    out
+    let number = |s: &str| -> (u32, usize) {
+        let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+        (s[..digits].parse().expect("a span's number"), digits)
+    };
+    memchr::memmem::find_iter(dump.as_bytes(), OPEN)
+        .map(|i| {
+            let rest = &dump[i + OPEN.len()..];
+            let (start, n) = number(rest);
+            let rest = rest[n..]
+                .strip_prefix(", end: ")
+                .expect("a span's end follows its start");
+            let (end, _) = number(rest);
+            Span { start, end }
+        })
+        .collect()
 }
 
 /// Render the parser's errors as NV001 findings (as `rules::syntax` makes them) through the

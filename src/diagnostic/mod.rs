@@ -29,31 +29,51 @@ pub fn is_unsafe(c: char) -> bool {
 
 /// `text` with every unsafe character replaced by `replace(c)`.
 ///
-/// Every renderer passes all it prints through here, so the common case (nothing to escape)
-/// is a scan of bytes that allocates nothing: each unsafe character's UTF-8 form starts with a
-/// C0 control byte, DEL, `0xC2` (the C1 controls, U+0080 to U+009F) or `0xE2` (the
-/// bidirectional overrides, U+202A to U+2069). Text is only decoded from the first such byte.
+/// Every renderer passes all it prints through here, so it looks at bytes, not characters:
+/// each unsafe character's UTF-8 form starts with a C0 control byte, DEL, `0xC2` (the C1
+/// controls, U+0080 to U+009F) or `0xE2` (the bidirectional overrides, U+202A to U+2069), and
+/// only the characters starting with one of those are decoded. Nothing is allocated unless
+/// something is replaced.
 pub(crate) fn replace_unsafe(text: &str, replace: fn(char) -> String) -> std::borrow::Cow<'_, str> {
-    let may_start_unsafe =
-        |b: &u8| (*b < 0x20 && *b != b'\t' && *b != b'\n') || matches!(*b, 0x7f | 0xc2 | 0xe2);
-    let Some(first) = text.bytes().position(|b| may_start_unsafe(&b)) else {
-        return text.into();
+    /// The bytes that may start an unsafe character, as a table: one load a byte.
+    const MAY_START_UNSAFE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            table[b] = b != b'\t' as usize && b != b'\n' as usize;
+            b += 1;
+        }
+        table[0x7f] = true;
+        table[0xc2] = true;
+        table[0xe2] = true;
+        table
     };
-    // `first` is a character's first byte: none of the bytes above continues a character.
-    let rest = &text[first..];
-    if !rest.chars().any(is_unsafe) {
-        return text.into();
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    out.push_str(&text[..first]);
-    for c in rest.chars() {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    // `text[..copied]` is in `out`; the scan goes on from `at`.
+    let (mut copied, mut at) = (0, 0);
+    while let Some(found) = bytes[at..]
+        .iter()
+        .position(|&b| MAY_START_UNSAFE[usize::from(b)])
+    {
+        // No byte of the table continues a character: `i` starts one.
+        let i = at + found;
+        let c = text[i..].chars().next().expect("a character starts here");
+        at = i + c.len_utf8();
         if is_unsafe(c) {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 16));
+            out.push_str(&text[copied..i]);
             out.push_str(&replace(c));
-        } else {
-            out.push(c);
+            copied = at;
         }
     }
-    out.into()
+    match out {
+        None => text.into(),
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            out.into()
+        }
+    }
 }
 
 /// Text that did not come from netvet itself (paths, names, values, messages quoting them),
@@ -307,6 +327,26 @@ mod tests {
             let escaped = super::escape(&text);
             let e = c.escape_unicode().to_string();
             assert_eq!(escaped, format!("é\u{a0}{e}x{e}"), "{c:?}");
+        }
+        // Against the definition, character by character, on mixtures.
+        let by_char = |t: &str| -> String {
+            t.chars()
+                .map(|c| match super::is_unsafe(c) {
+                    true => c.escape_unicode().to_string(),
+                    false => c.to_string(),
+                })
+                .collect()
+        };
+        let mixed: String = unsafe_chars
+            .iter()
+            .flat_map(|&c| [c, 'é', '\u{2713}', '\u{a0}', 'a'])
+            .collect();
+        for t in [
+            mixed.as_str(),
+            &mixed[1..],
+            "\u{2713}\u{202e}\u{2713}\r\n\u{85}",
+        ] {
+            assert_eq!(super::escape(t), by_char(t), "{t:?}");
         }
     }
 }
