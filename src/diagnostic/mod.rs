@@ -27,6 +27,21 @@ pub fn is_unsafe(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// The bytes that may start an [`is_unsafe`] character, as a table: one load a byte. A second
+/// statement of the same set, so a test holds it to `is_unsafe` over every character.
+const MAY_START_UNSAFE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b != b'\t' as usize && b != b'\n' as usize;
+        b += 1;
+    }
+    table[0x7f] = true;
+    table[0xc2] = true;
+    table[0xe2] = true;
+    table
+};
+
 /// `text` with every unsafe character replaced by `replace(c)`.
 ///
 /// Every renderer passes all it prints through here, so it looks at bytes, not characters:
@@ -35,19 +50,6 @@ pub fn is_unsafe(c: char) -> bool {
 /// only the characters starting with one of those are decoded. Nothing is allocated unless
 /// something is replaced.
 pub(crate) fn replace_unsafe(text: &str, replace: fn(char) -> String) -> std::borrow::Cow<'_, str> {
-    /// The bytes that may start an unsafe character, as a table: one load a byte.
-    const MAY_START_UNSAFE: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut b = 0;
-        while b < 0x20 {
-            table[b] = b != b'\t' as usize && b != b'\n' as usize;
-            b += 1;
-        }
-        table[0x7f] = true;
-        table[0xc2] = true;
-        table[0xe2] = true;
-        table
-    };
     let bytes = text.as_bytes();
     let mut out: Option<String> = None;
     // `text[..copied]` is in `out`; the scan goes on from `at`.
@@ -298,6 +300,26 @@ mod tests {
         assert_eq!(text, "\"csi\\u009b31m \\u202ex \\u001b[2J é\"\n");
         let back: String = serde_json::from_str(&text).unwrap();
         assert_eq!(back, name);
+    }
+
+    /// The byte table is a second statement of `is_unsafe`: every unsafe character, over all
+    /// of Unicode, starts with a byte the table marks, and no byte marked continues a character.
+    #[test]
+    fn the_byte_table_covers_every_unsafe_character() {
+        let mut unsafe_count = 0;
+        for c in (0..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter(|&c| super::is_unsafe(c))
+        {
+            unsafe_count += 1;
+            let mut buf = [0; 4];
+            let first = c.encode_utf8(&mut buf).as_bytes()[0];
+            assert!(super::MAY_START_UNSAFE[usize::from(first)], "{c:?}");
+        }
+        assert!(unsafe_count > 0);
+        for b in 0x80_usize..0xc0 {
+            assert!(!super::MAY_START_UNSAFE[b], "continuation byte {b:#x}");
+        }
     }
 
     /// The byte scan that skips decoding: text whose bytes only look like the start of an
