@@ -247,53 +247,102 @@ pub const OBSOLETE: &[&str] = &["network"];
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    // Rows i-2, i-1 and i of the full table.
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut last: Vec<usize> = (0..=b.len()).collect();
-    let mut row: Vec<usize> = vec![0; b.len() + 1];
-    for i in 1..=a.len() {
-        row[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (last[j] + 1).min(row[j - 1] + 1).min(last[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(before[j - 2] + 1);
+    Rows::default()
+        .within(&a, &b, usize::MAX)
+        .expect("every distance is within usize::MAX")
+}
+
+/// Rows i-2, i-1 and i of an edit-distance table, kept between comparisons: comparing a word
+/// with a list of names allocates them once, not three times per name.
+#[derive(Default)]
+struct Rows {
+    before: Vec<usize>,
+    last: Vec<usize>,
+    row: Vec<usize>,
+}
+
+impl Rows {
+    /// The optimal string alignment distance between `a` and `b` when it is at most `limit`.
+    ///
+    /// `None` as soon as no alignment can cost `limit` or less, which is once a row's minimum
+    /// is past it: a cell is at least the smaller of the row above's minimum and (through a
+    /// transposition) the row two above's plus one, and a row's minimum is at most the one
+    /// above's plus one, so the row above was at the limit or past it and no later cell comes
+    /// back. A word far from a name costs a few rows, not the table.
+    fn within(&mut self, a: &[char], b: &[char], limit: usize) -> Option<usize> {
+        let n = b.len();
+        self.before.clear();
+        self.before.resize(n + 1, 0);
+        self.last.clear();
+        self.last.extend(0..=n);
+        self.row.clear();
+        self.row.resize(n + 1, 0);
+        for i in 1..=a.len() {
+            self.row[0] = i;
+            let mut min = i;
+            for j in 1..=n {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (self.last[j] + 1)
+                    .min(self.row[j - 1] + 1)
+                    .min(self.last[j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(self.before[j - 2] + 1);
+                }
+                self.row[j] = best;
+                min = min.min(best);
             }
-            row[j] = best;
+            if min > limit {
+                return None;
+            }
+            std::mem::swap(&mut self.before, &mut self.last);
+            std::mem::swap(&mut self.last, &mut self.row);
         }
-        std::mem::swap(&mut before, &mut last);
-        std::mem::swap(&mut last, &mut row);
+        Some(self.last[n]).filter(|d| *d <= limit)
     }
-    last[b.len()]
 }
 
 /// The candidate nearest to `word`, when it is near enough to be a typo: one edit for short
-/// names, two up to ten characters, three beyond. Case is ignored.
+/// names, two up to ten characters, three beyond. Case is ignored; of equally near candidates,
+/// the first.
 ///
 /// A candidate whose length differs from the word's by more than that bound cannot be near
 /// enough and is not compared, so a hostile word of megabytes costs one count of its
-/// characters, not a table per candidate.
+/// characters, not a table per candidate. Once a candidate is found, the bound tightens to
+/// beat it, and comparisons stop as soon as a candidate is out of reach (`Rows::within`):
+/// a garbage file's hundreds of unknown words are checked against every option name.
 pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
     let len = word.chars().count();
-    let limit = match len {
+    let mut limit = match len {
         0..=4 => 1,
         5..=10 => 2,
         _ => 3,
     };
-    let mut w = None;
-    candidates
-        .into_iter()
-        .filter(|c| c.chars().count().abs_diff(len) <= limit)
-        .map(|c| {
-            let w = w.get_or_insert_with(|| word.to_ascii_lowercase());
-            (edit_distance(w, &c.to_ascii_lowercase()), c)
-        })
-        .filter(|(d, _)| *d > 0 && *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    let mut lowered: Option<Vec<char>> = None;
+    let mut name = Vec::new();
+    let mut rows = Rows::default();
+    let mut nearest = None;
+    for c in candidates {
+        if c.chars().count().abs_diff(len) > limit {
+            continue;
+        }
+        let word =
+            lowered.get_or_insert_with(|| word.chars().map(|c| c.to_ascii_lowercase()).collect());
+        name.clear();
+        name.extend(c.chars().map(|c| c.to_ascii_lowercase()));
+        match rows.within(word, &name, limit) {
+            // The word itself, written in another case: not a typo of it.
+            None | Some(0) => {}
+            Some(1) => return Some(c),
+            Some(d) => {
+                nearest = Some(c);
+                limit = d - 1;
+            }
+        }
+    }
+    nearest
 }
 
 #[cfg(test)]
@@ -320,6 +369,8 @@ mod tests {
         assert_eq!(did_you_mean("netmaks", names.clone()), Some("netmask"));
         assert_eq!(did_you_mean("post_up", names.clone()), Some("post-up"));
         assert_eq!(did_you_mean("frobnicate", names), None);
+        // Of equally near candidates, the first.
+        assert_eq!(did_you_mean("abcdef", ["abcdxy", "abcdzw"]), Some("abcdxy"));
         assert_eq!(
             did_you_mean("staticc", methods_of("inet").map(|m| m.name)),
             Some("static")
@@ -344,6 +395,100 @@ mod tests {
             assert_eq!(edit_distance(a, b), d, "{a:?} {b:?}");
             assert_eq!(edit_distance(b, a), d, "{b:?} {a:?}");
         }
+    }
+
+    /// The bounded comparison agrees with the whole table: the distance when it is within the
+    /// bound, nothing when it is not, for every bound.
+    #[test]
+    fn a_bounded_distance_is_the_distance_or_nothing() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "ca",
+            "kitten",
+            "sitting",
+            "bonding",
+            "bnoding",
+            "bond-miimon",
+            "bond_miimon",
+            "miimon",
+            "mïimon",
+            "address",
+            "adress",
+            "xyzzy",
+        ];
+        let mut rows = Rows::default();
+        let mut compared = 0;
+        for a in words {
+            for b in words {
+                let d = edit_distance(a, b);
+                let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                for limit in 0..=12 {
+                    assert_eq!(
+                        rows.within(&a, &b, limit),
+                        (d <= limit).then_some(d),
+                        "{a:?} {b:?} within {limit}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, words.len() * words.len() * 13);
+    }
+
+    /// `did_you_mean` against its definition (the nearest candidate at a non-zero distance
+    /// within the bound, the first of equals, by the whole table) on typos of every option
+    /// name: its first, middle or last letter dropped, doubled, changed or swapped with the next.
+    #[test]
+    fn did_you_mean_picks_what_the_whole_table_picks() {
+        fn reference<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+            let limit = match word.chars().count() {
+                0..=4 => 1,
+                5..=10 => 2,
+                _ => 3,
+            };
+            candidates
+                .iter()
+                .map(|c| {
+                    let d = edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
+                    (d, *c)
+                })
+                .filter(|(d, _)| *d > 0 && *d <= limit)
+                .min_by_key(|(d, _)| *d)
+                .map(|(_, c)| c)
+        }
+        let names: Vec<&str> = known_option_names().iter().map(String::as_str).collect();
+        let mut typos = Vec::new();
+        for name in &names {
+            let chars: Vec<char> = name.chars().collect();
+            for i in [0, chars.len() / 2, chars.len() - 1] {
+                let mut dropped = chars.clone();
+                dropped.remove(i);
+                let mut doubled = chars.clone();
+                doubled.insert(i, chars[i]);
+                let mut changed = chars.clone();
+                changed[i] = 'q';
+                typos.extend([dropped, doubled, changed]);
+                if i + 1 < chars.len() {
+                    let mut swapped = chars.clone();
+                    swapped.swap(i, i + 1);
+                    typos.push(swapped);
+                }
+            }
+            typos.push(name.to_uppercase().chars().collect());
+        }
+        assert!(typos.len() > 1000, "{} typos", typos.len());
+        let mut suggested = 0;
+        for typo in typos {
+            let typo: String = typo.into_iter().collect();
+            let got = did_you_mean(&typo, names.iter().copied());
+            assert_eq!(got, reference(&typo, &names), "{typo:?}");
+            suggested += usize::from(got.is_some());
+        }
+        assert!(suggested > 1000, "{suggested} suggestions");
     }
 
     #[test]
