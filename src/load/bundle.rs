@@ -55,6 +55,10 @@ pub struct Bundle {
     /// What the user named (an archive, a host); file paths are shown under it.
     given: PathBuf,
     bytes: u64,
+    /// How many nodes are symbolic links. With none (a tree built in code, many collected
+    /// hosts), resolving a path looks nothing up: each lookup in `nodes` compares paths a
+    /// component at a time, and a check resolves hundreds of paths, most of them absent.
+    links: usize,
 }
 
 /// Why a bundle could not take an entry.
@@ -113,6 +117,7 @@ impl Bundle {
             errors: BTreeMap::new(),
             given: given.into(),
             bytes: 0,
+            links: 0,
         }
     }
 
@@ -188,8 +193,10 @@ impl Bundle {
             .map(|(p, _)| p.clone())
             .collect();
         for p in gone {
-            if let Some(Node::File(bytes)) = self.nodes.remove(&p) {
-                self.bytes -= bytes.len() as u64;
+            match self.nodes.remove(&p) {
+                Some(Node::File(bytes)) => self.bytes -= bytes.len() as u64,
+                Some(Node::Link(_)) => self.links -= 1,
+                _ => {}
             }
             self.errors.remove(&p);
         }
@@ -334,7 +341,10 @@ impl Bundle {
             _ => {}
         }
         self.bytes += size;
-        self.nodes.insert(host, node);
+        self.links += usize::from(matches!(node, Node::Link(_)));
+        if let Some(Node::Link(_)) = self.nodes.insert(host, node) {
+            self.links -= 1;
+        }
         Ok(())
     }
 
@@ -485,6 +495,9 @@ impl HostFs for Bundle {
 
     fn confine(&self, path: &Path) -> io::Result<PathBuf> {
         walk(path, &|candidate| {
+            if self.links == 0 {
+                return Ok(None);
+            }
             Ok(match self.nodes.get(candidate) {
                 Some(Node::Link(target)) => Some(target.clone()),
                 _ => None,
@@ -540,6 +553,51 @@ mod tests {
             b.add_file(path, *text).unwrap();
         }
         b
+    }
+
+    /// The link count that lets a link-free bundle skip lookups follows every change: a link
+    /// added, replaced by a file, removed with its directory, or copied from an archive.
+    #[test]
+    fn the_link_count_follows_every_change() {
+        fn counted(b: &Bundle) -> usize {
+            let held = b
+                .nodes
+                .values()
+                .filter(|n| matches!(n, Node::Link(_)))
+                .count();
+            assert_eq!(b.links, held);
+            held
+        }
+        let mut b = host(&[("etc/real/hostname", "inside\n")]);
+        assert_eq!(counted(&b), 0);
+        b.add_symlink("etc/up", "real").unwrap();
+        b.add_symlink("etc/up", "real").unwrap();
+        b.add_symlink("var/run", "/run").unwrap();
+        assert_eq!(counted(&b), 2);
+        assert_eq!(
+            b.read(Path::new("/etc/up/hostname"), 100).unwrap(),
+            b"inside\n"
+        );
+        // A file where the link was: no longer followed.
+        b.add_file("etc/up", "a file\n").unwrap();
+        assert_eq!(counted(&b), 1);
+        assert!(b.read(Path::new("/etc/up/hostname"), 100).is_err());
+        b.remove("var");
+        assert_eq!(counted(&b), 0);
+        b.add_symlink("etc/network", "real").unwrap();
+        assert_eq!(counted(&b), 1);
+        assert_eq!(
+            b.read(Path::new("/etc/network/hostname"), 100).unwrap(),
+            b"inside\n"
+        );
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_size(0);
+        tar.append_link(&mut header, "etc/up", "real").unwrap();
+        let archive = tar.into_inner().unwrap();
+        let from_tar = Bundle::from_tar(archive.as_slice(), "host.tar").unwrap();
+        assert_eq!(counted(&from_tar), 1);
     }
 
     #[test]
