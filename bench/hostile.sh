@@ -7,7 +7,7 @@
 #  3. 1,000,000 findings in one 7.9 MB file (one `auto` line);
 #  4. `source-directory` over 20,000 files;
 #  5. 100,000 `# netvet: ignore` comments, each above a line with a finding (4 MB);
-#  6. one stanza of 20,000 seven-letter options nothing reads, and a command (400 KB): each
+#  6. one stanza of 20,000 seven-letter options nothing reads, and a command (350 KB): each
 #     is looked for in the commands' environment and compared with every option name.
 #
 # Targets: every row under 5 s and 512 MiB.
