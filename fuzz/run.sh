@@ -4,7 +4,8 @@
 #   fuzz/run.sh short [TARGET...]   each target for $FUZZ_SECONDS (default 5) seconds: CI's run
 #   fuzz/run.sh long [TARGET...]    each target for $FUZZ_RUNS (default 10,000,000) executions,
 #                                   or $FUZZ_SECONDS if that is set and comes first, with inputs
-#                                   of at most $FUZZ_MAX_LEN (default 8192) bytes
+#                                   of at most $FUZZ_MAX_LEN (default 8192) bytes, in
+#                                   $FUZZ_FORK processes if that is set (libFuzzer's -fork=N)
 #
 # Both build first (installing cargo-fuzz and a nightly toolchain if missing), seed
 # fuzz/corpus/ with seed.sh when it is empty, run $FUZZ_JOBS targets at a time (default: the
@@ -106,6 +107,9 @@ run() {
         [ "${FUZZ_MAX_LEN:-8192}" = 0 ] || opts+=("-max_len=${FUZZ_MAX_LEN:-8192}")
         # A time bound too, when given: whichever comes first ends the run.
         [ -z "${FUZZ_SECONDS:-}" ] || opts+=("-max_total_time=$FUZZ_SECONDS")
+        # N processes fuzzing one corpus, one -runs between them: `check` and `fix` reach 10
+        # million executions in a few hours only on both cores.
+        [ -z "${FUZZ_FORK:-}" ] || opts+=("-fork=$FUZZ_FORK")
         dirs=("corpus/$t")
     fi
     printf '%s' "$bin/$t ${opts[*]} ${dirs[*]}" >"logs/$t.cmd"
@@ -115,7 +119,7 @@ run() {
     return $rc
 }
 export -f run
-export mode bin scratch FUZZ_SECONDS FUZZ_RUNS FUZZ_MAX_LEN
+export mode bin scratch FUZZ_SECONDS FUZZ_RUNS FUZZ_MAX_LEN FUZZ_FORK
 
 echo "== fuzzing ($mode): ${targets[*]}"
 start=$SECONDS
@@ -139,7 +143,17 @@ for t in "${targets[@]}"; do
         status=1
         [ -n "$found" ] || found="see $log"
     fi
-    printf '%-12s %12s %8s %8s %6s %7s  %s\n' "$t" "$(stat number_of_executed_units)" \
-        "$(stat average_exec_per_sec)" "$(stat peak_rss_mb)" "${cov:-?}" "${ft:-?}" "${found:-none}"
+    execs="$(stat number_of_executed_units)"
+    rate="$(stat average_exec_per_sec)"
+    rss="$(stat peak_rss_mb)"
+    # With -fork the parent prints no final stats (and no RSS: each job has the same
+    # -rss_limit_mb): the count is its last "#N: cov: ..." line, the time its exit line.
+    if [ -z "$execs" ]; then
+        execs="$(sed -n 's/^#\([0-9]*\): cov: .*/\1/p' "$log" | tail -1)"
+        secs="$(sed -n 's/^INFO: exiting: .* time: \([0-9]*\)s$/\1/p' "$log" | tail -1)"
+        if [ -n "$execs" ] && [ "${secs:-0}" -gt 0 ]; then rate=$((execs / secs)); fi
+    fi
+    printf '%-12s %12s %8s %8s %6s %7s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "${rss:-?}" \
+        "${cov:-?}" "${ft:-?}" "${found:-none}"
 done
 exit $status
