@@ -25,10 +25,10 @@
 # | suppressed | 0.7 s 91 MB | 14 s 202 MB  | 0.5 s 92 MB | 15 s 269 MB |
 # | options    | 0.13 s 14 MB| 2.2 s 14 MB  | 0.12 s 14 MB| 2.0 s 14 MB |
 #
+# The directory row reads 4,096 files (the file bound); it took 28 s before that bound.
 # The options row was measured on 5 December 2026 (two fuzzers running), before = the
 # command-environment lookup an option at a time, which went through every option of the
 # interface for its commands, and `did_you_mean` with a whole table per option name.
-# The directory row reads 4,096 files (the file bound); it took 28 s before that bound.
 # NETVET_BEFORE=path/to/netvet adds the same rows for another binary (rows over 300 s are cut).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -158,9 +158,10 @@ fn read_through_inherits(ctx: &Context<'_, '_>) -> HashSet<Location> {
 ///
 /// Found in one pass over the commands, whatever the number of options (asking for each option
 /// in turn went through every option for the commands: a stanza of 20,000 unknown options took
-/// 2 s, bench/hostile.sh). The options' `IF_` names, each spelt backwards, are sorted; each word of the commands
-/// is read from its end one character at a time, narrowing the range of names that end in
-/// what has been read so far: a trie without its nodes, as small as the names.
+/// 2 s, bench/hostile.sh). The options' `IF_` names, each spelt backwards, are sorted; each
+/// word of the commands is read from its end one character at a time, narrowing the range of
+/// names that end in what has been read so far: a trie without its nodes, as small as the
+/// names.
 struct CommandEnv {
     /// `IF_` names, reversed, sorted, distinct.
     names: Vec<Vec<u8>>,
