@@ -5,7 +5,9 @@
 #   fuzz/run.sh long [TARGET...]    each target for $FUZZ_RUNS (default 10,000,000) executions,
 #                                   or $FUZZ_SECONDS if that is set and comes first, with inputs
 #                                   of at most $FUZZ_MAX_LEN (default 8192) bytes, in
-#                                   $FUZZ_FORK processes if that is set (libFuzzer's -fork=N)
+#                                   $FUZZ_FORK processes if that is set (libFuzzer's -fork=N),
+#                                   or $FUZZ_WORKERS long-lived processes on one corpus, the
+#                                   executions shared out between them
 #
 # Both build first (installing cargo-fuzz and a nightly toolchain if missing), seed
 # fuzz/corpus/ with seed.sh when it is empty, run $FUZZ_JOBS targets at a time (default: the
@@ -113,14 +115,37 @@ run() {
         [ -z "${FUZZ_FORK:-}" ] || opts+=("-fork=$FUZZ_FORK")
         dirs=("corpus/$t")
     fi
-    printf '%s' "$bin/$t ${opts[*]} ${dirs[*]}" >"logs/$t.cmd"
-    local rc=0
-    nice -n 10 "$bin/$t" "${opts[@]}" "${dirs[@]}" >"logs/$t.log" 2>&1 || rc=$?
+    local rc=0 workers=${FUZZ_WORKERS:-1}
+    if [ "$mode" = short ] || [ "$workers" -le 1 ]; then
+        printf '%s' "$bin/$t ${opts[*]} ${dirs[*]}" >"logs/$t.cmd"
+        nice -n 10 "$bin/$t" "${opts[@]}" "${dirs[@]}" >"logs/$t.log" 2>&1 || rc=$?
+        echo $rc >"logs/$t.rc"
+        return $rc
+    fi
+    # N processes, each its share of the executions, on one corpus directory: libFuzzer
+    # reloads it every second (-reload=1), so each takes up what the others found, as
+    # libFuzzer's own -jobs=N -workers=N does. Unlike -fork, no process restarts. The log is
+    # the workers' logs one after the other; the table adds up their executions and rates.
+    local r share=$(((${FUZZ_RUNS:-10000000} + workers - 1) / workers)) w
+    local -a pids=()
+    opts=("${opts[@]/#-runs=*/-runs=$share}")
+    printf '%s  # in %s processes at once\n' "$bin/$t ${opts[*]} ${dirs[*]}" "$workers" >"logs/$t.cmd"
+    for ((w = 0; w < workers; w++)); do
+        nice -n 10 "$bin/$t" "${opts[@]}" "${dirs[@]}" >"logs/$t.w$w.log" 2>&1 &
+        pids+=($!)
+    done
+    for w in "${!pids[@]}"; do
+        wait "${pids[$w]}" || { r=$? && [ $rc -ne 0 ] || rc=$r; }
+    done
+    for ((w = 0; w < workers; w++)); do
+        echo "== worker $w"
+        cat "logs/$t.w$w.log"
+    done >"logs/$t.log"
     echo $rc >"logs/$t.rc"
     return $rc
 }
 export -f run
-export mode bin scratch FUZZ_SECONDS FUZZ_RUNS FUZZ_MAX_LEN FUZZ_FORK
+export mode bin scratch FUZZ_SECONDS FUZZ_RUNS FUZZ_MAX_LEN FUZZ_FORK FUZZ_WORKERS
 
 echo "== fuzzing ($mode): ${targets[*]}"
 start=$SECONDS
@@ -133,10 +158,15 @@ echo "   fuzzed in $((SECONDS - start)) s"
 printf '\n%-12s %12s %8s %8s %6s %7s  %s\n' target executions exec/s rss_mb cov ft found
 for t in "${targets[@]}"; do
     log="logs/$t.log"
-    stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
-    last="$(grep -E '^#[0-9]+' "$log" | tail -1 || true)"
-    cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")"
-    ft="$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")"
+    # One set of final stats per process (several with FUZZ_WORKERS): executions and rates
+    # add up, the peak RSS is the largest, and so are coverage and features (each process's
+    # only grow).
+    stat() { sed -n "s/^stat::$1: *//p" "$log" | awk -v op="$2" '
+        { v = $1 + 0; s += v; if (v > m) m = v; n++ }
+        END { if (n) print (op == "sum" ? s : m) }'; }
+    most() { sed -n "s/^#[0-9].* $1: \([0-9]*\).*/\1/p" "$log" | sort -n | tail -1; }
+    cov="$(most cov)"
+    ft="$(most ft)"
     found="$(find "artifacts/$t" -type f -newer "logs/$t.cmd" -printf '%f ' 2>/dev/null)"
     # Any failure counts, not only findings: a bad option or a missing dictionary too.
     if [ "$(cat "logs/$t.rc" 2>/dev/null)" != 0 ] ||
@@ -144,9 +174,9 @@ for t in "${targets[@]}"; do
         status=1
         [ -n "$found" ] || found="see $log"
     fi
-    execs="$(stat number_of_executed_units)"
-    rate="$(stat average_exec_per_sec)"
-    rss="$(stat peak_rss_mb)"
+    execs="$(stat number_of_executed_units sum)"
+    rate="$(stat average_exec_per_sec sum)"
+    rss="$(stat peak_rss_mb max)"
     # With -fork the parent prints no final stats (and no RSS: each job has the same
     # -rss_limit_mb): the count is its last "#N: cov: ..." line, the time its exit line.
     if [ -z "$execs" ]; then
