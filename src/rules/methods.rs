@@ -72,14 +72,21 @@ fn refused(
     )
     .at(stanza.header())
     .iface(name);
+    // The options nothing reads, each with the name it is nearest to: one search per option,
+    // not one per option and missing variable.
+    let guesses: Vec<(&_, &str)> = stanza
+        .stanza
+        .options
+        .iter()
+        .filter(|o| methods::reader(family, method, &o.name.text).is_none())
+        .filter_map(|o| {
+            methods::did_you_mean(&o.name.text, names.iter().map(String::as_str)).map(|g| (o, g))
+        })
+        .collect();
     let mut fixes = Vec::new();
     for var in &missing {
         // An option of the stanza that is this variable misspelt: name it, and NV007 keeps quiet.
-        let typo = stanza.stanza.options.iter().find(|o| {
-            let written = o.name.text.as_str();
-            methods::reader(family, method, written).is_none()
-                && methods::did_you_mean(written, names.iter().map(String::as_str)) == Some(*var)
-        });
+        let typo = guesses.iter().find(|(_, g)| g == var).map(|(o, _)| *o);
         match typo {
             Some(o) => {
                 let at = stanza.loc(o);

@@ -264,6 +264,11 @@ struct Rows {
 impl Rows {
     /// The optimal string alignment distance between `a` and `b` when it is at most `limit`.
     ///
+    /// Only the band of cells within `limit` of the diagonal is computed: cell (i, j) is at
+    /// least |i - j|, so no alignment that costs `limit` or less leaves the band, and the cells
+    /// next to it stand for "past the limit". A row costs `2 * limit + 1` cells, not the length
+    /// of `b`.
+    ///
     /// `None` as soon as no alignment can cost `limit` or less, which is once a row's minimum
     /// is past it: a cell is at least the smaller of the row above's minimum and (through a
     /// transposition) the row two above's plus one, and a row's minimum is at most the one
@@ -271,16 +276,25 @@ impl Rows {
     /// back. A word far from a name costs a few rows, not the table.
     fn within(&mut self, a: &[char], b: &[char], limit: usize) -> Option<usize> {
         let n = b.len();
+        // No distance is more than the longer length, and `past` must not overflow.
+        let limit = limit.min(a.len().max(n));
+        if a.len().abs_diff(n) > limit {
+            return None;
+        }
+        let past = limit + 1;
         self.before.clear();
-        self.before.resize(n + 1, 0);
+        self.before.resize(n + 1, past);
         self.last.clear();
-        self.last.extend(0..=n);
+        self.last.extend((0..=n).map(|j| j.min(past)));
         self.row.clear();
-        self.row.resize(n + 1, 0);
+        self.row.resize(n + 1, past);
         for i in 1..=a.len() {
-            self.row[0] = i;
-            let mut min = i;
-            for j in 1..=n {
+            let (lo, hi) = (i.saturating_sub(limit).max(1), (i + limit).min(n));
+            // The cell left of the band (column 0 while the band touches it). The band only moves
+            // right, so the cells right of it were never written and are still `past`.
+            self.row[lo - 1] = if lo == 1 { i.min(past) } else { past };
+            let mut min = self.row[lo - 1];
+            for j in lo..=hi {
                 let cost = usize::from(a[i - 1] != b[j - 1]);
                 let mut best = (self.last[j] + 1)
                     .min(self.row[j - 1] + 1)
@@ -397,8 +411,29 @@ mod tests {
         }
     }
 
+    /// Optimal string alignment by its definition: the whole table.
+    fn table_distance(a: &[char], b: &[char]) -> usize {
+        let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        d[0] = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
     /// The bounded comparison agrees with the whole table: the distance when it is within the
-    /// bound, nothing when it is not, for every bound.
+    /// bound, nothing when it is not, for every bound (and the unbounded one).
     #[test]
     fn a_bounded_distance_is_the_distance_or_nothing() {
         let words = [
@@ -419,14 +454,21 @@ mod tests {
             "address",
             "adress",
             "xyzzy",
+            "bond-xmit-hash-policy",
+            "xmit_hash_policy",
+            "bond-xmit-hash-polciy",
+            "aaaaaaaaaaaaaaaaaaaa",
+            "aaaaaaaaaaaaaaaaaaab",
         ];
         let mut rows = Rows::default();
         let mut compared = 0;
         for a in words {
             for b in words {
-                let d = edit_distance(a, b);
-                let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-                for limit in 0..=12 {
+                let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                let d = table_distance(&x, &y);
+                assert_eq!(edit_distance(a, b), d, "{a:?} {b:?}");
+                let (a, b) = (x, y);
+                for limit in (0..=12).chain([usize::MAX]) {
                     assert_eq!(
                         rows.within(&a, &b, limit),
                         (d <= limit).then_some(d),
@@ -436,7 +478,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(compared, words.len() * words.len() * 13);
+        assert_eq!(compared, words.len() * words.len() * 14);
     }
 
     /// `did_you_mean` against its definition (the nearest candidate at a non-zero distance
@@ -453,7 +495,8 @@ mod tests {
             candidates
                 .iter()
                 .map(|c| {
-                    let d = edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
+                    let lower = |s: &str| s.to_ascii_lowercase().chars().collect::<Vec<_>>();
+                    let d = table_distance(&lower(word), &lower(c));
                     (d, *c)
                 })
                 .filter(|(d, _)| *d > 0 && *d <= limit)
