@@ -135,7 +135,11 @@ run() {
         pids+=($!)
     done
     for w in "${!pids[@]}"; do
-        wait "${pids[$w]}" || { r=$? && [ $rc -ne 0 ] || rc=$r; }
+        # The first worker that fails gives the status.
+        wait "${pids[$w]}" || {
+            r=$?
+            [ "$rc" -ne 0 ] || rc=$r
+        }
     done
     for ((w = 0; w < workers; w++)); do
         echo "== worker $w"

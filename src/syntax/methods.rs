@@ -467,10 +467,9 @@ mod tests {
                 let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
                 let d = table_distance(&x, &y);
                 assert_eq!(edit_distance(a, b), d, "{a:?} {b:?}");
-                let (a, b) = (x, y);
                 for limit in (0..=12).chain([usize::MAX]) {
                     assert_eq!(
-                        rows.within(&a, &b, limit),
+                        rows.within(&x, &y, limit),
                         (d <= limit).then_some(d),
                         "{a:?} {b:?} within {limit}"
                     );
