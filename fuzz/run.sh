@@ -165,7 +165,7 @@ run() {
     return $rc
 }
 export -f run
-export mode bin scratch workers FUZZ_SECONDS FUZZ_RUNS FUZZ_MAX_LEN FUZZ_FORK FUZZ_WORKERS
+export mode bin scratch workers FUZZ_SECONDS FUZZ_RUNS FUZZ_MAX_LEN FUZZ_FORK
 
 echo "== fuzzing ($mode): ${targets[*]}"
 start=$SECONDS
